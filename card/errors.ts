@@ -1,0 +1,41 @@
+/**
+ * Typed errors of the card room. Every error has a stable `code`; boundaries
+ * (CLI, MQTT, the simulated card's status words) map codes in one place.
+ *
+ * Messages never carry key material or card data: only lengths, tags and
+ * status words.
+ */
+
+/** Codes raised by card/ itself (format and crypto failures on the host side). */
+export type CardErrorCode =
+  | 'HEX_INVALID'
+  | 'LENGTH_MISMATCH'
+  | 'APDU_MALFORMED'
+  | 'RESPONSE_MALFORMED'
+  | 'TLV_MALFORMED'
+  | 'DGI_MALFORMED'
+  | 'KEY_INVALID'
+  | 'CARD_CRYPTOGRAM'
+  | 'CARD_CHALLENGE'
+  | 'HOST_CRYPTOGRAM'
+  | 'RMAC_INVALID'
+  | 'RENC_INVALID'
+  | 'SECURITY_LEVEL'
+  | 'CHANNEL_CLOSED'
+  | 'ARGUMENT_INVALID'
+  | 'PADDING_INVALID'
+  | 'STATUS_WORD';
+
+export class CardError extends Error {
+  override readonly name: string = 'CardError';
+  constructor(
+    readonly code: CardErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export function isCardError(e: unknown, code?: CardErrorCode): e is CardError {
+  return e instanceof CardError && (code === undefined || e.code === code);
+}

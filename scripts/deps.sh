@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what Cardline needs on a fresh Debian 12 machine, and only what is missing:
+#   system packages (apt-get) and the npm dependencies from package-lock.json.
+# Idempotent: a second run does nothing but check. Needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages, each with why we need it (docs/dependencies.md has the full list).
+PACKAGES=(
+  pcscd            # PC/SC daemon: the independent proof drives our simulated card through it
+  vsmartcard-vpcd  # the virtual PC/SC reader our simulated card connects to
+  pcsc-tools       # scriptor: an independent PC/SC client
+  python3-pyscard  # pyscard: an independent PC/SC client used by the integration test
+  socat            # pseudo-terminal pairs and socket listeners in tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "deps: installing system packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm dependencies: reinstall only when the lock file changed since the last install.
+stamp=node_modules/.cardline-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "deps: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi

@@ -83,12 +83,12 @@ export function des3EcbEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** AES key check value: first 3 bytes of AES(key, 16×01) (GPC Amd D §7.2, "KCV"). */
+/** AES key check value: first 3 bytes of AES(key, 16×01) (GPC v2.3.1 §11.8, PUT KEY key check value). */
 export function kcvAes(key: Uint8Array): Uint8Array {
   return aesEcbEncryptBlock(key, new Uint8Array(AES_BLOCK).fill(0x01)).slice(0, 3);
 }
 
-/** 3DES key check value: first 3 bytes of 3DES(key, 8×00) (GPC v2.3.1 §11.8.2.3). */
+/** 3DES key check value: first 3 bytes of 3DES(key, 8×00) (GPC v2.3.1 §11.8, PUT KEY key check value). */
 export function kcvDes3(key: Uint8Array): Uint8Array {
   return des3EcbEncrypt(key, new Uint8Array(DES_BLOCK)).slice(0, 3);
 }

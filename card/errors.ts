@@ -24,7 +24,14 @@ export type CardErrorCode =
   | 'CHANNEL_CLOSED'
   | 'ARGUMENT_INVALID'
   | 'PADDING_INVALID'
-  | 'STATUS_WORD';
+  | 'STATUS_WORD'
+  // Card side (command parsers of the simulated card). Each maps to one status word:
+  /** Command data malformed or with wrong values: 6A80 (GPC v2.3.1 §11.1.3, table 11-78). */
+  | 'COMMAND_DATA_INVALID'
+  /** Reference control parameters P1/P2 not supported or out of sequence: 6A86 (GPC v2.3.1 §11.1.3). */
+  | 'P1P2_INVALID'
+  /** A key check value does not match the decrypted key: 6982 (GPC v2.3.1 §11.8.3.2, table 11-78). */
+  | 'KCV_MISMATCH';
 
 export class CardError extends Error {
   override readonly name: string = 'CardError';

@@ -1,0 +1,30 @@
+/**
+ * What a simulated reader needs from the card in its slot: power and APDUs.
+ * `SimCard` (hardware/sim/card/) has exactly this shape; tests may wrap one
+ * (to stall or count) without subclassing it.
+ */
+export interface CardEndpoint {
+  /** The ATR the card answers at reset (also available unpowered, as vpcd asks for it to poll presence). */
+  readonly atr: Uint8Array;
+  /** Cold reset; resolves with the ATR. */
+  powerOn(): Promise<Uint8Array>;
+  /** Deactivates the card: volatile state (selection, secure channel) is lost. */
+  powerOff(): void;
+  /** One command APDU in, one response APDU out. Rejects with SimPowerCutError when a power-cut hook fires. */
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * True for the simulator's power-cut signal (SimPowerCutError). Matched by
+ * name so that this module does not pull the whole card OS into transports
+ * that only need the shape.
+ */
+export function isPowerCut(e: unknown): boolean {
+  return e instanceof Error && e.name === 'SimPowerCutError';
+}
+
+/** The status word of a response APDU as 4 hex digits, for logs (never the data). */
+export function swOf(rapdu: Uint8Array): string {
+  if (rapdu.length < 2) return 'none';
+  return ((rapdu[rapdu.length - 2]! << 8) | rapdu[rapdu.length - 1]!).toString(16).padStart(4, '0').toUpperCase();
+}

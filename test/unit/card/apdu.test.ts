@@ -98,30 +98,33 @@ const FIXTURES: readonly Fixture[] = [
   },
 ];
 
-void t.test('parseCommand: every case, short and extended', async (t) => {
+void t.test('parseCommand: every case, short and extended', (t) => {
   for (const f of FIXTURES) {
     const p = parseCommand(f.bytes);
     const { dataHex, ...head } = f.want;
     t.same({ cla: p.cla, ins: p.ins, p1: p.p1, p2: p.p2, ne: p.ne, case: p.case, extended: p.extended }, head, f.name);
     t.equal(toHex(p.data), dataHex, `${f.name}: data`);
   }
+  t.end();
 });
 
-void t.test('encodeCommand(parseCommand(x)) gives x back for every fixture', async (t) => {
+void t.test('encodeCommand(parseCommand(x)) gives x back for every fixture', (t) => {
   for (const f of FIXTURES) {
     const p = parseCommand(f.bytes);
     t.equal(toHex(encodeCommand(p, { extended: p.extended })), toHex(f.bytes), f.name);
   }
+  t.end();
 });
 
-void t.test('parsed data is a copy of the input', async (t) => {
+void t.test('parsed data is a copy of the input', (t) => {
   const bytes = hex('80E2000002BEEF');
   const p = parseCommand(bytes);
   bytes.fill(0);
   t.equal(toHex(p.data), 'BEEF');
+  t.end();
 });
 
-void t.test('encodeCommand picks the short form when it fits', async (t) => {
+void t.test('encodeCommand picks the short form when it fits', (t) => {
   const enc = (c: CommandApdu, extended?: boolean): string => toHex(encodeCommand(c, extended === undefined ? {} : { extended }));
   t.equal(enc(command(0x80, 0xca, 0x00, 0x66, undefined, 256)), '80CA006600', 'Ne 256 is Le 00');
   t.equal(enc(command(0x80, 0xf2, 0x20, 0x02)), '80F22002', 'case 1');
@@ -132,9 +135,10 @@ void t.test('encodeCommand picks the short form when it fits', async (t) => {
   t.equal(enc(command(0x80, 0xe2, 0, 0, hex('AA')), true), '80E20000000001AA', 'case 3E forced');
   t.equal(enc(command(0x80, 0xe2, 0, 0, hex('BEEF'), 0x102)), '80E20000000002BEEF0102', 'Ne 258 forces extended');
   t.equal(enc(command(0x80, 0xf2, 0x20, 0x02), true), '80F22002', 'case 1 has no extended form');
+  t.end();
 });
 
-void t.test('encodeCommand switches to extended form on Nc > 255 or Ne > 256', async (t) => {
+void t.test('encodeCommand switches to extended form on Nc > 255 or Ne > 256', (t) => {
   const c3 = encodeCommand(command(0, 0xd6, 0, 0, data256));
   t.equal(toHex(c3.subarray(0, 7)), '00D60000000100');
   t.equal(c3.length, 7 + 256);
@@ -143,18 +147,20 @@ void t.test('encodeCommand switches to extended form on Nc > 255 or Ne > 256', a
   const c4 = encodeCommand(command(0, 0x2a, 0x80, 0x86, data300, 65536));
   t.equal(toHex(c4.subarray(0, 7)), '002A808600012C');
   t.equal(toHex(c4.subarray(-2)), '0000');
+  t.end();
 });
 
-void t.test('encodeCommand of a 65535-byte data field deep in the stack (no argument spreading)', async (t) => {
+void t.test('encodeCommand of a 65535-byte data field deep in the stack (no argument spreading)', (t) => {
   const big = fill(65535);
   const deep = (n: number): Uint8Array => (n === 0 ? encodeCommand(command(0, 0xd6, 0, 0, big, 65536)) : deep(n - 1));
   const out = deep(5000);
   t.equal(out.length, 4 + 3 + 65535 + 2);
   t.equal(toHex(out.subarray(4, 7)), '00FFFF');
   t.equal(parseCommand(out).data.length, 65535);
+  t.end();
 });
 
-void t.test('command() and encodeCommand() refuse out-of-range fields', async (t) => {
+void t.test('command() and encodeCommand() refuse out-of-range fields', (t) => {
   const code = { code: 'APDU_MALFORMED' };
   t.throws(() => command(0x100, 0, 0, 0), code, 'CLA 100');
   t.throws(() => command(0, -1, 0, 0), code, 'INS -1');
@@ -169,9 +175,10 @@ void t.test('command() and encodeCommand() refuse out-of-range fields', async (t
   t.throws(() => encodeCommand({ ...base, ne: 70000 }), code, 'literal Ne 70000');
   t.throws(() => encodeCommand({ ...base, cla: 0x180 }), code, 'literal CLA 180');
   t.throws(() => encodeCommand({ ...base, data: new Uint8Array(65536) }), code, 'literal Nc 65536');
+  t.end();
 });
 
-void t.test('parseCommand refuses every malformed form', async (t) => {
+void t.test('parseCommand refuses every malformed form', (t) => {
   const bad: readonly [string, string | Uint8Array, RegExp][] = [
     ['empty', '', /shorter than a header \(0 bytes\)/],
     ['one byte', '80', /shorter than a header/],
@@ -193,18 +200,20 @@ void t.test('parseCommand refuses every malformed form', async (t) => {
   }
   // Five bytes is case 2S whatever the fifth byte is: 'Lc FF with no data' is Le FF.
   t.equal(parseCommand(hex('80E20000FF')).ne, 255, 'five bytes is always case 2S');
+  t.end();
 });
 
-void t.test('errors are CardErrors', async (t) => {
+void t.test('errors are CardErrors', (t) => {
   try {
     parseCommand(hex('80'));
     t.fail('should throw');
   } catch (e) {
     t.ok(e instanceof CardError);
   }
+  t.end();
 });
 
-void t.test('parseResponse and encodeResponse', async (t) => {
+void t.test('parseResponse and encodeResponse', (t) => {
   const ok = parseResponse(hex('9000'));
   t.equal(ok.sw, 0x9000);
   t.equal(ok.data.length, 0);
@@ -221,11 +230,13 @@ void t.test('parseResponse and encodeResponse', async (t) => {
   t.throws(() => parseResponse(hex('90')), { code: 'RESPONSE_MALFORMED', message: /1 bytes/ });
   t.throws(() => encodeResponse({ data: new Uint8Array(0), sw: 0x19000 }), { code: 'RESPONSE_MALFORMED' });
   t.throws(() => encodeResponse({ data: new Uint8Array(0), sw: -1 }), { code: 'RESPONSE_MALFORMED' });
+  t.end();
 });
 
-void t.test('parsed response data is a copy', async (t) => {
+void t.test('parsed response data is a copy', (t) => {
   const bytes = hex('AABB9000');
   const r = parseResponse(bytes);
   bytes.fill(0);
   t.equal(toHex(r.data), 'AABB');
+  t.end();
 });

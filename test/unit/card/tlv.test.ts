@@ -29,7 +29,7 @@ const CARD_DATA = hex(
     '640B 06092A864886FC6B040370',
 );
 
-void t.test('CPLC 9F7F: a primitive object under a two-byte tag', async (t) => {
+void t.test('CPLC 9F7F: a primitive object under a two-byte tag', (t) => {
   const list = parseTlv(CPLC);
   t.equal(list.length, 1);
   const cplc = list[0]!;
@@ -39,9 +39,10 @@ void t.test('CPLC 9F7F: a primitive object under a two-byte tag', async (t) => {
   t.equal(toHex(cplc.value.subarray(0, 4)), '47905167');
   t.equal(cplc.children, undefined, 'primitive objects never have children');
   t.equal(toHex(encodeTlv(0x9f7f, cplc.value)), toHex(CPLC), 're-encodes byte for byte');
+  t.end();
 });
 
-void t.test('card data 66: nested constructed objects', async (t) => {
+void t.test('card data 66: nested constructed objects', (t) => {
   const list = parseTlv(CARD_DATA);
   t.equal(list.length, 1);
   const cd = list[0]!;
@@ -65,9 +66,10 @@ void t.test('card data 66: nested constructed objects', async (t) => {
   t.equal(findTag(list, 0x06)?.value.length, 7, 'depth-first: the first 06 is the one directly under 73');
   t.equal(findTag(list, 0x9f7f), undefined);
   t.equal(toHex(encodeTlvTree(list)), toHex(CARD_DATA), 'tree round trip');
+  t.end();
 });
 
-void t.test('non-recursive parse leaves constructed values unparsed', async (t) => {
+void t.test('non-recursive parse leaves constructed values unparsed', (t) => {
   const list = parseTlv(CARD_DATA, { recursive: false });
   t.equal(list[0]!.children, undefined);
   t.equal(list[0]!.constructed, true);
@@ -76,16 +78,18 @@ void t.test('non-recursive parse leaves constructed values unparsed', async (t) 
   // A constructed tag whose value is not TLV is fine when not recursing.
   t.equal(parseTlv(hex('7003FFFFFF'), { recursive: false })[0]!.value.length, 3);
   t.throws(() => parseTlv(hex('700101')), { code: 'TLV_MALFORMED' }, 'but malformed when recursing');
+  t.end();
 });
 
-void t.test('findTag searches depth-first in document order', async (t) => {
+void t.test('findTag searches depth-first in document order', (t) => {
   // 70 { 71 { 5A 01 } } 5A 02: the nested 5A comes first.
   const list = parseTlv(hex('7005 7103 5A0101 5A0102'));
   t.equal(toHex(findTag(list, 0x5a)!.value), '01');
   t.equal(findTag([], 0x5a), undefined);
+  t.end();
 });
 
-void t.test('multi-byte tags', async (t) => {
+void t.test('multi-byte tags', (t) => {
   const list = parseTlv(hex('5F2003414243 BF0C05 9F4D020B0A DF810101FF 9F0201AA'));
   t.same(
     list.map((x) => [tagHex(x.tag), x.constructed]),
@@ -104,9 +108,10 @@ void t.test('multi-byte tags', async (t) => {
   const ff = parseTlv(hex('FF0100'));
   t.equal(ff[0]!.tag, 0xff01);
   t.same(ff[0]!.children, []);
+  t.end();
 });
 
-void t.test('long length forms 81, 82, 83', async (t) => {
+void t.test('long length forms 81, 82, 83', (t) => {
   const v128 = fill(0x80);
   const l81 = concat(hex('5A8180'), v128);
   t.equal(parseTlv(l81)[0]!.value.length, 128);
@@ -120,24 +125,27 @@ void t.test('long length forms 81, 82, 83', async (t) => {
   const p = parseTlv(l83)[0]!;
   t.equal(p.value.length, 0x10000);
   t.equal(toHex(encodeTlv(0x5a, v64k).subarray(0, 5)), '5A83010000');
+  t.end();
 });
 
-void t.test('non-minimal lengths are accepted and re-encoded minimally', async (t) => {
+void t.test('non-minimal lengths are accepted and re-encoded minimally', (t) => {
   const a = parseTlv(hex('5A8102AABB'));
   t.equal(toHex(a[0]!.value), 'AABB');
   t.equal(toHex(encodeTlvTree(a)), '5A02AABB');
   t.equal(toHex(parseTlv(hex('5A820001CC'))[0]!.value), 'CC');
   t.equal(parseTlv(hex('5A83000000'))[0]!.value.length, 0);
+  t.end();
 });
 
-void t.test('empty input, empty values', async (t) => {
+void t.test('empty input, empty values', (t) => {
   t.same(parseTlv(new Uint8Array(0)), []);
   const e = parseTlv(hex('5A00 7000'));
   t.equal(e[0]!.value.length, 0);
   t.same(e[1]!.children, [], 'an empty constructed object has no children');
+  t.end();
 });
 
-void t.test('malformed input: specific messages and offsets', async (t) => {
+void t.test('malformed input: specific messages and offsets', (t) => {
   const bad: readonly [string, string, RegExp][] = [
     ['tag byte 00', '00', /invalid tag byte 00 at offset 0/],
     ['00 after a good object', '5A0101 00', /invalid tag byte 00 at offset 3/],
@@ -161,6 +169,7 @@ void t.test('malformed input: specific messages and offsets', async (t) => {
   for (const [name, input, message] of bad) {
     t.throws(() => parseTlv(hex(input)), { code: 'TLV_MALFORMED', message }, name);
   }
+  t.end();
 });
 
 /** `levels` nested constructed objects (tag 70) around one primitive 5A01AA. */
@@ -170,7 +179,7 @@ function nested(levels: number): Uint8Array {
   return inner;
 }
 
-void t.test('nesting depth is bounded (default 16)', async (t) => {
+void t.test('nesting depth is bounded (default 16)', (t) => {
   // 15 constructed levels + the primitive = 16 levels of objects: allowed.
   const ok = parseTlv(nested(15));
   t.equal(findTag(ok, 0x5a)?.value[0], 0xaa);
@@ -182,9 +191,10 @@ void t.test('nesting depth is bounded (default 16)', async (t) => {
   for (const maxDepth of [0, 65, 1.5, -1]) {
     t.throws(() => parseTlv(hex('5A00'), { maxDepth }), { code: 'ARGUMENT_INVALID' }, `maxDepth ${maxDepth}`);
   }
+  t.end();
 });
 
-void t.test('padding 00/FF only with { padding: true }', async (t) => {
+void t.test('padding 00/FF only with { padding: true }', (t) => {
   const padded = hex('00 5A0111 FFFF 9F0201AA 00 7004 00 5A0122 00FF');
   t.throws(() => parseTlv(padded), { code: 'TLV_MALFORMED', message: /tag byte 00/ });
   const list = parseTlv(padded, { padding: true });
@@ -195,17 +205,19 @@ void t.test('padding 00/FF only with { padding: true }', async (t) => {
   t.equal(toHex(list[2]!.children![0]!.value), '22', 'padding skipped inside constructed values too');
   t.same(parseTlv(hex('00FF00FF'), { padding: true }), [], 'padding only');
   t.equal(toHex(encodeTlvTree(list)), '5A01119F0201AA70035A0122', 're-encoding drops the padding');
+  t.end();
 });
 
-void t.test('parsed values are copies', async (t) => {
+void t.test('parsed values are copies', (t) => {
   const bytes = hex('7003 5A01AA');
   const list = parseTlv(bytes);
   bytes.fill(0);
   t.equal(toHex(list[0]!.value), '5A01AA');
   t.equal(toHex(list[0]!.children![0]!.value), 'AA');
+  t.end();
 });
 
-void t.test('encodeLength boundaries', async (t) => {
+void t.test('encodeLength boundaries', (t) => {
   const cases: readonly [number, string][] = [
     [0, '00'],
     [0x7f, '7F'],
@@ -218,9 +230,10 @@ void t.test('encodeLength boundaries', async (t) => {
   ];
   for (const [n, want] of cases) t.equal(toHex(encodeLength(n)), want, `length ${n}`);
   for (const n of [-1, 0x1000000, 1.5]) t.throws(() => encodeLength(n), { code: 'ARGUMENT_INVALID' }, `length ${n}`);
+  t.end();
 });
 
-void t.test('tag helpers', async (t) => {
+void t.test('tag helpers', (t) => {
   t.equal(toHex(tagToBytes(0x5a)), '5A');
   t.equal(toHex(tagToBytes(0x9f7f)), '9F7F');
   t.equal(toHex(tagToBytes(0xdf8101)), 'DF8101');
@@ -246,9 +259,10 @@ void t.test('tag helpers', async (t) => {
     [1.5, 'not an integer'],
   ];
   for (const [tag, why] of invalid) t.throws(() => tagToBytes(tag), { code: 'ARGUMENT_INVALID' }, why);
+  t.end();
 });
 
-void t.test('encodeTlvTree builds from children and checks consistency', async (t) => {
+void t.test('encodeTlvTree builds from children and checks consistency', (t) => {
   const tree: Tlv = {
     tag: 0xe3,
     constructed: true,
@@ -265,4 +279,5 @@ void t.test('encodeTlvTree builds from children and checks consistency', async (
   t.throws(() => encodeTlvTree({ tag: 0x70, constructed: false, value: hex('00') }), { code: 'ARGUMENT_INVALID' });
   t.throws(() => encodeTlvTree({ tag: 0x5a, constructed: false, value: hex('00'), children: [] }), { code: 'ARGUMENT_INVALID', message: /cannot have children/ });
   t.throws(() => encodeTlv(0x5a, new Uint8Array(0x1000000)), { code: 'ARGUMENT_INVALID' });
+  t.end();
 });

@@ -103,6 +103,21 @@ function gpArcs(oid: string): number[] | undefined {
   return oid.slice(GP_OID.length + 1).split('.').map(Number);
 }
 
+/** The value bytes of {gp 4}, after which SCP and i follow. */
+const GP_SCP_PREFIX = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xfc, 0x6b, 0x04);
+
+/**
+ * {gp 4 scp i}, read as raw bytes: `2A864886FC6B 04 <scp> <i>`. Cards write
+ * scp and i as single bytes even at 80 and above (GlobalPlatformPro's
+ * fixture has `...04 80 00` for SCP80), which is not a minimal OID arc, so
+ * the bytes are taken as they are rather than decoded as arcs.
+ */
+function scpFromOid(v: Uint8Array): SecureChannelInfo | undefined {
+  if (v.length !== GP_SCP_PREFIX.length + 2) return undefined;
+  for (let i = 0; i < GP_SCP_PREFIX.length; i++) if (v[i] !== GP_SCP_PREFIX[i]) return undefined;
+  return { scp: v[7]!, i: v[8]! };
+}
+
 function oidsIn(template: Tlv, where: string): string[] {
   return parseLevel(template.value, where)
     .filter((t) => t.tag === TAG_OID)
@@ -130,9 +145,9 @@ export function parseCardData(data: Uint8Array): CardData {
     else if (t.tag === TAG_CARD_MANAGEMENT) cardManagementOid ??= oidsIn(t, '60')[0];
     else if (t.tag === TAG_IDENTIFICATION_SCHEME) identificationSchemeOid ??= oidsIn(t, '63')[0];
     else if (t.tag === TAG_SCP) {
-      for (const oid of oidsIn(t, '64')) {
-        const arcs = gpArcs(oid);
-        if (arcs?.length === 3 && arcs[0] === 4) secureChannels.push({ scp: arcs[1]!, i: arcs[2]! });
+      for (const o of parseLevel(t.value, '64')) {
+        const sc = o.tag === TAG_OID ? scpFromOid(o.value) : undefined;
+        if (sc !== undefined) secureChannels.push(sc);
       }
     } else if (t.tag === TAG_CONFIGURATION) configurationDetails ??= t.value;
     else if (t.tag === TAG_CHIP_DETAILS) chipDetails ??= t.value;
@@ -171,7 +186,7 @@ export function encodeCardData(input: CardDataInput): Uint8Array {
     if (!Number.isInteger(scp) || scp < 0 || scp > 0xff || !Number.isInteger(i) || i < 0 || i > 0xff) {
       throw new CardError('ARGUMENT_INVALID', `secure channel ${scp}/${i} out of range`);
     }
-    parts.push(encodeTlv(TAG_SCP, oid(`${GP_OID}.4.${scp}.${i}`)));
+    parts.push(encodeTlv(TAG_SCP, encodeTlv(TAG_OID, concat(GP_SCP_PREFIX, Uint8Array.of(scp, i)))));
   }
   return encodeTlv(TAG_CARD_DATA, encodeTlv(TAG_CARD_RECOGNITION_DATA, concat(...parts)));
 }

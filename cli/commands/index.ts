@@ -1,4 +1,5 @@
 /** The command table. Each command lives in its own file. */
 import type { Command } from '../command.js';
+import { simCardCommand } from './sim-card.js';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [simCardCommand];

@@ -87,12 +87,8 @@ export class CallSlot {
           reject(new TransportError('TIMEOUT', `${what}: no answer within ${opts.timeoutMs} ms`));
         }),
       );
-      let started: Promise<T>;
-      try {
-        started = work();
-      } catch (e) {
-        started = Promise.reject(e as Error);
-      }
+      // An async wrapper turns a synchronous throw in `work` into a rejection.
+      const started = (async () => work())();
       started.then(
         (v) => finish(() => resolve(v)),
         (e: unknown) => finish(() => reject(opts.mapError ? opts.mapError(e) : toIo(what, e))),

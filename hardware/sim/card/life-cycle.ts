@@ -22,27 +22,12 @@
  *   6A82 and every other command 6985.
  */
 
-export const CARD_LIFE_CYCLE = {
-  OP_READY: 0x01,
-  INITIALIZED: 0x07,
-  SECURED: 0x0f,
-  CARD_LOCKED: 0x7f,
-  TERMINATED: 0xff,
-} as const;
+import { APP_LIFE_CYCLE, CARD_LIFE_CYCLE, isCardLifeCycle } from '../../../card/gp/set-status.js';
 
-export const APP_LIFE_CYCLE = {
-  INSTALLED: 0x03,
-  SELECTABLE: 0x07,
-  PERSONALIZED: 0x0f,
-  LOCKED: 0x83,
-} as const;
+export { APP_LIFE_CYCLE, CARD_LIFE_CYCLE, isCardLifeCycle };
 
 const CARD_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CARD_LIFE_CYCLE).map(([k, v]) => [v, k]));
 const APP_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(APP_LIFE_CYCLE).map(([k, v]) => [v, k]));
-
-export function isCardLifeCycle(v: number): boolean {
-  return CARD_NAMES.has(v);
-}
 
 export function cardLifeCycleName(v: number): string {
   return CARD_NAMES.get(v) ?? `UNKNOWN_${v.toString(16).padStart(2, '0').toUpperCase()}`;

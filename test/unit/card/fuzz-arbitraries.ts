@@ -26,6 +26,20 @@ export const randomBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { arbitrary: fc.uint8Array({ maxLength: 300, size: 'max' }), weight: 1 },
 );
 
+/**
+ * Command-APDU-shaped bytes: a header and a short body rich in 00 (the
+ * extended-length marker) and small values, so that extended Lc/Le
+ * fields such as 00 0000 xxxx appear often.
+ */
+export const apduLikeBytes: fc.Arbitrary<Uint8Array> = fc
+  .tuple(
+    fc.uint8Array({ minLength: 4, maxLength: 4 }),
+    fc.array(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 4 }), weight: 1 }, { arbitrary: byte, weight: 1 }), {
+      maxLength: 12,
+    }),
+  )
+  .map(([head, body]) => Uint8Array.from([...head, ...body]));
+
 /** Byte arrays whose lengths straddle a boundary (e.g. 255/256) as well as small ones. */
 function bytesAround(lo: number, hi: number): fc.Arbitrary<Uint8Array> {
   return fc.oneof(

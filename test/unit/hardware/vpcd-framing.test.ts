@@ -8,7 +8,7 @@ import {
   VpcdFrameParser,
 } from '../../../hardware/sim/vpcd/vpcd-framing.js';
 
-t.test('encode: 2-byte big-endian length, then payload', async (t) => {
+void t.test('encode: 2-byte big-endian length, then payload', (t) => {
   t.equal(toHex(encodeVpcdFrame(Uint8Array.of(0x04))), '000104');
   t.equal(toHex(encodeVpcdFrame(hex('00A4040008A000000151000000'))), '000D00A4040008A000000151000000');
   const big = new Uint8Array(0x1234);
@@ -18,16 +18,18 @@ t.test('encode: 2-byte big-endian length, then payload', async (t) => {
   t.ok(isVpcdFramingError(catchErr(() => encodeVpcdFrame(new Uint8Array(0))), 'FRAME_EMPTY'));
   t.ok(isVpcdFramingError(catchErr(() => encodeVpcdFrame(new Uint8Array(VPCD_MAX_PAYLOAD + 1))), 'FRAME_TOO_LARGE'));
   t.equal(encodeVpcdFrame(new Uint8Array(VPCD_MAX_PAYLOAD)).length, VPCD_MAX_PAYLOAD + 2);
+  t.end();
 });
 
-t.test('parser: coalesced frames in one chunk', async (t) => {
+void t.test('parser: coalesced frames in one chunk', (t) => {
   const p = new VpcdFrameParser();
   const frames = p.push(hex('0001 01 0001 04 0005 00A4040000'));
   t.same(frames.map(toHex), ['01', '04', '00A4040000']);
   t.equal(p.pending, 0);
+  t.end();
 });
 
-t.test('parser: a frame split at every position, even inside the length', async (t) => {
+void t.test('parser: a frame split at every position, even inside the length', (t) => {
   const wire = hex('0003 AABBCC 0001 00');
   for (let cut = 0; cut <= wire.length; cut++) {
     const p = new VpcdFrameParser();
@@ -38,17 +40,19 @@ t.test('parser: a frame split at every position, even inside the length', async 
   const got: string[] = [];
   for (const b of wire) got.push(...p.push(Uint8Array.of(b)).map(toHex));
   t.same(got, ['AABBCC', '00'], 'byte by byte');
+  t.end();
 });
 
-t.test('parser: returns copies, not views of its buffer', async (t) => {
+void t.test('parser: returns copies, not views of its buffer', (t) => {
   const p = new VpcdFrameParser();
   const chunk = hex('0002 1122');
   const [f] = p.push(chunk);
   chunk.fill(0);
   t.equal(toHex(f!), '1122');
+  t.end();
 });
 
-t.test('parser: max payload guard fires on the length field, before buffering', async (t) => {
+void t.test('parser: max payload guard fires on the length field, before buffering', (t) => {
   const p = new VpcdFrameParser({ maxPayload: 16 });
   t.same(p.push(hex('0010')).length, 0, 'exactly max: waits for the body');
   const q = new VpcdFrameParser({ maxPayload: 16 });
@@ -58,23 +62,26 @@ t.test('parser: max payload guard fires on the length field, before buffering', 
   t.ok(isVpcdFramingError(catchErr(() => q.push(hex('000101'))), 'FRAME_TOO_LARGE'), 'stays failed');
   t.throws(() => new VpcdFrameParser({ maxPayload: 0 }), RangeError);
   t.throws(() => new VpcdFrameParser({ maxPayload: 0x10000 }), RangeError);
+  t.end();
 });
 
-t.test('parser: zero-length frame is an error', async (t) => {
+void t.test('parser: zero-length frame is an error', (t) => {
   const p = new VpcdFrameParser();
   t.ok(isVpcdFramingError(catchErr(() => p.push(hex('0001 04 0000'))), 'FRAME_EMPTY'));
+  t.end();
 });
 
-t.test('parser: end() inside a frame is TRUNCATED; at a boundary it is fine', async (t) => {
+void t.test('parser: end() inside a frame is TRUNCATED; at a boundary it is fine', (t) => {
   const p = new VpcdFrameParser();
   p.push(hex('0004 0102'));
   t.ok(isVpcdFramingError(catchErr(() => p.end()), 'TRUNCATED'));
   const q = new VpcdFrameParser();
   q.push(hex('0001 01'));
   t.doesNotThrow(() => q.end());
+  t.end();
 });
 
-t.test('property: any frames, any chunking, same payloads back', async (t) => {
+void t.test('property: any frames, any chunking, same payloads back', (t) => {
   fc.assert(
     fc.property(
       fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 8 }),
@@ -96,9 +103,10 @@ t.test('property: any frames, any chunking, same payloads back', async (t) => {
     { numRuns: 300 },
   );
   t.pass('round trip holds');
+  t.end();
 });
 
-t.test('property: random bytes never crash or hang the parser', async (t) => {
+void t.test('property: random bytes never crash or hang the parser', (t) => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
       const p = new VpcdFrameParser({ maxPayload: 261 });
@@ -112,6 +120,7 @@ t.test('property: random bytes never crash or hang the parser', async (t) => {
     { numRuns: 1000 },
   );
   t.pass('only typed errors');
+  t.end();
 });
 
 function catchErr(fn: () => unknown): unknown {

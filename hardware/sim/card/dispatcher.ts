@@ -175,7 +175,8 @@ export function processApdu(bytes: Uint8Array, tx: Transaction, session: Session
   const channel = session.channel;
   if (channel !== undefined && !channel.authenticated) endSecureChannel(session);
   let cmd: CommandApdu = parsed;
-  if (channel?.authenticated === true) {
+  const viaChannel = channel?.authenticated === true;
+  if (viaChannel) {
     try {
       cmd = channel.unwrapCommand(parsed);
     } catch (e) {
@@ -186,15 +187,12 @@ export function processApdu(bytes: Uint8Array, tx: Transaction, session: Session
     return swOnly(SW.SECURITY_STATUS_NOT_SATISFIED);
   }
   const reply = run(handler, { ...base, cmd });
-  const open = session.channel;
-  if (channel?.authenticated === true && open === channel) {
-    try {
-      return encodeResponse(open.wrapResponse(reply));
-    } catch (e) {
-      tx.discard();
-      svc.log.error('response protection failed', { err: e });
-      return swOnly(SW.NO_PRECISE_DIAGNOSIS);
-    }
+  if (!viaChannel || session.channel !== channel || !channel.authenticated) return encodeResponse(reply);
+  try {
+    return encodeResponse(channel.wrapResponse(reply));
+  } catch (e) {
+    tx.discard();
+    svc.log.error('response protection failed', { err: e });
+    return swOnly(SW.NO_PRECISE_DIAGNOSIS);
   }
-  return encodeResponse(reply);
 }

@@ -93,9 +93,9 @@ void t.test('options: GP P1 convention, secure-messaging room, custom secret tag
   t.ok(sm.commands.every((x) => x.data.length <= room));
   t.same(cardReceives(sm.commands).dgis, sampleDgis());
 
-  const custom = buildPersonalizationScript({ appAid: APP, dgis: sampleDgis(), dek: DEK, secretTags: (tag) => tag === 0x0202 || tag >= 0x8000 });
+  const custom = buildPersonalizationScript({ appAid: APP, dgis: sampleDgis(), dek: DEK, secretTags: (tag) => tag === 0x0202 || (tag >= 0x8000 && tag <= 0x8fff) });
   t.same(cardReceives(custom.commands).encryptedTags, [0x8000, 0x8010, 0x0202]);
-  t.same(custom.commands.slice(1).map((x) => x.p1), [0x00, 0x60, 0x60, 0xe0]);
+  t.same(custom.commands.slice(1).map((x) => x.p1), [0x00, 0x60, 0xe0], 'one secret run of 395 bytes in 2 blocks');
 
   const unpadded = buildPersonalizationScript({ appAid: APP, dgis: [{ tag: 0x8000, value: hex(KEYS) }], dek: DEK, padding: () => 'none' });
   t.equal(unpadded.commands[1]!.data.length, 3 + 48, 'aligned keys sent without padding');

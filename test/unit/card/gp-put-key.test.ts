@@ -105,7 +105,7 @@ void t.test('card side: the other formats GPC allows', (t) => {
 void t.test('card side: a wrong KCV or a wrong DEK is KCV_MISMATCH', (t) => {
   const cmd = putKeyAes({ newKvn: 0x30, replaceKvn: 0, keys: keys(), dek: hex(OLD_DEK) });
   const tampered = cmd.data.slice();
-  tampered[tampered.length - 1] ^= 0x01; // last byte of the DEK's KCV
+  tampered[tampered.length - 1]! ^= 0x01; // last byte of the DEK key check value
   t.throws(() => parsePutKey(tampered, hex(OLD_DEK)), { code: 'KCV_MISMATCH' });
   t.throws(() => parsePutKey(cmd.data, hex(DEK)), { code: 'KCV_MISMATCH' }, 'decrypted under the wrong DEK');
   t.end();

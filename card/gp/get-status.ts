@@ -150,7 +150,8 @@ export interface GetStatusRequest {
 
 /**
  * Card side: P1, P2 and data of a GET STATUS. Throws `P1P2_INVALID` (6A86)
- * for P1 other than 80/40/20/10 or P2 without b2 (the deprecated format),
+ * for P1 other than 80/40/20/10 or P2 without b2 (the deprecated format;
+ * §11.4.2.2 leaves the card's behaviour open),
  * and `COMMAND_DATA_INVALID` (6A80) when the data does not start with 4F.
  * Other search criteria are ignored, as §11.4.2.3 requires.
  */
@@ -158,7 +159,8 @@ export function parseGetStatusCommand(p1: number, p2: number, data: Uint8Array):
   if (!Object.values(GET_STATUS_P1).includes(p1 as GetStatusSubset)) {
     throw new CardError('P1P2_INVALID', `GET STATUS P1 ${byteHex(p1)}`);
   }
-  if ((p2 & ~0x03) !== 0 || (p2 & GET_STATUS_P2_TLV) === 0) throw new CardError('P1P2_INVALID', `GET STATUS P2 ${byteHex(p2)}`);
+  // P2 b8..b3 are RFU and ignored (§11.1); b2 = 0 asks for the deprecated format, which we do not answer.
+  if ((p2 & GET_STATUS_P2_TLV) === 0) throw new CardError('P1P2_INVALID', `GET STATUS P2 ${byteHex(p2)}`);
   let items: Tlv[];
   try {
     items = parseTlv(data, { recursive: false });

@@ -23,14 +23,15 @@ Keys of the Issuer Security Domain (SCP03, AES):
   --keys ENC:MAC:DEK   the static keys, hex, 16/24/32 bytes each (same length)
   --master KMC         a master key (16 or 32 bytes); the card's keys are
                        diversified from it and the card's KDD with KDF3
-  neither              the simulator's factory test keys
---kvn sets the key version (1..127), --i the SCP03 i parameter (60 or 70).
+  neither              the GlobalPlatform test key 404142..4F for all three
+--kvn sets the key version (1..127, default 30 hex = 48), --i the SCP03 i
+parameter (60 or 70, default 70).
 
 --state FILE keeps the card's EEPROM in FILE. If FILE does not exist it is
 created from the options above. If it exists, the card in it is loaded and
-already has its keys: key options may then only restate them. The command
-checks them as a host would (INITIALIZE UPDATE and the card cryptogram) and
-refuses a mismatch. Without --state the card lives in memory only.
+already has its keys: key options may then only restate them (they are
+compared with the image; a mismatch is refused). Without --state the card
+lives in memory only.
 
 Prints one line when connected. Keys are never printed or logged.`,
   options: {
@@ -62,13 +63,12 @@ async function runSimCard(ctx: CommandContext, opts: ParsedOptions): Promise<num
 async function openCard(ctx: CommandContext, args: SimCardArgs): Promise<SimCard> {
   const logger = ctx.logger.child('sim-card');
   if (args.state !== undefined && (await exists(args.state))) {
-    const card = await SimCard.open({ statePath: args.state, logger, clock: ctx.clock });
     try {
-      await checkImageMatches(card, args, args.state);
+      await checkImageMatches(args.state, args);
     } finally {
       wipe(args);
     }
-    return card;
+    return SimCard.open({ statePath: args.state, logger, clock: ctx.clock });
   }
   try {
     return await SimCard.open({

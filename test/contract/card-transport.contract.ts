@@ -148,16 +148,18 @@ export function cardTransportContract(name: string, factory: RigFactory): void {
 
   withRig('timeout rejects TIMEOUT, powers down, and the late answer is never delivered', ['stallNext', 'clock'], async (rig, t, rejects) => {
     const { transport } = rig;
-    await transport.powerOn();
+    const atr = await transport.powerOn();
     const stall = rig.stallNext!();
     const pending = transport.transmit(select(rig), { timeoutMs: 1000 });
     await stall.reached;
     rig.clock!.advance(999);
     rig.clock!.advance(1);
     await rejects(pending, 'TIMEOUT', 'stalled transmit');
-    stall.release();
     await rejects(transport.transmit(select(rig)), 'NOT_POWERED', 'after a timeout the card must be power-cycled');
-    await transport.powerOn();
+    // The late answer comes out only after the power-on has asked for the ATR: it must not be taken for it.
+    const poweringOn = transport.powerOn();
+    stall.release();
+    t.equal(toHex(await poweringOn), toHex(atr), 'powerOn gets the ATR, not the late answer');
     // GET DATA CPLC (9F7F) answers differently from SELECT: a stale SELECT answer would show.
     const r = await transport.transmit(hex('80CA9F7F00'));
     t.not(r[0], 0x6f, 'not the late FCI');

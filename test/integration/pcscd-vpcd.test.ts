@@ -53,13 +53,18 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   return { child, out, err, exited };
 }
 
-async function waitFor(p: Proc, stream: 'out' | 'err', pattern: RegExp, ms: number, what: string): Promise<string> {
+/** Output of a process; pcscd --foreground logs to stdout when stderr is not a terminal, so 'any' reads both. */
+function text(p: Proc, stream: 'out' | 'err' | 'any'): string {
+  return stream === 'any' ? p.out.join('') + p.err.join('') : p[stream].join('');
+}
+
+async function waitFor(p: Proc, stream: 'out' | 'err' | 'any', pattern: RegExp, ms: number, what: string): Promise<string> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const m = pattern.exec(p[stream].join(''));
+    const m = pattern.exec(text(p, stream));
     if (m) return m[0];
-    if (p.child.exitCode !== null) throw new Error(`${what}: exited (${p.child.exitCode}) before ${pattern}:\n${p.err.join('').slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`${what}: no ${pattern} within ${ms} ms:\n${p.err.join('').slice(-2000)}`);
+    if (p.child.exitCode !== null) throw new Error(`${what}: exited (${p.child.exitCode}) before ${pattern}:\n${text(p, 'any').slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`${what}: no ${pattern} within ${ms} ms:\n${text(p, 'any').slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -107,8 +112,9 @@ void t.test('pcscd + vpcd + pyscard drive our simulated card; our host side veri
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'cardline-pcscd-'));
-  const procs: { pcscd?: Proc; card?: Proc } = {};
+  const procs: { pcscd?: Proc; card?: Proc; client?: Proc } = {};
   t.teardown(async () => {
+    await stop(procs.client);
     await stop(procs.card);
     await stop(procs.pcscd);
     await rm(dir, { recursive: true, force: true });
@@ -120,9 +126,9 @@ void t.test('pcscd + vpcd + pyscard drive our simulated card; our host side veri
   const portHex = port.toString(16).toUpperCase();
   await writeFile(conf, `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x${portHex}\nLIBPATH ${VPCD_DRIVER}\n`);
   const pcscd = (procs.pcscd = start(PYTHON, [join(FIXTURES, 'pcscd_socket_activate.py'), sock, 'pcscd', '--foreground', '--debug', '--config', conf]));
-  await waitFor(pcscd, 'err', /daemon ready/, 10_000, 'pcscd');
-  t.match(pcscd.err.join(''), new RegExp(`Waiting for virtual ICC on port ${port}\\b`), `vpcd listens on port ${port} from the temp config`);
-  t.match(pcscd.err.join(''), /Started by systemd/, 'pcscd took our private socket (socket activation)');
+  await waitFor(pcscd, 'any', /daemon ready/, 10_000, 'pcscd');
+  t.match(text(pcscd, 'any'), new RegExp(`Waiting for virtual ICC on port ${port}\\b`), `vpcd listens on port ${port} from the temp config`);
+  t.match(text(pcscd, 'any'), /Started by systemd/, 'pcscd took our private socket (socket activation)');
 
   const state = join(dir, 'card.eeprom');
   const keys = `${KEYS.enc}:${KEYS.mac}:${KEYS.dek}`;
@@ -133,10 +139,10 @@ void t.test('pcscd + vpcd + pyscard drive our simulated card; our host side veri
   t.ok(ourAtr, 'the card printed its ATR');
   t.notMatch(card.out.join('') + card.err.join(''), new RegExp(`${KEYS.enc}|${KEYS.mac}|${KEYS.dek}`, 'i'), 'no key in the output');
 
-  const client = start(PYTHON, [join(FIXTURES, 'pyscard_init_update.py'), 'Virtual PCD 00 00', ISD_AID, KVN.toString(16), '20'], {
+  const client = (procs.client = start(PYTHON, [join(FIXTURES, 'pyscard_init_update.py'), 'Virtual PCD 00 00', ISD_AID, KVN.toString(16), '20'], {
     ...process.env,
     PCSCLITE_CSOCK_NAME: sock,
-  });
+  }));
   const code = await client.exited;
   t.equal(code, 0, 'pyscard client succeeded', { stderr: client.err.join(''), stdout: client.out.join('') });
   const r = JSON.parse(client.out.join('')) as { atr: string; select: string; hostChallenge: string; initUpdate: string };

@@ -50,21 +50,28 @@ function registry(ctx: CommandContext, p1: number): RegistryEntry[] {
   return [];
 }
 
-/** Takes entries while they fit one response; the rest waits for get-next. */
-function page(ctx: CommandContext, p1: number, entries: RegistryEntry[]): Reply {
+/**
+ * Splits registry entries into what fits one response (at least one entry)
+ * and the rest, which waits for GET STATUS [get next] (§11.4.2.2).
+ */
+export function pageRegistry(entries: readonly RegistryEntry[], maxBytes = MAX_CHUNK): { data: Uint8Array; rest: RegistryEntry[] } {
   const out: Uint8Array[] = [];
   let size = 0;
   let taken = 0;
   for (const e of entries) {
     const enc = encodeGetStatusEntries([e]);
-    if (taken > 0 && size + enc.length > MAX_CHUNK) break;
+    if (taken > 0 && size + enc.length > maxBytes) break;
     out.push(enc);
     size += enc.length;
     taken++;
   }
-  const rest = entries.slice(taken);
+  return { data: concat(...out), rest: entries.slice(taken) };
+}
+
+function page(ctx: CommandContext, p1: number, entries: RegistryEntry[]): Reply {
+  const { data, rest } = pageRegistry(entries);
   ctx.session.getStatusRest = rest.length > 0 ? { p1, entries: rest } : undefined;
-  return ok(concat(...out), rest.length > 0 ? SW_MORE_DATA : SW.OK);
+  return ok(data, rest.length > 0 ? SW_MORE_DATA : SW.OK);
 }
 
 export function getStatus(ctx: CommandContext): Reply {

@@ -72,9 +72,10 @@ export class PowerCutHook {
     const byBytes = afterBytes !== undefined && this.bytes >= afterBytes;
     if (!byApdu && !byBytes) return { fire: false };
     this.armed = false;
-    // Cut by bytes inside the APDU: the card never had the whole command.
-    const complete = byApdu || afterBytes === undefined || afterBytes - bytesBefore >= length;
-    const detail = byApdu ? `APDU ${this.apdus}` : `byte ${afterBytes ?? 0}`;
+    // A byte cut inside the APDU comes first: the card never had the whole command.
+    const midApdu = byBytes && afterBytes - bytesBefore < length;
+    const complete = !midApdu;
+    const detail = byBytes ? `byte ${afterBytes}` : `APDU ${this.apdus}`;
     return { fire: true, complete, phase, detail };
   }
 }

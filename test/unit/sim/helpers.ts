@@ -3,6 +3,7 @@
  * SimCard with our own host side (card/scp03 HostSecureChannel, card/gp
  * builders), as the kiosk would. Not a test file itself.
  */
+import type tap from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import type { Dgi } from '../../../card/dgi.js';
 import { buildPersonalizationScript, maxPlaintextPerBlock, selectIsd } from '../../../card/gp/index.js';
 import { HostSecureChannel, initializeUpdateCommand, type StaticKeys } from '../../../card/scp03/index.js';
 import { SimCard, type SimCardOptions } from '../../../hardware/sim/card/index.js';
+
+/** A tap subtest, as the callbacks of t.test receive it. */
+export type SubTest = Parameters<Parameters<typeof tap.test>[0]>[0];
 
 /** pySim's SCP03 test keys (shared/reference/card-protocol.md), KVN 30. */
 export const KEYS: StaticKeys = {
@@ -51,7 +55,10 @@ export async function newCard(opts: Partial<SimCardOptions> = {}): Promise<SimCa
 }
 
 /** Sends raw bytes (or hex) and splits the response. */
-export async function send(card: SimCard, apdu: Uint8Array | string | CommandApdu): Promise<ResponseApdu> {
+/** Anything that takes APDUs: a SimCard, or a wrapper that records them. */
+export type ApduSink = Pick<SimCard, 'transmit'>;
+
+export async function send(card: ApduSink, apdu: Uint8Array | string | CommandApdu): Promise<ResponseApdu> {
   const bytes = typeof apdu === 'string' ? hex(apdu) : apdu instanceof Uint8Array ? apdu : encodeCommand(apdu);
   return parseResponse(await card.transmit(bytes));
 }
@@ -66,7 +73,7 @@ export class Host {
   private readonly random = counterRandom(99);
 
   constructor(
-    readonly card: SimCard,
+    readonly card: ApduSink,
     readonly keys: StaticKeys = KEYS,
   ) {}
 
@@ -123,7 +130,7 @@ export function persoCommands(level: number, dgis: readonly Dgi[] = SAMPLE_DGIS)
   return buildPersonalizationScript({ appAid: APP_AID, dgis, dek: KEYS.dek, maxBlock: maxPlaintextPerBlock(level) }).commands;
 }
 
-export function getDataCmd(tag: number, data = new Uint8Array(0)): CommandApdu {
+export function getDataCmd(tag: number, data: Uint8Array = new Uint8Array(0)): CommandApdu {
   return command(0x80, 0xca, tag >>> 8, tag & 0xff, data, 256);
 }
 

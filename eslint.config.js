@@ -31,6 +31,16 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript helpers (scripts/*.mjs) are outside the TypeScript project.
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      globals: { console: 'readonly', process: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' },
+  },
+  {
     files: ['cli/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

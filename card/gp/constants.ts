@@ -27,6 +27,13 @@ export const INS = {
 export const GP_RID = Uint8Array.of(0xa0, 0x00, 0x00, 0x01, 0x51);
 export const DEFAULT_ISD_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00);
 
+/**
+ * The Cardline product's personalization target application: F0 (a
+ * proprietary, unregistered RID, ISO 7816-4 §8.2.1.2) ‖ "CARDLINE" ‖ 01.
+ * The simulated card installs it at the factory; the host personalizes it.
+ */
+export const CARDLINE_APP_AID = Uint8Array.of(0xf0, 0x43, 0x41, 0x52, 0x44, 0x4c, 0x49, 0x4e, 0x45, 0x01);
+
 /** AIDs are 5 to 16 bytes: RID (5) ‖ PIX (0..11) (ISO 7816-4 §8.2.1.2, GPC v2.3.1 table 11-43). */
 export const AID_MIN = 5;
 export const AID_MAX = 16;

@@ -4,16 +4,26 @@
  * sample application, then power-cycle and read everything back through
  * fresh APDUs. Each step is reported as it happens.
  *
- * The report carries tags, lengths, status words and SHA-256 fingerprints,
- * never card data or keys.
+ * The report carries tags, lengths and status words, never card data or
+ * keys (not even hashes of them: personal data has too little entropy).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { command } from '../../card/apdu.js';
 import { equalBytes, toHex, zeroize } from '../../card/bytes.js';
 import { kcvAes } from '../../card/crypto.js';
 import type { Dgi } from '../../card/dgi.js';
 import { diversifyKdf3 } from '../../card/diversify.js';
-import { buildPersonalizationScript, DEFAULT_ISD_AID, getData, maxPlaintextPerBlock, parseCplc, selectByAid } from '../../card/gp/index.js';
+import {
+  APP_LIFE_CYCLE,
+  buildPersonalizationScript,
+  DEFAULT_ISD_AID,
+  getData,
+  getStatus,
+  GET_STATUS_P1,
+  maxPlaintextPerBlock,
+  parseCplc,
+  parseGetStatus,
+  selectByAid,
+} from '../../card/gp/index.js';
 import { CardHostSession } from '../../card/host-session.js';
 import type { HostSecureChannel } from '../../card/scp03/index.js';
 import { describeSw, swHex } from '../../card/status-words.js';
@@ -37,7 +47,6 @@ export interface DemoFlowResult {
 
 const KCV_REQUEST = Uint8Array.of(0x5c, 0x01, 0x84); // docs/sim-card.md: GET DATA asking for tag 84, the key check value
 
-const fingerprint = (b: Uint8Array): string => toHex(sha256(b).subarray(0, 6)).toLowerCase();
 const tagHex = (t: number): string => t.toString(16).toUpperCase().padStart(4, '0');
 
 export async function runDemoFlow(opts: DemoFlowOptions): Promise<DemoFlowResult> {
@@ -69,6 +78,9 @@ export async function runDemoFlow(opts: DemoFlowOptions): Promise<DemoFlowResult
     report(`card authenticated: card cryptogram verified; EXTERNAL AUTHENTICATE at security level ${swByte(channel.securityLevel)} (${levelName(channel.securityLevel)})`);
 
     await personalize(session, channel, app.dgis, opts.securityLevel, report);
+    const state = await applicationState(session, channel);
+    report(`GET STATUS: application ${toHex(DEMO_APP_AID)} life cycle ${swByte(state)}${state === APP_LIFE_CYCLE.PERSONALIZED ? ' (PERSONALIZED)' : ''}`);
+    if (state !== APP_LIFE_CYCLE.PERSONALIZED) failures.push(`application life cycle ${swByte(state)} after the last block`);
     channel.close();
 
     await transport.powerOff();
@@ -105,6 +117,15 @@ async function personalize(
   }
 }
 
+/** The application's life cycle byte from GET STATUS (inside the secure channel, as GP requires). */
+async function applicationState(session: CardHostSession, channel: HostSecureChannel): Promise<number> {
+  const r = await session.sendSecure(channel, getStatus(GET_STATUS_P1.APPLICATIONS, false, DEMO_APP_AID));
+  if (r.sw !== 0x9000) throw new Error(`GET STATUS refused: ${swHex(r.sw)} (${describeSw(r.sw)})`);
+  const entry = parseGetStatus(r.data).find((e) => equalBytes(e.aid, DEMO_APP_AID));
+  if (!entry) throw new Error('GET STATUS did not list the application');
+  return entry.lifeCycle;
+}
+
 async function checkPlain(session: CardHostSession, dgi: Dgi, report: (line: string) => void): Promise<string | undefined> {
   const isRecord = dgi.tag >>> 8 >= 0x01 && dgi.tag >>> 8 <= 0x1e;
   const cmd = isRecord
@@ -113,8 +134,8 @@ async function checkPlain(session: CardHostSession, dgi: Dgi, report: (line: str
   const how = isRecord ? `READ RECORD SFI ${dgi.tag >>> 8} #${dgi.tag & 0xff}` : `GET DATA ${tagHex(dgi.tag)}`;
   const r = await session.send(cmd);
   const same = r.sw === 0x9000 && equalBytes(r.data, dgi.value);
-  report(`read-back DGI ${tagHex(dgi.tag)} by ${how}: ${swHex(r.sw)}, ${r.data.length} bytes, sha256 ${fingerprint(r.data)} ${same ? 'matches' : 'DIFFERS'}`);
-  return same ? undefined : `DGI ${tagHex(dgi.tag)} read back ${swHex(r.sw)} and ${same ? 'equal' : 'different'} data`;
+  report(`read-back DGI ${tagHex(dgi.tag)} by ${how}: ${swHex(r.sw)}, ${r.data.length} bytes, ${same ? 'equal to what was written' : 'DIFFERENT from what was written'}`);
+  return same ? undefined : `DGI ${tagHex(dgi.tag)} read back ${swHex(r.sw)} with different data`;
 }
 
 async function checkSecret(session: CardHostSession, dgi: Dgi, report: (line: string) => void): Promise<string | undefined> {

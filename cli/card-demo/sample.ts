@@ -13,11 +13,12 @@
 import type { Dgi } from '../../card/dgi.js';
 import { encodeTlv } from '../../card/tlv.js';
 import { concat } from '../../card/bytes.js';
+import { CARDLINE_APP_AID } from '../../card/gp/constants.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** AID of the demo's personalization target (proprietary RID F0, "CARDLINE"). */
-export const DEMO_APP_AID = Uint8Array.from([0xf0, 0x43, 0x41, 0x52, 0x44, 0x4c, 0x49, 0x4e, 0x45, 0x01]);
+/** The demo personalizes the Cardline application the card maker installed. */
+export const DEMO_APP_AID = CARDLINE_APP_AID;
 
 export interface SampleApplication {
   readonly dgis: Dgi[];

@@ -4,7 +4,7 @@
  * machine feeds cards from a hopper).
  *
  * Factory state of every card:
- * - its own serial: `serialPrefix` ‖ index (4 bytes, big-endian), so serials
+ * - its own serial: `serialPrefix` ‖ index from 1 (4 bytes, big-endian), so serials
  *   are unique within a hopper and the same for the same prefix and index;
  * - life cycle as the simulated card ships it (OP_READY unless the card's
  *   default says otherwise), no application personalized;
@@ -100,7 +100,8 @@ export class Hopper {
     const log = (opts.logger ?? silentLogger).child('hopper');
     const serials: string[] = [];
     for (let i = 0; i < opts.count; i++) {
-      const serial = prefix + i.toString(16).toUpperCase().padStart(8, '0');
+      // Serials count from 1: an all-zero IC serial number reads like an unset one.
+      const serial = prefix + (i + 1).toString(16).toUpperCase().padStart(8, '0');
       const kmc = opts.stockMasterKey.slice();
       // Opening with a path that does not exist yet writes the factory image; the card is then dropped.
       const card = await SimCard.open({

@@ -16,7 +16,8 @@
  *   perso level  03: STORE DATA needs C-MAC and C-DECRYPTION
  *   IIN          999999 (GET DATA 42); CIN = serial (GET DATA 45)
  */
-import { hex } from '../../../card/bytes.js';
+import { hex, toHex } from '../../../card/bytes.js';
+import { CARDLINE_APP_AID, DEFAULT_ISD_AID } from '../../../card/gp/constants.js';
 import { diversifyKdf3 } from '../../../card/diversify.js';
 import { isValidLevel, type StaticKeys } from '../../../card/scp03/index.js';
 import { checkAtr, DEFAULT_ATR } from './atr.js';
@@ -56,8 +57,8 @@ export interface SimCardProfileInput {
   appMemory?: number;
 }
 
-export const DEFAULT_ISD_AID_HEX = 'A000000151000000';
-export const DEFAULT_APP_AID_HEX = 'F0434152444C494E4501';
+export const DEFAULT_ISD_AID_HEX = toHex(DEFAULT_ISD_AID);
+export const DEFAULT_APP_AID_HEX = toHex(CARDLINE_APP_AID);
 export const DEFAULT_KVN = 0x30;
 export const DEFAULT_I = 0x70;
 export const DEFAULT_PERSO_LEVEL = 0x03;

@@ -47,7 +47,7 @@ function keysFrom(kmc: Uint8Array, iu: Uint8Array): boolean {
 void t.test('create: unique deterministic serials, one image each, KDF3 keys from the stock master key', async (t) => {
   const dir = t.testdir();
   const hopper = await Hopper.create({ dir, count: 3, stockMasterKey: KMC, serialPrefix: 'c0ffee' });
-  t.same(hopper.serials, ['C0FFEE00000000', 'C0FFEE00000001', 'C0FFEE00000002']);
+  t.same(hopper.serials, ['C0FFEE00000001', 'C0FFEE00000002', 'C0FFEE00000003']);
   t.equal(hopper.remaining, 3);
   for (const s of hopper.serials) t.ok(existsSync(join(dir, `${s}.eeprom`)), `image of ${s}`);
   const manifest = await readFile(join(dir, HOPPER_MANIFEST), 'utf8');
@@ -55,9 +55,9 @@ void t.test('create: unique deterministic serials, one image each, KDF3 keys fro
 
   const a = await hopper.take();
   const b = await hopper.take();
-  t.equal(a?.serial, 'C0FFEE00000000');
-  t.equal(b?.serial, 'C0FFEE00000001');
-  t.equal(toHex(a!.kdd), '000000C0FFEE00000000', 'KDD = serial right-aligned in 10 bytes');
+  t.equal(a?.serial, 'C0FFEE00000001');
+  t.equal(b?.serial, 'C0FFEE00000002');
+  t.equal(toHex(a!.kdd), '000000C0FFEE00000001', 'KDD = serial right-aligned in 10 bytes');
   const iuA = await initUpdate(a!);
   const iuB = await initUpdate(b!);
   t.ok(keysFrom(KMC, iuA), 'card A: cryptogram verifies with KDF3(KMC, KDD)');
@@ -74,7 +74,7 @@ void t.test('the same prefix gives the same serials; the default prefix gives 8-
   const two = await Hopper.create({ dir: join(t.testdirName, 'again'), count: 2, stockMasterKey: KMC, serialPrefix: 'AB' });
   t.same(one.serials, two.serials);
   const def = await Hopper.create({ dir: join(t.testdirName, 'default'), count: 1, stockMasterKey: KMC });
-  t.equal(def.serials[0], 'CA4D000000000000');
+  t.equal(def.serials[0], 'CA4D000000000001');
 });
 
 void t.test('AES-256 stock master key', async (t) => {
@@ -91,7 +91,7 @@ void t.test('open: a reopened hopper remembers what was taken; empty gives undef
   const again = await Hopper.open(dir);
   t.equal(again.remaining, 1);
   const card = await again.take();
-  t.equal(card?.serial, 'CA4D000000000001', 'the next card, not the taken one');
+  t.equal(card?.serial, 'CA4D000000000002', 'the next card, not the taken one');
   t.equal(await again.take(), undefined, 'empty');
   t.equal(again.remaining, 0);
   t.equal((await Hopper.open(dir)).remaining, 0);
@@ -100,7 +100,7 @@ void t.test('open: a reopened hopper remembers what was taken; empty gives undef
 void t.test('concurrent takes hand out different cards', async (t) => {
   const hopper = await Hopper.create({ dir: t.testdir(), count: 3, stockMasterKey: KMC });
   const cards = await Promise.all([hopper.take(), hopper.take(), hopper.take(), hopper.take()]);
-  t.same(cards.map((c) => c?.serial), ['CA4D000000000000', 'CA4D000000000001', 'CA4D000000000002', undefined]);
+  t.same(cards.map((c) => c?.serial), ['CA4D000000000001', 'CA4D000000000002', 'CA4D000000000003', undefined]);
 });
 
 void t.test('refusals', async (t) => {

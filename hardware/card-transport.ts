@@ -21,11 +21,14 @@
  *   inserted. Whatever the card had committed before the cut is kept; what it
  *   had not is lost (the card decides, see the simulator's tearing model).
  * - Timeout: a transmit that gets no answer within its timeout rejects with
- *   'TIMEOUT'. The card state is then unknown; callers must power-cycle
- *   before trusting the card again.
+ *   'TIMEOUT'. The card state is then unknown, so the transport powers the
+ *   card down: the next transmit rejects 'NOT_POWERED' until powerOn. A late
+ *   answer to the abandoned command is discarded, never delivered to a later
+ *   one.
+ * - Power off during a call: the pending transmit rejects 'NOT_POWERED'.
  * - Close: close() rejects every pending call with 'CANCELED' (we closed it,
  *   as node-serialport's `canceled`), releases the reader and is idempotent.
- *   Any call after close rejects with 'CLOSED'.
+ *   Any other call after close, powerOff included, rejects with 'CLOSED'.
  * - Any other error means the device went away or misbehaved ('IO').
  * - Calls are serialized: a second transmit while one is pending rejects
  *   with 'BUSY'. A card is a half-duplex device.
@@ -70,7 +73,7 @@ export interface CardTransport {
    * the transport; callers see complete responses.
    */
   transmit(apdu: Uint8Array, opts?: { timeoutMs?: number }): Promise<Uint8Array>;
-  /** Deactivates the contacts. Idempotent; resolves even when no card is present. */
+  /** Deactivates the contacts. Idempotent; resolves even when no card is present (rejects 'CLOSED' after close). */
   powerOff(): Promise<void>;
   /** Subscribes to insert/remove events. Returns an unsubscribe function. */
   on(event: CardTransportEvent, listener: () => void): () => void;

@@ -22,6 +22,36 @@ export default tseslint.config(
       'max-lines': ['error', { max: 500, skipBlankLines: false, skipComments: false }],
     },
   },
+  // Rooms (DESIGN §2, each room's README): arrows point one way, and card/ stays pure.
+  {
+    files: ['card/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'net', 'timers', 'node:fs', 'node:fs/promises', 'node:net', 'node:timers', 'node:timers/promises', 'node:child_process', 'node:dgram', 'node:http', 'node:https', 'node:tls'].map((name) => ({
+            name,
+            message: 'card/ is pure: no I/O and no clocks (card/README.md)',
+          })),
+          patterns: [{ group: ['**/common/**', '**/hardware/**', '**/cli/**', '**/kiosk/**', '**/center/**', '**/wire/**'], message: 'card/ imports nothing else of the project' }],
+        },
+      ],
+      'no-restricted-globals': ['error', ...['setTimeout', 'setInterval', 'setImmediate', 'Date', 'process'].map((name) => ({ name, message: 'card/ is pure: clocks and the environment are injected' }))],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'card/ has no randomness of its own: random sources are passed in' }],
+    },
+  },
+  {
+    files: ['hardware/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '**/kiosk/**', '**/center/**'], message: 'hardware/ may import card/ and common/ only (hardware/README.md)' }] }],
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/card/**', '**/hardware/**', '**/cli/**', '**/kiosk/**', '**/center/**', '**/wire/**'], message: 'common/ imports Node built-ins only (common/README.md)' }] }],
+    },
+  },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

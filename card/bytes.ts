@@ -44,6 +44,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** True when `bytes` begins with `prefix` (an AID and a partial AID, say). Not for secrets: it exits early. */
+export function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
 /** Overwrites every buffer with zeros. Call on keys and plaintext as soon as they are no longer needed. */
 export function zeroize(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) b?.fill(0);

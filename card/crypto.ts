@@ -78,7 +78,14 @@ export function des3EcbEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
   const key24 = key.length === 24 ? key : concat(key, key.subarray(0, 8));
   const cipher = createCipheriv('des-ede3', key24, null);
   cipher.setAutoPadding(false);
-  const out = new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
+  const head = cipher.update(data);
+  const tail = cipher.final();
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  // The output is key material when diversifying (EMV CPS): no stray copies.
+  head.fill(0);
+  tail.fill(0);
   if (key24 !== key) key24.fill(0);
   return out;
 }

@@ -38,6 +38,13 @@ export const SECRET_DGI_FIRST = 0x8000;
 export const SECRET_DGI_LAST = 0x8fff;
 
 /**
+ * EMV CPS: the DGI of the offline PIN block. It is secret like every 8xxx DGI
+ * and, unlike a key DGI, has no key check value: a PIN has too little entropy
+ * for any function of it (a KCV included) to leave the card.
+ */
+export const PIN_DGI = 0x8010;
+
+/**
  * True when the DGI carries secret data, so it must be DEK-encrypted, never
  * logged and never read back. The rule is the EMV CPS range 8000..8FFF,
  * plus any tags in `extra` (an application profile's own secret DGIs). A

@@ -71,7 +71,14 @@ export class CardHostSession {
       // The channel keeps its own session keys and its own copy of the DEK.
       zeroize(keys.enc, keys.mac, keys.dek);
     }
-    const r = await this.send(channel.externalAuthenticate());
+    let r: ResponseApdu;
+    try {
+      r = await this.send(channel.externalAuthenticate());
+    } catch (e) {
+      // The transport failed (card removed, timeout): nobody else holds the channel to close it.
+      channel.close();
+      throw e;
+    }
     if (r.sw !== 0x9000) {
       channel.close();
       throw new StatusWordError(r.sw, 'EXTERNAL AUTHENTICATE');

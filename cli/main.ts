@@ -4,14 +4,20 @@
  * signals) into the command table and exits with the command's code.
  */
 import { systemClock } from '../common/clock.js';
-import { jsonLogger, type LogLevel } from '../common/log.js';
+import { jsonLogger, parseLogLevel } from '../common/log.js';
 import { COMMANDS } from './commands/index.js';
 import { runCli } from './run.js';
 
 const controller = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => controller.abort());
 
-const level = (process.env.CARDLINE_LOG_LEVEL ?? 'warn') as LogLevel;
+// Validated at start-up, naming the key: an unknown level would otherwise let debug records through.
+const levelText = process.env.CARDLINE_LOG_LEVEL ?? 'warn';
+const level = parseLogLevel(levelText);
+if (level === undefined) {
+  process.stderr.write(`cardline: CARDLINE_LOG_LEVEL must be one of debug, info, warn, error\n`);
+  process.exit(2);
+}
 const logger = jsonLogger({ write: (l) => process.stderr.write(l), level, ns: 'cardline' });
 
 const code = await runCli(process.argv.slice(2), COMMANDS, {

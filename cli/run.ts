@@ -18,7 +18,7 @@ export async function runCli(argv: string[], commands: Command[], ctx: CommandCo
     const prefix = words[0] === 'help' ? words.slice(1) : words;
     const known = commands.some((c) => prefix.every((w, i) => c.path[i] === w));
     if (!known) {
-      ctx.err(`cardline: unknown command '${prefix.join(' ')}'\n\n${groupHelp([], commands)}`);
+      ctx.err(`cardline: unknown command '${prefix.map(safeWord).join(' ')}'\n\n${groupHelp([], commands)}`);
       return 2;
     }
     (wantsHelp || prefix.length > 0 ? ctx.out : ctx.err)(groupHelp(prefix, commands));
@@ -35,6 +35,18 @@ export async function runCli(argv: string[], commands: Command[], ctx: CommandCo
   } catch (e) {
     return reportError(e, cmd, ctx);
   }
+}
+
+/**
+ * An argument as it may appear in an error message. Option values travel as
+ * plain words (`--keys ENC:MAC:DEK`), so a misplaced or misspelt one would
+ * otherwise be echoed to stderr: only word-like arguments are shown, and
+ * anything that could be key material (hex runs, separators) is redacted.
+ */
+export function safeWord(word: string): string {
+  const wordLike = /^[A-Za-z][A-Za-z0-9_.-]{0,31}$/.test(word);
+  const hexRun = /[0-9A-Fa-f]{12,}/.test(word);
+  return wordLike && !hexRun ? word : '<redacted>';
 }
 
 function longestMatch(words: string[], commands: Command[]): Command | undefined {
@@ -65,7 +77,7 @@ function parseOptions(cmd: Command, args: string[]): { opts: ParsedOptions; posi
   }
   const allowed = cmd.positionals?.length ?? 0;
   if (parsed.positionals.length > allowed) {
-    throw new UsageError(`unexpected argument '${parsed.positionals[allowed] ?? ''}'`);
+    throw new UsageError(`unexpected argument '${safeWord(parsed.positionals[allowed] ?? '')}'`);
   }
   const opts: ParsedOptions = {};
   for (const [name, o] of Object.entries(cmd.options)) {

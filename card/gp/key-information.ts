@@ -21,6 +21,7 @@
 import { concat } from '../bytes.js';
 import { CardError } from '../errors.js';
 import { encodeTlv, parseTlv, type Tlv } from '../tlv.js';
+import { checkByte } from './constants.js';
 
 export const TAG_KEY_INFORMATION_TEMPLATE = 0xe0;
 export const TAG_KEY_INFORMATION_DATA = 0xc0;
@@ -129,10 +130,6 @@ export function parseKeyInformation(data: Uint8Array): KeyInfo[] {
     out.push(parseKeyInformationData(t.value));
   }
   return out;
-}
-
-function checkByte(n: number, what: string): void {
-  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new CardError('ARGUMENT_INVALID', `${what} out of range: ${n}`);
 }
 
 /** Card side: one C0 value in the key's format. */

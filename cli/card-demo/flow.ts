@@ -58,6 +58,7 @@ export async function runDemoFlow(opts: DemoFlowOptions): Promise<DemoFlowResult
   });
   const failures: string[] = [];
   const app = sampleApplication(opts.random);
+  let channel: HostSecureChannel | undefined;
   try {
     const atr = await transport.powerOn();
     report(`card powered on in ${transport.readerName}: ATR ${toHex(atr)}`);
@@ -65,7 +66,7 @@ export async function runDemoFlow(opts: DemoFlowOptions): Promise<DemoFlowResult
     const cplc = parseCplc(await session.sendOk(getData(0x9f7f), 'GET DATA CPLC'));
     report(`ISD ${toHex(DEFAULT_ISD_AID)} selected; CPLC IC serial ${toHex(cplc.icSerialNumber)}`);
 
-    const channel = await session.openSecureChannel({
+    channel = await session.openSecureChannel({
       sdAid: DEFAULT_ISD_AID,
       kvn: 0,
       securityLevel: opts.securityLevel,
@@ -93,6 +94,8 @@ export async function runDemoFlow(opts: DemoFlowOptions): Promise<DemoFlowResult
     }
     await transport.powerOff();
   } finally {
+    // On every path out, a failed step included: the session keys and the DEK copy, then the card data.
+    channel?.close();
     for (const dgi of app.dgis) zeroize(dgi.value);
   }
   return { ok: failures.length === 0, apdus, failures };

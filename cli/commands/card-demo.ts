@@ -27,8 +27,8 @@ personalizes the sample application with STORE DATA at the chosen SCP03
 security level (secret DGIs encrypted under the DEK), power-cycles the card
 and reads every DGI back with plain APDUs. Secret DGIs must be refused and
 their key check values must match. Exit code 0 only when all of that holds.
-Card data and keys are never printed: tags, lengths, status words and
-SHA-256 fingerprints only.`,
+Card data and keys are never printed: tags, lengths, status words and key
+check values only.`,
   options: {
     level: { type: 'string', arg: 'HEX', description: 'SCP03 security level: 01, 03, 11, 13 or 33', default: '33' },
     latency: { type: 'boolean', description: 'Model real card timing (docs/sim-card.md reference preset)' },
@@ -42,6 +42,7 @@ SHA-256 fingerprints only.`,
     let step = 0;
     const report = (line: string): void => ctx.out(`[${String(++step).padStart(2)}] ${line}\n`);
     ctx.out('Cardline card demo: personalize a simulated card over SCP03 and read it back\n');
+    let reader: SimReader | undefined;
     try {
       const hopper = await Hopper.create({
         dir,
@@ -54,10 +55,9 @@ SHA-256 fingerprints only.`,
       const card = await hopper.take();
       if (!card) throw new Error('the hopper is empty');
       report(`hopper: blank card ${card.serial} taken (factory state, ISD keys diversified from the stock master key)`);
-      const reader = new SimReader({ clock: ctx.clock, logger: ctx.logger });
+      reader = new SimReader({ clock: ctx.clock, logger: ctx.logger });
       reader.insert(card);
       const result = await runDemoFlow({ transport: reader, stockMasterKey: kmc, securityLevel: level, random, report });
-      await reader.close();
       const ms = ctx.clock.now() - started;
       if (!result.ok) {
         ctx.err(`FAILED: ${result.failures.join('; ')}\n`);
@@ -66,6 +66,8 @@ SHA-256 fingerprints only.`,
       ctx.out(`OK: card ${card.serial} personalized at security level ${String(opts.level)} and verified by read-back (${result.apdus} APDUs, ${ms} ms)\n`);
       return 0;
     } finally {
+      // A failed step too: power the card down (its session state goes) before the images are removed.
+      await reader?.close();
       zeroize(kmc);
       if (typeof opts.hopper !== 'string') await rm(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
  * gets a UsageError naming the option and what is wrong with it (lengths,
  * ranges; never the key bytes themselves).
  */
+import { zeroize } from '../../card/bytes.js';
 import { UsageError, type ParsedOptions } from '../command.js';
 
 export interface SimCardArgs {
@@ -27,14 +28,6 @@ export function parseSimCardArgs(o: ParsedOptions): SimCardArgs {
   if (keys !== undefined && master !== undefined) {
     throw new UsageError('--keys and --master are exclusive: give the keys, or the master key they are derived from');
   }
-  if (keys !== undefined) args.keys = parseKeys(keys);
-  if (master !== undefined) {
-    const kmc = parseHex('--master', master);
-    if (kmc.length !== 16 && kmc.length !== 32) {
-      throw new UsageError(`--master: a KMC of ${kmc.length} bytes; KDF3 takes 16 (AES-128) or 32 (AES-256)`);
-    }
-    args.master = kmc;
-  }
   const kvn = str(o, 'kvn');
   if (kvn !== undefined) args.kvn = parseKvn(kvn);
   const i = str(o, 'i');
@@ -43,6 +36,16 @@ export function parseSimCardArgs(o: ParsedOptions): SimCardArgs {
   if (state !== undefined) {
     if (state.trim() === '') throw new UsageError('--state: empty file name');
     args.state = state;
+  }
+  // Keys last: once one is parsed, no later usage error can leave it behind un-wiped.
+  if (keys !== undefined) args.keys = parseKeys(keys);
+  if (master !== undefined) {
+    const kmc = parseHex('--master', master);
+    if (kmc.length !== 16 && kmc.length !== 32) {
+      zeroize(kmc);
+      throw new UsageError(`--master: a KMC of ${kmc.length} bytes; KDF3 takes 16 (AES-128) or 32 (AES-256)`);
+    }
+    args.master = kmc;
   }
   return args;
 }
@@ -75,17 +78,25 @@ function parseKeys(text: string): { enc: Uint8Array; mac: Uint8Array; dek: Uint8
   const parts = text.split(':');
   if (parts.length !== 3) throw new UsageError(`--keys: expected ENC:MAC:DEK (3 keys separated by ':'), got ${parts.length}`);
   const names = ['ENC', 'MAC', 'DEK'] as const;
-  const [enc, mac, dek] = parts.map((p, k) => {
-    const key = parseHex(`--keys ${names[k]!}`, p);
-    if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
-      throw new UsageError(`--keys ${names[k]!}: ${key.length} bytes; an AES key is 16, 24 or 32 bytes`);
+  const parsed: Uint8Array[] = [];
+  try {
+    parts.forEach((p, k) => {
+      const key = parseHex(`--keys ${names[k]!}`, p);
+      parsed.push(key);
+      if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+        throw new UsageError(`--keys ${names[k]!}: ${key.length} bytes; an AES key is 16, 24 or 32 bytes`);
+      }
+    });
+    const [enc, mac, dek] = parsed as [Uint8Array, Uint8Array, Uint8Array];
+    if (enc.length !== mac.length || mac.length !== dek.length) {
+      throw new UsageError(`--keys: ENC, MAC and DEK must have the same length (got ${enc.length}, ${mac.length}, ${dek.length} bytes)`);
     }
-    return key;
-  }) as [Uint8Array, Uint8Array, Uint8Array];
-  if (enc.length !== mac.length || mac.length !== dek.length) {
-    throw new UsageError(`--keys: ENC, MAC and DEK must have the same length (got ${enc.length}, ${mac.length}, ${dek.length} bytes)`);
+    return { enc, mac, dek };
+  } catch (e) {
+    // The keys already parsed are the caller's secrets too: do not leave them behind.
+    zeroize(...parsed);
+    throw e;
   }
-  return { enc, mac, dek };
 }
 
 /** KVN 1..127 (GPC v2.3.1 §11.1.8: 01..7F for keys of security domains), decimal or 0x-hex. */

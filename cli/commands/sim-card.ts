@@ -60,17 +60,15 @@ async function runSimCard(ctx: CommandContext, opts: ParsedOptions): Promise<num
   return 0;
 }
 
+/** Opens (or creates) the card; the parsed keys are wiped on every path out. */
 async function openCard(ctx: CommandContext, args: SimCardArgs): Promise<SimCard> {
   const logger = ctx.logger.child('sim-card');
-  if (args.state !== undefined && (await exists(args.state))) {
-    try {
-      await checkImageMatches(args.state, args);
-    } finally {
-      wipe(args);
-    }
-    return SimCard.open({ statePath: args.state, logger, clock: ctx.clock });
-  }
   try {
+    if (args.state !== undefined && (await exists(args.state))) {
+      await checkImageMatches(args.state, args);
+      wipe(args);
+      return await SimCard.open({ statePath: args.state, logger, clock: ctx.clock });
+    }
     return await SimCard.open({
       ...(args.state !== undefined ? { statePath: args.state } : {}),
       profile: profileOf(args),
@@ -88,9 +86,10 @@ function profileOf(args: SimCardArgs): Profile {
   const p: Profile = {};
   if (args.kvn !== undefined) p.kvn = args.kvn;
   if (args.i !== undefined) p.i = args.i;
-  // Copies: the card keeps its own, the parsed ones are wiped after open.
-  if (args.keys) p.keys = { enc: args.keys.enc.slice(), mac: args.keys.mac.slice(), dek: args.keys.dek.slice(), kvn: args.kvn ?? 0 };
-  if (args.master) p.master = { kmc: args.master.slice() };
+  // No copies here: the card's factory state copies the keys it keeps (and
+  // keeps nothing of the master key), and wipe() clears the parsed ones after open.
+  if (args.keys) p.keys = { enc: args.keys.enc, mac: args.keys.mac, dek: args.keys.dek, kvn: args.kvn ?? 0 };
+  if (args.master) p.master = { kmc: args.master };
   return p;
 }
 

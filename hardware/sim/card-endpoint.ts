@@ -28,3 +28,14 @@ export function swOf(rapdu: Uint8Array): string {
   if (rapdu.length < 2) return 'none';
   return ((rapdu[rapdu.length - 2]! << 8) | rapdu[rapdu.length - 1]!).toString(16).padStart(4, '0').toUpperCase();
 }
+
+/**
+ * What a transport may log about a card's failure: the error's name and code,
+ * never its message. The message is the card's (a third-party endpoint's)
+ * and may carry anything, card data included.
+ */
+export function cardErrorSummary(e: unknown): { name: string; code?: string } {
+  const name = e instanceof Error ? e.name : typeof e;
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? { name, code } : { name };
+}

@@ -103,20 +103,25 @@ export class Hopper {
       // Serials count from 1: an all-zero IC serial number reads like an unset one.
       const serial = prefix + (i + 1).toString(16).toUpperCase().padStart(8, '0');
       const kmc = opts.stockMasterKey.slice();
-      // Opening with a path that does not exist yet writes the factory image; the card is then dropped.
-      const card = await SimCard.open({
-        ...cardOptions(opts),
-        statePath: imagePath(opts.dir, serial),
-        profile: { serial, master: { kmc }, ...(opts.kvn !== undefined ? { kvn: opts.kvn } : {}) },
-      });
-      kmc.fill(0);
+      let card: SimCard;
+      try {
+        // Opening with a path that does not exist yet writes the factory image; the card is then dropped.
+        card = await SimCard.open({
+          ...cardOptions(opts),
+          statePath: imagePath(opts.dir, serial),
+          profile: { serial, master: { kmc }, ...(opts.kvn !== undefined ? { kvn: opts.kvn } : {}) },
+        });
+      } finally {
+        kmc.fill(0);
+      }
       card.powerOff();
       serials.push(card.serial);
     }
     const manifest: Manifest = { format: FORMAT, version: VERSION, serials, taken: [] };
     await writeManifest(opts.dir, manifest);
     log.info('hopper created', { dir: opts.dir, cards: serials.length });
-    return new Hopper(opts.dir, manifest, opts);
+    // Only the card options: the hopper must not keep a reference to the caller's KMC.
+    return new Hopper(opts.dir, manifest, cardOptions(opts));
   }
 
   /** Reopens a hopper made by `create` (possibly by another process). */

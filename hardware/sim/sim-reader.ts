@@ -20,7 +20,7 @@
 import { systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import { TransportError, type CardTransport, type CardTransportEvent } from '../card-transport.js';
-import { isPowerCut, swOf, type CardEndpoint } from './card-endpoint.js';
+import { cardErrorSummary, isPowerCut, swOf, type CardEndpoint } from './card-endpoint.js';
 import { CallSlot, TransportEvents } from './transport-kit.js';
 
 export interface SimReaderOptions {
@@ -174,7 +174,7 @@ export class SimReader implements CardTransport {
       this.log.info('card lost power', { reader: this.readerName, during: what });
       return new TransportError('CARD_REMOVED', `${what}: the card lost power`);
     }
-    this.log.error('card failed', { reader: this.readerName, during: what, error: e });
+    this.log.error('card failed', { reader: this.readerName, during: what, error: cardErrorSummary(e) });
     return new TransportError('IO', `${what}: the simulated card failed (${(e as Error).name ?? 'Error'})`);
   }
 }

@@ -31,7 +31,9 @@
  * so a rejected command writes nothing.
  */
 import { parseCommand, type CommandApdu, encodeResponse } from '../../../card/apdu.js';
+import { equalBytes } from '../../../card/bytes.js';
 import { isCardError } from '../../../card/errors.js';
+import { INS as GP_INS } from '../../../card/gp/constants.js';
 import { SW } from '../../../card/status-words.js';
 import type { Logger } from '../../../common/log.js';
 import { decodeCla, type ClassInfo } from './cla.js';
@@ -61,13 +63,8 @@ interface Route {
   readonly terminated?: boolean;
 }
 
-const INS = {
-  SELECT: 0xa4,
-  GET_DATA: 0xca,
-  INITIALIZE_UPDATE: 0x50,
-  EXTERNAL_AUTHENTICATE: 0x82,
-  MANAGE_CHANNEL: 0x70,
-} as const;
+/** GlobalPlatform's instruction codes, and MANAGE CHANNEL (ISO 7816-4 §11.1.2), which this card refuses. */
+const INS = { ...GP_INS, MANAGE_CHANNEL: 0x70 } as const;
 
 const notReached: Handler = () => {
   throw new Error('EXTERNAL AUTHENTICATE is dispatched before routing');
@@ -79,11 +76,12 @@ const ISD_ROUTES: ReadonlyMap<number, Route> = new Map<number, Route>([
   [INS.GET_DATA, { iso: isdGetData, gp: isdGetData, terminated: true }],
   [INS.INITIALIZE_UPDATE, { gp: initializeUpdate }],
   [INS.EXTERNAL_AUTHENTICATE, { gp: notReached }],
-  [0xf2, { gp: getStatus }],
-  [0xf0, { gp: setStatus }],
-  [0xd8, { gp: putKey }],
-  [0xe6, { gp: installForPersonalization }],
-  [0xe2, { gp: storeData, iso: appendRecordCmd }],
+  [INS.GET_STATUS, { gp: getStatus }],
+  [INS.SET_STATUS, { gp: setStatus }],
+  [INS.PUT_KEY, { gp: putKey }],
+  [INS.INSTALL, { gp: installForPersonalization }],
+  // E2 is STORE DATA with a GlobalPlatform class and APPEND RECORD with an ISO one.
+  [INS.STORE_DATA, { gp: storeData, iso: appendRecordCmd }],
   [0xb0, { iso: readBinaryCmd }],
   [0xd6, { iso: updateBinaryCmd }],
   [0xb2, { iso: readRecordCmd }],
@@ -93,7 +91,7 @@ const ISD_ROUTES: ReadonlyMap<number, Route> = new Map<number, Route>([
 function withApp(fn: (ctx: CommandContext, app: AppState) => Reply): Handler {
   return (ctx) => {
     const sel = ctx.session.selected;
-    const app = sel.kind === 'app' ? ctx.tx.view.apps.find((a) => a.aid.length === sel.aid.length && a.aid.every((b, i) => b === sel.aid[i])) : undefined;
+    const app = sel.kind === 'app' ? ctx.tx.view.apps.find((a) => equalBytes(a.aid, sel.aid)) : undefined;
     if (app === undefined) throw new Error('application context without its application');
     return fn(ctx, app);
   };

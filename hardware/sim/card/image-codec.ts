@@ -4,10 +4,16 @@
  * the same state always encodes to the same JSON (the checksum in
  * image-store.ts depends on it).
  *
- * Decoding checks every field's type and range and throws SimCardError
- * `IMAGE_CORRUPT` naming the field (never its value).
+ * Decoding checks every field's type and range (AES key lengths, the i
+ * parameter, life cycle and security level codes, a well-formed ATR, records
+ * that fit their EF) and throws SimCardError `IMAGE_CORRUPT` naming the
+ * field (never its value).
  */
+import { isValidLevel } from '../../../card/scp03/types.js';
+import { checkAtr } from './atr.js';
 import { SimCardError } from './errors.js';
+import { isCardLifeCycle } from './life-cycle.js';
+import { VALID_I } from './profile.js';
 import type { AppState, CardState, DfNode, EfNode, FsNode, IsdState, KeySetState } from './state.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -106,6 +112,13 @@ class Reader {
     return this.at(k).asBytes(min, max);
   }
 
+  /** An AES key: 16, 24 or 32 bytes, nothing in between (a 20-byte "key" would only fail later, inside a session). */
+  aesKey(k: string): Uint8Array {
+    const b = this.bytes(k, 16, 32);
+    if (b.length !== 16 && b.length !== 24 && b.length !== 32) throw this.at(k).bad(`${b.length} bytes is not an AES key`);
+    return b;
+  }
+
   optBytes(k: string): Uint8Array | undefined {
     return this.field(k) === null ? undefined : this.bytes(k);
   }
@@ -132,16 +145,24 @@ function mapIn(items: Reader[]): Map<number, Uint8Array> {
 }
 
 function keySetIn(r: Reader): KeySetState {
-  return { kvn: r.int('kvn', 1, 0xff), enc: r.bytes('enc', 16, 32), mac: r.bytes('mac', 16, 32), dek: r.bytes('dek', 16, 32) };
+  const kvn = r.int('kvn', 1, 0xff);
+  if (kvn > 0x7f && kvn !== 0xff) throw corrupt('body.isd.keySets: key version number');
+  return { kvn, enc: r.aesKey('enc'), mac: r.aesKey('mac'), dek: r.aesKey('dek') };
+}
+
+function corrupt(what: string): SimCardError {
+  return new SimCardError('IMAGE_CORRUPT', `image field ${what}: out of range`);
 }
 
 function isdIn(r: Reader): IsdState {
   const keySets = r.list('keySets').map(keySetIn);
   if (keySets.length === 0) throw new SimCardError('IMAGE_CORRUPT', 'image field body.isd.keySets: empty');
+  const i = r.int('i', 0, 0xff);
+  if (!VALID_I.includes(i)) throw corrupt('body.isd.i');
   return {
     aid: r.bytes('aid', 5, 16),
     keySets,
-    i: r.int('i', 0, 0xff),
+    i,
     counterOnlyWithData: r.bool('counterOnlyWithData'),
     sequenceCounter: r.int('sequenceCounter', 0, 0xffffff),
     iin: r.bytes('iin', 0, 16),
@@ -150,11 +171,14 @@ function isdIn(r: Reader): IsdState {
 }
 
 function appIn(r: Reader): AppState {
+  const persoLevel = r.int('persoLevel', 0, 0xff);
+  // A level SCP03 does not have would make the application's demand unsatisfiable or void.
+  if (!isValidLevel(persoLevel)) throw corrupt('body.apps[].persoLevel');
   return {
     aid: r.bytes('aid', 5, 16),
     lifeCycle: r.int('lifeCycle', 0, 0xff),
     lockedFrom: r.optInt('lockedFrom', 0, 0xff),
-    persoLevel: r.int('persoLevel', 0, 0xff),
+    persoLevel,
     memoryLimit: r.int('memoryLimit', 0, 1 << 20),
     dgis: mapIn(r.list('dgis')),
     secrets: mapIn(r.list('secrets')),
@@ -181,6 +205,9 @@ function nodeIn(r: Reader, depth: number): FsNode {
     maxRecords: r.int('maxRecords', 0, 254),
     records: r.list('records').map((x) => x.asBytes(0, 255)),
   };
+  // The record commands rely on these (ISO 7816-4 §7.3): as many records as the EF holds, each of its length.
+  const badRecord = ef.records.some((rec) => (kind === 'linear-fixed' ? rec.length !== ef.recordLength : rec.length > ef.recordLength));
+  if (ef.records.length > ef.maxRecords || badRecord) throw corrupt(`file ${fid.toString(16)}: records`);
   return ef;
 }
 
@@ -189,11 +216,19 @@ export function decodeBody(body: unknown): CardState {
   const r = new Reader(body, 'body');
   const mf = nodeIn(r.at('mf'), 0);
   if (mf.kind !== 'df' || mf.fid !== 0x3f00) throw new SimCardError('IMAGE_CORRUPT', 'image file system: root is not the MF');
+  const atr = r.bytes('atr', 2, 33);
+  try {
+    checkAtr(atr);
+  } catch {
+    throw corrupt('body.atr');
+  }
+  const lifeCycle = r.int('lifeCycle', 0, 0xff);
+  if (!isCardLifeCycle(lifeCycle)) throw corrupt('body.lifeCycle');
   return {
-    atr: r.bytes('atr', 2, 33),
+    atr,
     serial: r.bytes('serial', 4, 10),
     kdd: r.bytes('kdd', 10, 10),
-    lifeCycle: r.int('lifeCycle', 0, 0xff),
+    lifeCycle,
     isd: isdIn(r.at('isd')),
     apps: r.list('apps').map(appIn),
     mf,

@@ -12,13 +12,15 @@
  * - Writes are atomic: write a temporary file beside the image (mode 0600,
  *   it holds the card's keys), fsync it, rename it over the image, fsync the
  *   directory. A crash leaves the old image or the new one, never a mix.
- * - Reads validate everything: not JSON or cut short → IMAGE_CORRUPT;
+ *   save() fails (IMAGE_IO) exactly when the image was not replaced.
+ * - Reads validate everything: larger than MAX_IMAGE_BYTES, not JSON or cut
+ *   short → IMAGE_CORRUPT;
  *   another format or version → IMAGE_VERSION; body edited or damaged →
  *   IMAGE_CHECKSUM; a field of the wrong type → IMAGE_CORRUPT. A missing
  *   file is "no card yet" (undefined), anything else unreadable IMAGE_IO.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SimCardError } from './errors.js';
 import { decodeBody, encodeBody } from './image-codec.js';
@@ -26,12 +28,18 @@ import type { CardState } from './state.js';
 
 export const IMAGE_FORMAT = 'cardline-sim-card';
 export const IMAGE_VERSION = 1;
+/**
+ * Largest image file read: far above any real card (1 MB of application
+ * memory at most, base64 in JSON, plus a small file system), far below what
+ * could hurt the process.
+ */
+export const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 
 /** Where a card's persistent state lives between commands. */
 export interface ImageStore {
   /** The committed state, or undefined when the card has no image yet. */
   load(): Promise<CardState | undefined>;
-  /** Replaces the image atomically. Throws SimCardError `IMAGE_IO`. */
+  /** Replaces the image atomically. Throws SimCardError `IMAGE_IO` when, and only when, the old image is still the image. */
   save(state: CardState): Promise<void>;
 }
 
@@ -69,17 +77,35 @@ function ioError(op: string, path: string, e: unknown): SimCardError {
   return new SimCardError('IMAGE_IO', `${op} ${path}: ${typeof code === 'string' ? code : 'failed'}`);
 }
 
+/** fsyncs a directory, so that a rename in it is durable. */
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** An image in a file, written atomically (see above). */
 export class FileImageStore implements ImageStore {
   private tmpSeq = 0;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    /** Directory fsync (injectable so that tests can make it fail). */
+    private readonly syncDir: (dir: string) => Promise<void> = syncDirectory,
+  ) {}
 
   async load(): Promise<CardState | undefined> {
     let text: string;
     try {
+      // Size first: the file is input, and reading an arbitrary one whole could exhaust memory.
+      const { size } = await stat(this.path);
+      if (size > MAX_IMAGE_BYTES) throw new SimCardError('IMAGE_CORRUPT', `image of ${size} bytes exceeds ${MAX_IMAGE_BYTES}`);
       text = await readFile(this.path, 'utf8');
     } catch (e) {
+      if (e instanceof SimCardError) throw e;
       if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
       throw ioError('reading', this.path, e);
     }
@@ -102,17 +128,12 @@ export class FileImageStore implements ImageStore {
       await unlink(tmp).catch(() => undefined);
       throw ioError('writing', this.path, e);
     }
-    // The rename is durable only once the directory entry is on disk.
-    try {
-      const dir = await open(dirname(this.path), 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    } catch (e) {
-      throw ioError('syncing the directory of', this.path, e);
-    }
+    // The rename is durable only once the directory entry is on disk. But once
+    // it is done, the new image IS the image: a failed directory fsync must not
+    // be reported as a failed write, or the card would answer 6581 and keep its
+    // old state in memory while its EEPROM holds the new one (and a reopened
+    // card would disagree with what the host was told).
+    await this.syncDir(dirname(this.path)).catch(() => undefined);
   }
 }
 

@@ -17,13 +17,12 @@
  * session attempt.
  */
 import type { CommandApdu } from '../../../card/apdu.js';
-import { CardSecureChannel } from '../../../card/scp03/index.js';
+import { CardSecureChannel, I_PARAM } from '../../../card/scp03/index.js';
 import { StatusWordError, SW } from '../../../card/status-words.js';
 import type { CommandContext } from './context.js';
 import { fail, ok, type Reply } from './reply.js';
 import { endSecureChannel, type Session } from './session.js';
 
-const PSEUDO_RANDOM = 0x10;
 const MAX_COUNTER = 0xffffff;
 
 export function initializeUpdate(ctx: CommandContext): Reply {
@@ -35,7 +34,7 @@ export function initializeUpdate(ctx: CommandContext): Reply {
   const keySet = cmd.p1 === 0x00 ? isd.keySets[0] : isd.keySets.find((k) => k.kvn === cmd.p1);
   if (keySet === undefined) fail(SW.REFERENCED_DATA_NOT_FOUND, 'key version');
   let counter = isd.sequenceCounter;
-  if ((isd.i & PSEUDO_RANDOM) !== 0) {
+  if ((isd.i & I_PARAM.PSEUDO_RANDOM) !== 0) {
     // Exhausted counter: no new pseudo-random challenge can be made.
     if (counter >= MAX_COUNTER) fail(SW.CONDITIONS_NOT_SATISFIED, 'sequence counter exhausted');
     counter += 1;

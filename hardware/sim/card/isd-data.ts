@@ -20,13 +20,12 @@ import { encodeCardData } from '../../../card/gp/card-data.js';
 import { encodeCplc, encodeCplcDate } from '../../../card/gp/cplc.js';
 import { encodeKeyInformation, KEY_TYPE, type KeyInfo } from '../../../card/gp/key-information.js';
 import { encodeSdFci } from '../../../card/gp/select.js';
+import { I_PARAM } from '../../../card/scp03/types.js';
 import { SW } from '../../../card/status-words.js';
 import { encodeTlv, parseTlv } from '../../../card/tlv.js';
 import { securityLevel, type CommandContext } from './context.js';
 import { fail, ok, type Reply } from './reply.js';
 import type { CardState } from './state.js';
-
-const PSEUDO_RANDOM = 0x10;
 
 /** Fixed production data of the simulated chip (not a real manufacturer's codes). */
 const CPLC_FIXED = {
@@ -86,7 +85,7 @@ function dataObject(ctx: CommandContext, tag: number): Uint8Array | undefined {
     case 0x45:
       return encodeTlv(0x45, s.isd.cin);
     case 0xc1:
-      return (s.isd.i & PSEUDO_RANDOM) !== 0 ? encodeTlv(0xc1, u24be(s.isd.sequenceCounter)) : undefined;
+      return (s.isd.i & I_PARAM.PSEUDO_RANDOM) !== 0 ? encodeTlv(0xc1, u24be(s.isd.sequenceCounter)) : undefined;
     case 0xd3:
       return encodeTlv(0xd3, Uint8Array.of(securityLevel(ctx)));
     default:

@@ -3,7 +3,9 @@
  *
  *   80 D8 <KVN to replace | 00 new> 81 Lc <new KVN> (88 <len> <DEK-encrypted key> 03 <KCV>) ×3 00
  *
- * - Needs an authenticated secure channel (table 11-2): 6982.
+ * - Needs an authenticated secure channel (table 11-2) with at least C-MAC
+ *   (table 11-2's note allows a higher minimum; this card demands it, so no
+ *   unMACed command can replace keys): 6982.
  * - Not in CARD_LOCKED or TERMINATED (§5.1.1.4): 6985.
  * - Only whole SCP03 key sets: P2 must be 81 (key id 1, several keys) and
  *   the data must hold three AES keys of one length (16, 24 or 32): 6A86 /
@@ -22,8 +24,9 @@
  */
 import { zeroize } from '../../../card/bytes.js';
 import { expectedPutKeyResponse, parsePutKey, parsePutKeyParams } from '../../../card/gp/put-key.js';
+import { SL } from '../../../card/scp03/types.js';
 import { SW } from '../../../card/status-words.js';
-import { authenticated, type CommandContext } from './context.js';
+import { authenticated, securityLevel, type CommandContext } from './context.js';
 import { contentChangesAllowed } from './life-cycle.js';
 import { fail, ok, type Reply } from './reply.js';
 
@@ -31,6 +34,9 @@ export const MAX_KEY_SETS = 8;
 
 export function putKey(ctx: CommandContext): Reply {
   if (!authenticated(ctx)) fail(SW.SECURITY_STATUS_NOT_SATISFIED, 'PUT KEY needs a secure channel');
+  // Table 11-2 asks only AUTHENTICATED, and allows more: at level 00 nothing binds the command to the
+  // session, so a PUT KEY captured from an earlier session could be replayed to roll keys back.
+  if ((securityLevel(ctx) & SL.CMAC) === 0) fail(SW.SECURITY_STATUS_NOT_SATISFIED, 'PUT KEY needs at least C-MAC');
   if (!contentChangesAllowed(ctx.tx.view.lifeCycle)) fail(SW.CONDITIONS_NOT_SATISFIED, 'card life cycle');
   const params = parsePutKeyParams(ctx.cmd.p1, ctx.cmd.p2);
   if (params.more || !params.multiple || params.firstKeyId !== 1) fail(SW.INCORRECT_P1P2, 'PUT KEY: only whole key sets (P2 81)');

@@ -29,6 +29,7 @@
  *   The last block (P1 b8) must leave no partial DGI (6A80); when it
  *   commits, the application becomes PERSONALIZED and the session ends.
  */
+import { equalBytes } from '../../../card/bytes.js';
 import { DgiStreamParser, type Dgi } from '../../../card/dgi.js';
 import { checkInstallForPersonalizationParams, parseInstallForPersonalization } from '../../../card/gp/install.js';
 import { StoreDataSequence } from '../../../card/gp/store-data.js';
@@ -39,16 +40,12 @@ import { storeDgi } from './perso-app.js';
 import { fail, ok, type Reply } from './reply.js';
 import { endPerso } from './session.js';
 
-function sameAid(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 export function installForPersonalization(ctx: CommandContext): Reply {
   if (!authenticated(ctx)) fail(SW.SECURITY_STATUS_NOT_SATISFIED, 'INSTALL needs a secure channel');
   checkInstallForPersonalizationParams(ctx.cmd.p1, ctx.cmd.p2);
   if (!contentChangesAllowed(ctx.tx.view.lifeCycle)) fail(SW.CONDITIONS_NOT_SATISFIED, 'card life cycle');
   const aid = parseInstallForPersonalization(ctx.cmd.data);
-  const app = ctx.tx.view.apps.find((a) => sameAid(a.aid, aid)) ?? fail(SW.REFERENCED_DATA_NOT_FOUND, 'INSTALL: no such application');
+  const app = ctx.tx.view.apps.find((a) => equalBytes(a.aid, aid)) ?? fail(SW.REFERENCED_DATA_NOT_FOUND, 'INSTALL: no such application');
   if (app.lifeCycle !== APP_LIFE_CYCLE.SELECTABLE) fail(SW.CONDITIONS_NOT_SATISFIED, 'INSTALL: application not personalizable');
   endPerso(ctx.session);
   ctx.session.perso = { aid, blocks: new StoreDataSequence(), parser: new DgiStreamParser() };
@@ -62,7 +59,7 @@ export function storeData(ctx: CommandContext): Reply {
   let dgis: Dgi[] = [];
   try {
     if (!contentChangesAllowed(ctx.tx.view.lifeCycle)) fail(SW.CONDITIONS_NOT_SATISFIED, 'card life cycle');
-    const index = ctx.tx.view.apps.findIndex((a) => sameAid(a.aid, perso.aid));
+    const index = ctx.tx.view.apps.findIndex((a) => equalBytes(a.aid, perso.aid));
     const current = ctx.tx.view.apps[index];
     if (current?.lifeCycle !== APP_LIFE_CYCLE.SELECTABLE) fail(SW.CONDITIONS_NOT_SATISFIED, 'application not personalizable');
     const demanded = current.persoLevel;

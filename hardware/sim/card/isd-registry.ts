@@ -22,8 +22,8 @@
  *   current state). Not in CARD_LOCKED (6985).
  * - Other P1 (60, SD with its applications): 6A86.
  */
-import { concat } from '../../../card/bytes.js';
-import { encodeGetStatusEntries, parseGetStatusCommand, type RegistryEntry } from '../../../card/gp/get-status.js';
+import { concat, equalBytes, startsWith } from '../../../card/bytes.js';
+import { encodeGetStatusEntries, parseGetStatusCommand, SW_MORE_DATA, type RegistryEntry } from '../../../card/gp/get-status.js';
 import { SW } from '../../../card/status-words.js';
 import { authenticated, type CommandContext } from './context.js';
 import { APP_LIFE_CYCLE, cardTransitionAllowed, contentChangesAllowed, isCardLifeCycle } from './life-cycle.js';
@@ -35,11 +35,6 @@ import { endPerso } from './session.js';
  * Receipt Generation (GPC v2.3.1 tables 11-7..11-9). */
 export const ISD_PRIVILEGES = 0x9efe80;
 const MAX_CHUNK = 232;
-const SW_MORE_DATA = 0x6310;
-
-function startsWith(aid: Uint8Array, prefix: Uint8Array): boolean {
-  return prefix.length <= aid.length && prefix.every((b, i) => aid[i] === b);
-}
 
 function registry(ctx: CommandContext, p1: number): RegistryEntry[] {
   const s = ctx.tx.view;
@@ -103,7 +98,7 @@ export function setStatus(ctx: CommandContext): Reply {
   if (p1 !== 0x40) fail(SW.INCORRECT_P1P2, 'SET STATUS P1');
   if (data.length < 5 || data.length > 16) fail(SW.WRONG_DATA, 'SET STATUS: AID length');
   if (!contentChangesAllowed(ctx.tx.view.lifeCycle)) fail(SW.CONDITIONS_NOT_SATISFIED, 'card life cycle');
-  const index = ctx.tx.view.apps.findIndex((a) => a.aid.length === data.length && startsWith(a.aid, data));
+  const index = ctx.tx.view.apps.findIndex((a) => equalBytes(a.aid, data));
   if (index < 0) fail(SW.REFERENCED_DATA_NOT_FOUND, 'SET STATUS: application');
   const app = ctx.tx.write().apps[index]!;
   const lock = (p2 & 0x80) !== 0;
@@ -112,7 +107,7 @@ export function setStatus(ctx: CommandContext): Reply {
   if (lock) {
     app.lockedFrom = app.lifeCycle;
     app.lifeCycle = APP_LIFE_CYCLE.LOCKED;
-    if (ctx.session.perso !== undefined && startsWith(ctx.session.perso.aid, app.aid)) endPerso(ctx.session);
+    if (ctx.session.perso !== undefined && equalBytes(ctx.session.perso.aid, app.aid)) endPerso(ctx.session);
   } else {
     app.lifeCycle = app.lockedFrom ?? APP_LIFE_CYCLE.SELECTABLE;
     app.lockedFrom = undefined;

@@ -22,15 +22,14 @@
  *   6A82 and every other command 6985.
  */
 
-import { APP_LIFE_CYCLE, CARD_LIFE_CYCLE, isCardLifeCycle } from '../../../card/gp/set-status.js';
+import { APP_LIFE_CYCLE, CARD_LIFE_CYCLE, cardLifeCycleName as gpCardLifeCycleName, isCardLifeCycle } from '../../../card/gp/set-status.js';
 
 export { APP_LIFE_CYCLE, CARD_LIFE_CYCLE, isCardLifeCycle };
 
-const CARD_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CARD_LIFE_CYCLE).map(([k, v]) => [v, k]));
 const APP_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(APP_LIFE_CYCLE).map(([k, v]) => [v, k]));
 
 export function cardLifeCycleName(v: number): string {
-  return CARD_NAMES.get(v) ?? `UNKNOWN_${v.toString(16).padStart(2, '0').toUpperCase()}`;
+  return gpCardLifeCycleName(v) ?? `UNKNOWN_${v.toString(16).padStart(2, '0').toUpperCase()}`;
 }
 
 export function appLifeCycleName(v: number): string {

@@ -22,14 +22,16 @@
  *   the KCV of a secret DGI: 3 bytes of AES(key, 16×01) (GPC Amd D §7.2) for
  *   a 16/24/32-byte value, or 3 bytes per 16-byte key when the value holds
  *   several AES-128 keys (length a multiple of 16 above 32). A secret DGI of
- *   another length has no KCV (6A88); so has a DGI that is not secret.
+ *   another length has no KCV (6A88); nor has the PIN DGI 8010 whatever its
+ *   length (a KCV of a PIN would let anyone try every PIN offline), nor a
+ *   DGI that is not secret.
  * - READ RECORD `00 B2 <rec> <SFI<<3 | 4> 00` returns record DGI SFI‖rec
  *   (EMV CPS record DGIs 0101..1E10); 6A83 if the SFI has DGIs but not that
  *   record, 6A82 if the SFI has none.
  */
-import { concat, zeroize } from '../../../card/bytes.js';
+import { concat, equalBytes, zeroize } from '../../../card/bytes.js';
 import { kcvAes } from '../../../card/crypto.js';
-import { isSecretDgiTag, type Dgi } from '../../../card/dgi.js';
+import { isSecretDgiTag, PIN_DGI, type Dgi } from '../../../card/dgi.js';
 import { decryptSecretDgi } from '../../../card/gp/dek.js';
 import { SW } from '../../../card/status-words.js';
 import { encodeTlv } from '../../../card/tlv.js';
@@ -72,7 +74,9 @@ export function appFci(app: AppState): Uint8Array {
   return encodeTlv(0x6f, concat(encodeTlv(0x84, app.aid), encodeTlv(0xa5, proprietary)));
 }
 
-function kcvOf(value: Uint8Array): Uint8Array | undefined {
+function kcvOf(tag: number, value: Uint8Array): Uint8Array | undefined {
+  // A PIN block shaped like a key would otherwise get a KCV: an offline oracle for the PIN.
+  if (tag === PIN_DGI) return undefined;
   if (value.length === 16 || value.length === 24 || value.length === 32) return kcvAes(value);
   if (value.length > 32 && value.length % 16 === 0) {
     const parts: Uint8Array[] = [];
@@ -82,19 +86,15 @@ function kcvOf(value: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 export function appGetData(ctx: CommandContext, app: AppState): Reply {
   const tag = (ctx.cmd.p1 << 8) | ctx.cmd.p2;
   const data = ctx.cmd.data;
   const secret = isSecretDgiTag(tag);
   if (data.length > 0) {
-    if (!sameBytes(data, KCV_MARKER)) fail(SW.WRONG_DATA, 'GET DATA: unsupported tag list');
+    if (!equalBytes(data, KCV_MARKER)) fail(SW.WRONG_DATA, 'GET DATA: unsupported tag list');
     if (!secret) fail(SW.REFERENCED_DATA_NOT_FOUND, 'KCV of a DGI that is not secret');
     const value = app.secrets.get(tag) ?? fail(SW.REFERENCED_DATA_NOT_FOUND, 'secret DGI not stored');
-    return ok(kcvOf(value) ?? fail(SW.REFERENCED_DATA_NOT_FOUND, 'secret DGI is not key-shaped'));
+    return ok(kcvOf(tag, value) ?? fail(SW.REFERENCED_DATA_NOT_FOUND, 'secret DGI is not key-shaped'));
   }
   if (secret) fail(SW.SECURITY_STATUS_NOT_SATISFIED, 'secret DGIs are never readable');
   const value = app.dgis.get(tag) ?? fail(SW.REFERENCED_DATA_NOT_FOUND, 'DGI not stored');

@@ -16,7 +16,7 @@
  *   perso level  03: STORE DATA needs C-MAC and C-DECRYPTION
  *   IIN          999999 (GET DATA 42); CIN = serial (GET DATA 45)
  */
-import { hex, toHex } from '../../../card/bytes.js';
+import { equalBytes, hex, toHex } from '../../../card/bytes.js';
 import { CARDLINE_APP_AID, DEFAULT_ISD_AID } from '../../../card/gp/constants.js';
 import { diversifyKdf3 } from '../../../card/diversify.js';
 import { isValidLevel, type StaticKeys } from '../../../card/scp03/index.js';
@@ -64,7 +64,8 @@ export const DEFAULT_I = 0x70;
 export const DEFAULT_PERSO_LEVEL = 0x03;
 /** The GlobalPlatform test key (every card maker's default). */
 export const GP_TEST_KEY_HEX = '404142434445464748494A4B4C4D4E4F';
-const VALID_I = [0x00, 0x10, 0x20, 0x30, 0x60, 0x70];
+/** The i parameters this card offers (S8 mode; b5 pseudo-random, b7b6 R-MAC / R-ENC). */
+export const VALID_I: readonly number[] = [0x00, 0x10, 0x20, 0x30, 0x60, 0x70];
 
 function invalid(what: string): SimCardError {
   return new SimCardError('PROFILE_INVALID', what);
@@ -104,7 +105,7 @@ export function factoryState(p: SimCardProfileInput, random: (n: number) => Uint
   const appAid = bytesOf(p.appAid, DEFAULT_APP_AID_HEX, 'application AID');
   checkLength(isdAid, 5, 16, 'ISD AID');
   checkLength(appAid, 5, 16, 'application AID');
-  if (isdAid.length === appAid.length && isdAid.every((b, i) => b === appAid[i])) throw invalid('ISD and application share an AID');
+  if (equalBytes(isdAid, appAid)) throw invalid('ISD and application share an AID');
   const serial = p.serial === undefined ? random(8).slice(0, 8) : bytesOf(p.serial, '', 'serial');
   checkLength(serial, 4, 10, 'serial');
   const kdd = kddOf(serial);

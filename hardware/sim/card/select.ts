@@ -20,6 +20,7 @@
  * (§11.9.1): the ISD has the file system (fs-commands.ts), the
  * personalization application has none (6A82).
  */
+import { equalBytes, startsWith } from '../../../card/bytes.js';
 import { SW } from '../../../card/status-words.js';
 import type { CommandContext } from './context.js';
 import { isdFci } from './isd-data.js';
@@ -36,14 +37,6 @@ interface Candidate {
   readonly selectable: boolean;
 }
 
-function startsWith(aid: Uint8Array, prefix: Uint8Array): boolean {
-  return prefix.length <= aid.length && prefix.every((b, i) => aid[i] === b);
-}
-
-function sameAid(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && startsWith(a, b);
-}
-
 function candidates(ctx: CommandContext): Candidate[] {
   const s = ctx.tx.view;
   const out: Candidate[] = [{ selected: { kind: 'isd' }, aid: s.isd.aid, selectable: true }];
@@ -54,7 +47,7 @@ function candidates(ctx: CommandContext): Candidate[] {
 function isCurrent(ctx: CommandContext, c: Candidate): boolean {
   const cur = ctx.session.selected;
   if (cur.kind === 'isd') return c.selected.kind === 'isd';
-  return c.selected.kind === 'app' && sameAid(c.aid, cur.aid);
+  return c.selected.kind === 'app' && equalBytes(c.aid, cur.aid);
 }
 
 function selectByName(ctx: CommandContext): Reply {
@@ -82,7 +75,7 @@ function selectByName(ctx: CommandContext): Reply {
   const sw = isd && lc === CARD_LIFE_CYCLE.CARD_LOCKED ? 0x6283 : SW.OK;
   if (response === 0x0c) return ok(new Uint8Array(0), sw);
   if (isd) return ok(isdFci(ctx.tx.view), sw);
-  const app = ctx.tx.view.apps.find((a) => sameAid(a.aid, found.aid))!;
+  const app = ctx.tx.view.apps.find((a) => equalBytes(a.aid, found.aid))!;
   return ok(appFci(app), sw);
 }
 

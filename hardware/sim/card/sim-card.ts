@@ -172,6 +172,7 @@ export class SimCard {
 
     if (cut.fire) {
       if (cut.phase === 'after-commit' && draft !== undefined) await this.commit(draft);
+      else tx.discard(); // the writes are lost with the power; so are the secrets in the draft
       this.cutPower(cut.phase === 'after-commit', index, cut.detail);
     }
     if (draft !== undefined) {
@@ -179,6 +180,7 @@ export class SimCard {
         await this.commit(draft);
       } catch (e) {
         // The EEPROM write failed: the card reports a memory failure and keeps its old state.
+        tx.discard();
         this.log.error('image write failed', { err: e });
         clearSession(this.session);
         response = Uint8Array.of(SW.MEMORY_FAILURE >>> 8, SW.MEMORY_FAILURE & 0xff);
@@ -198,7 +200,7 @@ export class SimCard {
 
   private cutPower(committed: boolean, index: number, detail: string): never {
     this.powerOff();
-    this.log.info('power cut', { apdu: index, committed });
+    this.log.info('power cut', { apduIndex: index, committed });
     throw new SimPowerCutError(committed, index, detail);
   }
 

@@ -5,7 +5,7 @@
  * only when the command succeeds; on any error, or on a power cut before
  * commit, the copy is dropped and the EEPROM is exactly as before.
  */
-import { cloneState, type CardState } from './state.js';
+import { cloneState, zeroizeStateSecrets, type CardState } from './state.js';
 
 export class Transaction {
   private draft: CardState | undefined;
@@ -23,8 +23,13 @@ export class Transaction {
     return this.draft;
   }
 
-  /** Drops the draft: the command failed, nothing it wrote may reach the EEPROM. */
+  /**
+   * Drops the draft: the command failed, nothing it wrote may reach the
+   * EEPROM. The draft is a full copy, key sets and secret DGIs included, so
+   * its secrets are overwritten rather than left to the garbage collector.
+   */
   discard(): void {
+    if (this.draft !== undefined) zeroizeStateSecrets(this.draft);
     this.draft = undefined;
   }
 

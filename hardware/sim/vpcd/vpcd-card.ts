@@ -22,12 +22,15 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../../../common/clock.js';
 import { silentLogger, type Logger } from '../../../common/log.js';
-import { isPowerCut, swOf, type CardEndpoint } from '../card-endpoint.js';
+import { cardErrorSummary, isPowerCut, swOf, type CardEndpoint } from '../card-endpoint.js';
 import { startTimer, type Timer } from '../timers.js';
 import { encodeVpcdFrame, VPCD_CTRL, VpcdFrameParser } from './vpcd-framing.js';
 
 /** Default vpcd port (vsmartcard's VPCDPORT). */
 export const VPCD_DEFAULT_PORT = 35963;
+
+/** Frames waiting for the card before the socket is paused. */
+const MAX_QUEUED_FRAMES = 16;
 
 /** ISO 7816-4 §5.6: 6F00, "no precise diagnosis": what a card OS answers on an internal fault. */
 const SW_NO_PRECISE_DIAGNOSIS = Uint8Array.of(0x6f, 0x00);
@@ -61,6 +64,8 @@ export class VpcdCardClient {
   private backoffTimer: Timer | undefined;
   private wakeBackoff: (() => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Frames received and not yet handled (see enqueue). */
+  private queued = 0;
   private answered = 0;
 
   constructor(private readonly opts: VpcdCardClientOptions) {
@@ -172,7 +177,7 @@ export class VpcdCardClient {
           socket.destroy();
           return;
         }
-        for (const f of frames) this.chain = this.chain.then(() => this.handle(f, socket));
+        for (const f of frames) this.enqueue(f, socket);
       });
       socket.on('error', (e: NodeJS.ErrnoException) => {
         // Refused or reset: the reader is not (or no longer) there; 'close' follows.
@@ -190,6 +195,28 @@ export class VpcdCardClient {
         resolve(everConnected);
       });
     });
+  }
+
+  /**
+   * Queues one frame behind the ones before it. vpcd sends one request at a
+   * time, so a long queue means a misbehaving peer: the socket is paused
+   * (TCP backpressure) instead of buffering without bound. A frame whose
+   * handling fails drops the connection; it never rejects the chain, which
+   * would leave an unhandled rejection (a crash) and block every later frame.
+   */
+  private enqueue(frame: Uint8Array, socket: Socket): void {
+    this.queued++;
+    if (this.queued >= MAX_QUEUED_FRAMES && !socket.isPaused()) socket.pause();
+    this.chain = this.chain
+      .then(() => this.handle(frame, socket))
+      .catch((e: unknown) => {
+        this.log.error('frame handling failed; dropping the connection', { error: cardErrorSummary(e) });
+        socket.destroy();
+      })
+      .finally(() => {
+        this.queued--;
+        if (this.queued <= MAX_QUEUED_FRAMES / 2 && socket.isPaused() && !socket.destroyed) socket.resume();
+      });
   }
 
   private async handle(frame: Uint8Array, socket: Socket): Promise<void> {
@@ -232,7 +259,7 @@ export class VpcdCardClient {
         socket.destroy();
         return;
       }
-      this.log.error('card failed on an APDU', { error: e });
+      this.log.error('card failed on an APDU', { error: cardErrorSummary(e) });
       rapdu = SW_NO_PRECISE_DIAGNOSIS;
     }
     this.answered++;
@@ -246,7 +273,7 @@ export class VpcdCardClient {
       this.powered = true;
     } catch (e) {
       this.powered = false;
-      this.log.error('card failed to power on', { error: e });
+      this.log.error('card failed to power on', { error: cardErrorSummary(e) });
     }
   }
 

@@ -69,7 +69,14 @@ export interface VpcdFrameParserOptions {
  */
 export class VpcdFrameParser {
   private readonly maxPayload: number;
-  private buf: Uint8Array = new Uint8Array(0);
+  /**
+   * Received bytes not yet part of a returned frame, as the chunks they came
+   * in. They are joined once per frame, when it is complete: appending each
+   * chunk to one buffer would copy the buffer every time, and a peer
+   * trickling a 64 KB frame byte by byte would cost gigabytes of copying.
+   */
+  private chunks: Uint8Array[] = [];
+  private size = 0;
   private failed: VpcdFramingError | undefined;
 
   constructor(opts: VpcdFrameParserOptions = {}) {
@@ -82,49 +89,73 @@ export class VpcdFrameParser {
 
   /** Bytes received but not yet part of a complete frame. */
   get pending(): number {
-    return this.buf.length;
+    return this.size;
   }
 
   /** Feeds one chunk; returns the payloads it completed. Throws VpcdFramingError. */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.failed) throw this.failed;
-    this.buf = this.buf.length === 0 ? chunk.slice() : join(this.buf, chunk);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk.slice());
+      this.size += chunk.length;
+    }
     const frames: Uint8Array[] = [];
-    let off = 0;
-    while (this.buf.length - off >= 2) {
-      const len = (this.buf[off]! << 8) | this.buf[off + 1]!;
+    while (this.size >= 2) {
+      const len = (this.byteAt(0) << 8) | this.byteAt(1);
       if (len === 0) return this.fail(new VpcdFramingError('FRAME_EMPTY', 'zero-length frame'));
       if (len > this.maxPayload) {
         return this.fail(new VpcdFramingError('FRAME_TOO_LARGE', `frame of ${len} bytes exceeds ${this.maxPayload}`));
       }
-      if (this.buf.length - off - 2 < len) break;
-      frames.push(this.buf.slice(off + 2, off + 2 + len));
-      off += 2 + len;
+      if (this.size - 2 < len) break;
+      frames.push(this.take(2 + len).subarray(2));
     }
-    this.buf = this.buf.slice(off);
     return frames;
   }
 
   /** Declares the end of the stream. Throws TRUNCATED if a frame was left half-read. */
   end(): void {
     if (this.failed) return;
-    if (this.buf.length > 0) {
-      const n = this.buf.length;
-      this.buf = new Uint8Array(0);
+    if (this.size > 0) {
+      const n = this.size;
+      this.clear();
       throw new VpcdFramingError('TRUNCATED', `stream ended inside a frame (${n} bytes pending)`);
     }
   }
 
+  /** The byte at `index` of the pending bytes (index < size). */
+  private byteAt(index: number): number {
+    let i = index;
+    for (const c of this.chunks) {
+      if (i < c.length) return c[i]!;
+      i -= c.length;
+    }
+    throw new RangeError(`byte ${index} of ${this.size}`);
+  }
+
+  /** Removes and returns the first `n` pending bytes (n <= size), copying each byte once. */
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - off);
+      out.set(c.subarray(0, k), off);
+      off += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.size -= n;
+    return out;
+  }
+
+  private clear(): void {
+    this.chunks = [];
+    this.size = 0;
+  }
+
   private fail(e: VpcdFramingError): never {
     this.failed = e;
-    this.buf = new Uint8Array(0);
+    this.clear();
     throw e;
   }
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

@@ -65,6 +65,8 @@ export class VpcdReaderTransport implements CardTransport {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
     this.powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 5_000;
     server.on('connection', (s) => this.attach(s));
+    // After listen, a server error (e.g. EMFILE on accept) would be an unhandled 'error' event: a crash.
+    server.on('error', (e: NodeJS.ErrnoException) => this.log.warn('vpcd reader server error', { code: e.code ?? 'unknown' }));
   }
 
   /** Starts listening; resolves once the port is bound. */

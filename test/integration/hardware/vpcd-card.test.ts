@@ -198,3 +198,56 @@ void t.test('stop() while the reader is not up ends the retry loop at once', asy
   await client.stop();
   t.ok(Date.now() - t0 < 2000, 'did not wait for the 10 s backoff');
 });
+
+void t.test('a card that throws while a frame is handled drops the connection; the client lives on', async (t) => {
+  const reader = await FakeReader.start();
+  const card = new ScriptedCard();
+  let broken = true;
+  Object.defineProperty(card, 'atr', {
+    get: () => {
+      if (broken) throw new Error('ATR unreadable');
+      return ATR;
+    },
+  });
+  const log = memoryLogger();
+  const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.port, card, logger: log, backoff: { initialMs: 10 } });
+  t.teardown(async () => {
+    await client.stop();
+    await reader.stop();
+  });
+  client.start();
+  await reader.until(() => reader.connections === 1);
+  reader.send('0001 04');
+  await reader.until(() => reader.connections === 2);
+  t.same(reader.replies, [], 'no reply to the failed frame');
+  t.match(log.lines.join(''), /frame handling failed/);
+  broken = false;
+  await client.whenConnected();
+  reader.send('0001 04');
+  await reader.until(() => reader.replies.length === 1);
+  t.same(reader.replies, [toHex(ATR)], 'later frames are handled again');
+});
+
+void t.test('a flood of frames is answered in order, with backpressure instead of unbounded buffering', async (t) => {
+  const reader = await FakeReader.start();
+  const card = new ScriptedCard();
+  // A slow card: each answer takes a macrotask, so frames pile up behind it.
+  card.next = (a) => new Promise((r) => setImmediate(() => r(Uint8Array.from([a[2]!, a[3]!, 0x90, 0x00]))));
+  const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.port, card });
+  t.teardown(async () => {
+    await client.stop();
+    await reader.stop();
+  });
+  client.start();
+  await reader.until(() => reader.socket !== undefined);
+  const n = 100;
+  let wire = '0001 01';
+  for (let i = 0; i < n; i++) wire += ` 0005 80CA${i.toString(16).padStart(2, '0')}${i.toString(16).padStart(2, '0')}00`;
+  reader.send(wire);
+  await reader.until(() => reader.replies.length === n, 10_000);
+  t.same(
+    reader.replies,
+    Array.from({ length: n }, (_, i) => `${i.toString(16).padStart(2, '0').toUpperCase().repeat(2)}9000`),
+    'every APDU answered once, in order',
+  );
+});

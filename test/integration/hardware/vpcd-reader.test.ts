@@ -4,7 +4,7 @@
  * sends, one card per reader, a bad frame, unsolicited frames.
  */
 import t from 'tap';
-import { connect, type Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import { hex, toHex } from '../../../card/bytes.js';
 import { memoryLogger } from '../../../common/log.js';
 import { isTransportError } from '../../../hardware/card-transport.js';
@@ -101,4 +101,13 @@ void t.test('listen on a taken port fails with the socket error', async (t) => {
   const a = await VpcdReaderTransport.listen();
   t.teardown(() => a.close());
   await t.rejects(VpcdReaderTransport.listen({ port: a.port }), { code: 'EADDRINUSE' });
+});
+
+void t.test('a server error after listen is logged, not thrown out of the process', async (t) => {
+  const log = memoryLogger();
+  const reader = await VpcdReaderTransport.listen({ port: 0, logger: log });
+  t.teardown(() => reader.close());
+  const server = (reader as unknown as { server: Server }).server;
+  t.doesNotThrow(() => server.emit('error', Object.assign(new Error('accept failed'), { code: 'EMFILE' })));
+  t.match(log.lines.join(''), /vpcd reader server error.*EMFILE/);
 });

@@ -5,7 +5,8 @@
 // fuzz-parsers.test.ts (2000 runs by default).
 import fc from 'fast-check';
 import t from 'tap';
-import { hex } from '../../../card/bytes.js';
+import { hex, toHex } from '../../../card/bytes.js';
+import { kcvAes } from '../../../card/crypto.js';
 import { DgiStreamParser, encodeDgi } from '../../../card/dgi.js';
 import { CardError } from '../../../card/errors.js';
 import { parseCardData } from '../../../card/gp/card-data.js';
@@ -74,6 +75,8 @@ void t.test('mutated PUT KEY data: CardError, or keys that match their KCVs', (t
       try {
         const { keys } = parsePutKey(mutate(VALID_PUT_KEY, m), DEK);
         if (keys.length === 0) throw new Error('parsed without keys');
+        // What the title promises: a key that parses is the key its check value names.
+        for (const k of keys) if (toHex(kcvAes(k.key)) !== toHex(k.kcv)) throw new Error(`key ${k.id} does not match its KCV`);
       } catch (e) {
         if (!(e instanceof CardError)) throw e;
       }

@@ -59,3 +59,17 @@ void t.test('unknown commands and options are usage errors (exit 2) naming the p
   t.equal(extra.code, 2);
   t.match(extra.err, "unexpected argument 'stray'");
 });
+
+void t.test('arguments that could be key material are never echoed in usage errors', async (t) => {
+  const key = '404142434445464748494A4B4C4D4E4F';
+  const typo = await cli(['sim', 'crad', '--keys', `${key}:${key}:${key}`]);
+  t.equal(typo.code, 2);
+  t.match(typo.err, "unknown command 'sim crad <redacted>'");
+  t.notMatch(typo.err, /404142/);
+  const stray = await cli(['sim', 'card', '--vpcd', '127.0.0.1:1', `${key}:${key}:${key}`]);
+  t.equal(stray.code, 2, 'a key without its option is a stray argument');
+  t.match(stray.err, "unexpected argument '<redacted>'");
+  t.notMatch(stray.err, /404142/);
+  const lower = await cli(['card', 'demo', 'deadbeefcafebabe0011']);
+  t.match(lower.err, "unexpected argument '<redacted>'", 'hex that starts with a letter too');
+});

@@ -64,6 +64,7 @@ void t.test('key errors name the option and never echo the key', (t) => {
   usage(t, { vpcd: 'h:1', master: 'not-hex' }, /--master: not hex/);
   try {
     parseSimCardArgs({ vpcd: 'h:1', keys: `${K16}:${K16}:${K16}00` });
+    t.fail('a 17-byte DEK was accepted');
   } catch (e) {
     t.notMatch((e as Error).message, new RegExp(K16), 'key bytes are not echoed');
   }

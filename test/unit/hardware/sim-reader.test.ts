@@ -73,6 +73,8 @@ void t.test('any other card failure is IO, and its message stays out of the erro
     t.ok(isTransportError(e, 'IO'));
     t.notMatch((e as Error).message, /404142/);
   }
+  t.match(log.lines.join(''), /card failed/, 'the failure is logged');
+  t.notMatch(log.lines.join(''), /404142/, 'by name and code, not by its message');
 });
 
 void t.test('the slot holds one card; remove returns it; remove of an empty slot is undefined', async (t) => {

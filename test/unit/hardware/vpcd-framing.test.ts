@@ -81,6 +81,23 @@ void t.test('parser: end() inside a frame is TRUNCATED; at a boundary it is fine
   t.end();
 });
 
+void t.test('parser: a 64 KB frame trickled in byte by byte, then another in the same chunk as its tail', (t) => {
+  const payload = Uint8Array.from({ length: 0xffff }, (_, i) => (i * 7) & 0xff);
+  const wire = Buffer.concat([encodeVpcdFrame(payload), encodeVpcdFrame(hex('04'))]);
+  const p = new VpcdFrameParser();
+  const out: Uint8Array[] = [];
+  // Byte by byte up to the last byte of the big frame; the rest (its last byte and the next frame) at once.
+  for (let i = 0; i < 0xffff + 1; i++) out.push(...p.push(wire.subarray(i, i + 1)));
+  t.equal(out.length, 0, 'nothing before the frame is complete');
+  t.equal(p.pending, 0xffff + 1, 'every byte held, none lost');
+  out.push(...p.push(wire.subarray(0xffff + 1)));
+  t.equal(out.length, 2);
+  t.equal(toHex(out[0]!), toHex(payload));
+  t.equal(toHex(out[1]!), '04');
+  t.equal(p.pending, 0);
+  t.end();
+});
+
 void t.test('property: any frames, any chunking, same payloads back', (t) => {
   fc.assert(
     fc.property(

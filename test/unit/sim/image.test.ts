@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { selectByAid } from '../../../card/gp/index.js';
 import { initializeUpdateCommand, parseInitializeUpdateResponse } from '../../../card/scp03/index.js';
 import { IMAGE_FORMAT, SimCard } from '../../../hardware/sim/card/index.js';
+import { decodeImage, FileImageStore, MAX_IMAGE_BYTES } from '../../../hardware/sim/card/image-store.js';
 import { APP_AID, counterRandom, getDataCmd, hex, Host, KEYS, newCard, personalize, readImage, SAMPLE_DGIS, send, swHex, tempDir, toHex } from './helpers.js';
 
 function setup(t: { teardown: (fn: () => void) => void }): string {
@@ -113,4 +114,54 @@ void t.test('profile validation', async (t) => {
   }
   const custom = await SimCard.open({ profile: { atr: '3B021450', serial: '01020304' }, random: counterRandom() });
   t.equal(toHex(await custom.powerOn()), '3B021450', 'a T=0 ATR without TCK');
+});
+
+void t.test('an image whose fields are well typed but out of range is IMAGE_CORRUPT; an oversized file is refused unread', async (t) => {
+  const path = setup(t);
+  await newCard({ statePath: path });
+  const good = readImage(path);
+  const { createHash } = await import('node:crypto');
+  type Body = {
+    lifeCycle: number;
+    atr: string;
+    isd: { i: number; keySets: { enc: string; kvn: number }[] };
+    apps: { persoLevel: number }[];
+    mf: { children: { records?: string[]; recordLength?: number }[] };
+  };
+  const edited = (edit: (b: Body) => void): string => {
+    const doc = JSON.parse(good) as { body: Body; checksum: string };
+    edit(doc.body);
+    doc.checksum = `sha256:${createHash('sha256').update(JSON.stringify(doc.body)).digest('hex')}`;
+    return JSON.stringify(doc);
+  };
+  const cases: [string, (b: Body) => void, RegExp][] = [
+    ['a 20-byte key', (b) => void (b.isd.keySets[0]!.enc = Buffer.alloc(20).toString('base64')), /keySets\[0\]\.enc/],
+    ['KVN 80', (b) => void (b.isd.keySets[0]!.kvn = 0x80), /key version/],
+    ['i with S16', (b) => void (b.isd.i = 0x71), /isd\.i/],
+    ['an undefined card life cycle', (b) => void (b.lifeCycle = 0x03), /lifeCycle/],
+    ['a security level SCP03 lacks', (b) => void (b.apps[0]!.persoLevel = 0x02), /persoLevel/],
+    ['an ATR with a wrong TCK', (b) => void (b.atr = Buffer.from('3B8180018081', 'hex').toString('base64')), /atr/],
+    ['a record longer than its EF allows', (b) => void (b.mf.children[0]!.records = [Buffer.alloc(65).toString('base64')]), /records/],
+  ];
+  for (const [what, edit, field] of cases) {
+    writeFileSync(path, edited(edit));
+    await t.rejects(SimCard.open({ statePath: path }), { name: 'SimCardError', code: 'IMAGE_CORRUPT', message: field }, what);
+  }
+  writeFileSync(path, `${good.slice(0, -2)}${' '.repeat(MAX_IMAGE_BYTES)}}\n`);
+  await t.rejects(SimCard.open({ statePath: path }), { code: 'IMAGE_CORRUPT', message: /exceeds/ }, 'larger than MAX_IMAGE_BYTES');
+  writeFileSync(path, good);
+  t.ok(await SimCard.open({ statePath: path }), 'the good image still opens');
+});
+
+void t.test('a failed directory fsync after the rename is not a failed write: the new image is the image', async (t) => {
+  const path = setup(t);
+  const card = await newCard({ statePath: path });
+  const before = readImage(path);
+  const state = decodeImage(before);
+  state.isd.sequenceCounter = 42;
+  const store = new FileImageStore(path, () => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })));
+  await store.save(state);
+  t.not(readImage(path), before, 'replaced');
+  t.equal((await store.load())?.isd.sequenceCounter, 42, 'save resolved, and the image holds the new state');
+  card.powerOff();
 });

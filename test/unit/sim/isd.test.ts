@@ -199,3 +199,14 @@ void t.test('GET STATUS pages: entries that do not fit wait for get-next (6310)'
   t.equal(second.rest.length, 0);
   t.end();
 });
+
+void t.test('PUT KEY needs at least C-MAC: a session at level 00 cannot replace keys', async (t) => {
+  const card = await newCard();
+  const host = new Host(card);
+  t.equal(swHex(await host.authenticate(0x00)), '9000', 'level 00 is a valid SCP03 session');
+  const k2 = [hex('A0'.repeat(16)), hex('A1'.repeat(16)), hex('A2'.repeat(16))];
+  const r = await host.secure(putKeyAes({ newKvn: 0x30, replaceKvn: 0x30, keys: k2, dek: KEYS.dek }));
+  t.equal(swHex(r), '6982');
+  t.same(card.inspect().isd.keyVersions, [0x30]);
+  t.equal(swHex(await new Host(card).authenticate(0x03)), '9000', 'the old keys still open a session');
+});

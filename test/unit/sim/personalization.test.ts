@@ -1,7 +1,7 @@
 import t from 'tap';
 import { command } from '../../../card/apdu.js';
 import { kcvAes } from '../../../card/crypto.js';
-import { encodeDgi } from '../../../card/dgi.js';
+import { encodeDgi, type Dgi } from '../../../card/dgi.js';
 import { findTag, parseTlv } from '../../../card/tlv.js';
 import { memoryLogger } from '../../../common/log.js';
 import { encryptSecretDgi, installForPersonalization, parseFci, selectByAid, storeDataCommands } from '../../../card/gp/index.js';
@@ -206,4 +206,19 @@ void t.test('logs carry tags and status words, never keys or DGI values', async 
     t.notOk(text.includes(h), 'no value in hex');
     t.notOk(text.includes(Buffer.from(s).toString('base64').slice(0, 12).toUpperCase()), 'nor in base64');
   }
+});
+
+void t.test('a key-shaped PIN DGI still has no KCV (no offline PIN oracle)', async (t) => {
+  const card = await newCard();
+  const host = new Host(card);
+  await host.authenticate(0x03);
+  // An ISO 9564 format 4 PIN block is 16 bytes: key-shaped for the KCV rule, yet a PIN.
+  const pin16: Dgi = { tag: 0x8010, value: hex('441234AAAAAAAAAA0123456789ABCDEF') };
+  const key16: Dgi = { tag: 0x8000, value: hex('00112233445566778899AABBCCDDEEFF') };
+  t.same(new Set(await personalize(host, 0x03, [key16, pin16])), new Set([0x9000]));
+  t.same(card.inspect().apps[0]!.secretDgiTags, ['8000', '8010']);
+  await send(card, selectByAid(APP_AID));
+  t.equal(swHex(await send(card, getDataCmd(0x8010, KCV_MARKER))), '6A88', 'PIN DGI: no KCV');
+  t.equal(swHex(await send(card, getDataCmd(0x8010))), '6982', 'and no value');
+  t.equal(toHex((await send(card, getDataCmd(0x8000, KCV_MARKER))).data), toHex(kcvAes(key16.value)), 'a key of the same length has one');
 });

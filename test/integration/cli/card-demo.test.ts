@@ -102,6 +102,9 @@ void t.test('cardline card demo runs end to end and exits 0; bad --level exits 2
   t.match(text, /^OK: card [0-9A-F]{16} personalized at security level 33 and verified by read-back/m);
   t.match(text, /GET STATUS: application F0434152444C494E4501 life cycle 0F \(PERSONALIZED\)/);
   t.notMatch(text, /SATO|HANAKO/, 'no personal data printed');
+  t.ok(logger.lines.length > 0, 'the demo logged at debug level');
+  const logs = logger.lines.join('');
+  t.notMatch(logs, /SATO|HANAKO|5341544F/i, 'no personal data in the logs, as text or hex');
   t.equal(await runCli(['card', 'demo', '--level', '02'], COMMANDS, ctx), 2);
   t.match(err.join(''), /--level must be one of 01, 03, 11, 13, 33/);
 });

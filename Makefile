@@ -39,7 +39,7 @@ bench: deps
 
 ## fuzz: the documented long run of the parser property tests (100,000 inputs per property)
 fuzz: deps
-	@FUZZ_RUNS=100000 npx tap --timeout=3600 test/unit/card/fuzz-parsers.test.ts
+	@FUZZ_RUNS=100000 npx tap --timeout=3600 test/unit/card/fuzz-parsers.test.ts test/unit/card/gp-fuzz.test.ts
 
 clean:
 	rm -rf dist .tap

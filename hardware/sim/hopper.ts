@@ -18,7 +18,7 @@
  * reopened after a restart does not hand out a card twice. The KMC is used
  * at creation only and stored nowhere.
  */
-import { mkdir, readFile, rename, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { silentLogger, type Logger } from '../../common/log.js';
@@ -29,6 +29,8 @@ type SimCardOpenOptions = Parameters<typeof SimCard.open>[0];
 export const HOPPER_MANIFEST = 'hopper.json';
 const FORMAT = 'cardline-hopper';
 const VERSION = 1;
+/** The largest manifest `open` reads: a file beyond it is refused before it is read. */
+export const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 /** Serial prefix of a hopper made without one (4 bytes: serials are 8 bytes). */
 export const DEFAULT_SERIAL_PREFIX = 'CA4D0000';
 
@@ -126,10 +128,15 @@ export class Hopper {
 
   /** Reopens a hopper made by `create` (possibly by another process). */
   static async open(dir: string, opts: HopperCardOptions = {}): Promise<Hopper> {
+    const path = join(dir, HOPPER_MANIFEST);
     let text: string;
     try {
-      text = await readFile(join(dir, HOPPER_MANIFEST), 'utf8');
+      const { size } = await stat(path);
+      // 100 000 serials of 20 hex digits, twice (all taken), fit in ~5 MB.
+      if (size > MAX_MANIFEST_BYTES) throw new HopperError('MANIFEST_INVALID', `${path} is ${size} bytes (limit ${MAX_MANIFEST_BYTES})`);
+      text = await readFile(path, 'utf8');
     } catch (e) {
+      if (e instanceof HopperError) throw e;
       throw new HopperError('IO', `no hopper in ${dir} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     return new Hopper(dir, parseManifest(text), opts);

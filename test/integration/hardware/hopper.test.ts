@@ -14,7 +14,7 @@ import { selectIsd } from '../../../card/gp/select.js';
 import { HostSecureChannel } from '../../../card/scp03/host-channel.js';
 import { initializeUpdateCommand, parseInitializeUpdateResponse } from '../../../card/scp03/initialize-update.js';
 import type { SimCard } from '../../../hardware/sim/card/index.js';
-import { Hopper, HopperError, HOPPER_MANIFEST } from '../../../hardware/sim/hopper.js';
+import { Hopper, HopperError, HOPPER_MANIFEST, MAX_MANIFEST_BYTES } from '../../../hardware/sim/hopper.js';
 import { SimReader } from '../../../hardware/sim/sim-reader.js';
 
 const KMC = hex('404142434445464748494A4B4C4D4E4F');
@@ -118,4 +118,6 @@ void t.test('refusals', async (t) => {
   await t.rejects(Hopper.open(dir), { code: 'MANIFEST_INVALID' });
   await writeFile(join(dir, HOPPER_MANIFEST), 'not json');
   await t.rejects(Hopper.open(dir), { code: 'MANIFEST_INVALID' });
+  await writeFile(join(dir, HOPPER_MANIFEST), Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x20));
+  await t.rejects(Hopper.open(dir), { code: 'MANIFEST_INVALID', message: /limit/ }, 'an oversized manifest is refused before it is read');
 });

@@ -5,29 +5,72 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Resolves after `ms` milliseconds of this clock's time. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms` milliseconds of this clock's time. When `signal`
+   * aborts first, the wait is cancelled (no timer is left behind) and the
+   * promise rejects with the signal's reason.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The error a cancelled sleep rejects with: the signal's reason when it is an Error (AbortError by default). */
+function aborted(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('sleep aborted');
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(aborted(signal));
+      const onAbort = (): void => {
+        clearTimeout(handle);
+        reject(aborted(signal!));
+      };
+      const handle = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
 };
+
+interface Sleeper {
+  at: number;
+  wake: () => void;
+}
 
 /** A manually advanced clock for tests: sleepers wake when `advance` passes their time. */
 export class FakeClock implements Clock {
   private t: number;
-  private sleepers: { at: number; wake: () => void }[] = [];
+  private sleepers: Sleeper[] = [];
   constructor(start = 0) {
     this.t = start;
   }
   now(): number {
     return this.t;
   }
-  sleep(ms: number): Promise<void> {
-    return new Promise((wake) => {
-      this.sleepers.push({ at: this.t + Math.max(0, ms), wake });
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(aborted(signal));
+      const sleeper: Sleeper = {
+        at: this.t + Math.max(0, ms),
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(aborted(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.push(sleeper);
     });
+  }
+  /** Sleepers still waiting (cancelled ones are gone). */
+  get pending(): number {
+    return this.sleepers.length;
   }
   /** Moves time forward and wakes every sleeper whose time has come, in order. */
   advance(ms: number): void {

@@ -1,14 +1,9 @@
 /**
- * Cancellable timeouts on an injected Clock.
- *
- * `Clock.sleep` cannot be cancelled. With the system clock an abandoned
- * sleep would keep a real timer, and so the process, alive until it fires
- * (a 30 s transmit timeout would hold a finished test or a stopped CLI for
- * 30 s). So for `systemClock` the timer is a real, clearable setTimeout; any
- * other clock (FakeClock in tests) goes through `clock.sleep`, and a
- * cancelled timer simply never reports.
+ * Cancellable timeouts on an injected Clock. A cancelled timer leaves no
+ * real timer behind (the clock's sleep is aborted), so an abandoned 30 s
+ * transmit timeout never holds a finished test or a stopped CLI alive.
  */
-import { systemClock, type Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/clock.js';
 
 export interface Timer {
   /** Resolves when the time is up; never resolves once cancelled. */
@@ -17,24 +12,10 @@ export interface Timer {
 }
 
 export function startTimer(clock: Clock, ms: number): Timer {
-  let cancelled = false;
-  if (clock === systemClock) {
-    let handle: NodeJS.Timeout | undefined;
-    const done = new Promise<void>((resolve) => {
-      handle = setTimeout(resolve, Math.max(0, ms));
-    });
-    return {
-      done,
-      cancel: () => {
-        cancelled = true;
-        clearTimeout(handle);
-      },
-    };
-  }
+  const controller = new AbortController();
   const done = new Promise<void>((resolve) => {
-    void clock.sleep(ms).then(() => {
-      if (!cancelled) resolve();
-    });
+    // A rejection means cancelled (or a clock that failed): the timer then never reports.
+    clock.sleep(ms, controller.signal).then(resolve, () => undefined);
   });
-  return { done, cancel: () => void (cancelled = true) };
+  return { done, cancel: () => controller.abort() };
 }

@@ -19,9 +19,9 @@
  */
 import { systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger, type Logger } from '../../common/log.js';
-import { TransportError, type CardTransport, type CardTransportEvent } from '../card-transport.js';
-import { cardErrorSummary, isPowerCut, swOf, type CardEndpoint } from './card-endpoint.js';
-import { CallSlot, TransportEvents } from './transport-kit.js';
+import { TransportError } from '../card-transport.js';
+import { cardErrorSummary, isPowerCut, type CardEndpoint } from './card-endpoint.js';
+import { SlotTransport } from './slot-transport.js';
 
 export interface SimReaderOptions {
   /** Reader name (default `sim:0`). */
@@ -45,26 +45,14 @@ export class SimReaderError extends Error {
   }
 }
 
-export class SimReader implements CardTransport {
-  readonly readerName: string;
-  private readonly log: Logger;
-  private readonly events = new TransportEvents();
-  private readonly calls: CallSlot;
-  private readonly defaultTimeoutMs: number | undefined;
-  private card: CardEndpoint | undefined;
-  private powered = false;
-  private closed = false;
-  private apduCount = 0;
-
+export class SimReader extends SlotTransport<CardEndpoint> {
   constructor(opts: SimReaderOptions = {}) {
-    this.readerName = opts.name ?? 'sim:0';
-    this.log = (opts.logger ?? silentLogger).child('sim-reader');
-    this.calls = new CallSlot(opts.clock ?? systemClock);
-    this.defaultTimeoutMs = opts.defaultTimeoutMs;
-  }
-
-  get cardPresent(): boolean {
-    return this.card !== undefined;
+    super({
+      name: opts.name ?? 'sim:0',
+      clock: opts.clock ?? systemClock,
+      logger: (opts.logger ?? silentLogger).child('sim-reader'),
+      defaultTimeoutMs: opts.defaultTimeoutMs,
+    });
   }
 
   /** Puts a card into the slot (unpowered) and emits 'inserted'. */
@@ -96,78 +84,26 @@ export class SimReader implements CardTransport {
     return card;
   }
 
-  powerOn(): Promise<Uint8Array> {
-    const card = this.present('powerOn');
-    if (card instanceof TransportError) return Promise.reject(card);
-    return this.calls.run(
-      'powerOn',
-      async () => {
-        // A power-on of a powered card is a cold reset: deactivate first (ISO 7816-3 §6.2.2).
-        card.powerOff();
-        this.powered = false;
-        const atr = await card.powerOn();
-        if (this.card === card) this.powered = true;
-        this.log.debug('card powered', { reader: this.readerName, atrLength: atr.length });
-        return atr;
-      },
-      { mapError: (e) => this.mapCardError('powerOn', e) },
-    );
+  protected async coldReset(card: CardEndpoint): Promise<Uint8Array> {
+    this.deactivate(card);
+    return card.powerOn();
   }
 
-  transmit(apdu: Uint8Array, opts: { timeoutMs?: number } = {}): Promise<Uint8Array> {
-    const card = this.present('transmit');
-    if (card instanceof TransportError) return Promise.reject(card);
-    if (!this.powered && !this.calls.busy) return Promise.reject(new TransportError('NOT_POWERED', 'transmit before powerOn'));
-    const n = ++this.apduCount;
-    return this.calls.run(
-      'transmit',
-      async () => {
-        const rapdu = await card.transmit(apdu);
-        this.log.debug('apdu', { reader: this.readerName, n, sw: swOf(rapdu) });
-        return rapdu;
-      },
-      {
-        timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs,
-        onTimeout: () => this.deactivate(card),
-        mapError: (e) => this.mapCardError('transmit', e),
-      },
-    );
+  protected exchange(card: CardEndpoint, apdu: Uint8Array): Promise<Uint8Array> {
+    return card.transmit(apdu);
   }
 
-  powerOff(): Promise<void> {
-    if (this.closed) return Promise.reject(new TransportError('CLOSED', 'reader is closed'));
-    this.calls.failPending(new TransportError('NOT_POWERED', 'card powered off during the call'));
-    if (this.card) this.deactivate(this.card);
-    return Promise.resolve();
-  }
-
-  on(event: CardTransportEvent, listener: () => void): () => void {
-    return this.events.on(event, listener);
-  }
-
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    this.calls.failPending(new TransportError('CANCELED', 'reader closed during the call'));
-    if (this.card) this.deactivate(this.card);
-    this.events.clear();
-    this.log.debug('reader closed', { reader: this.readerName });
-    return Promise.resolve();
-  }
-
-  /** The card in the slot, or the error a call must reject with (CLOSED before NO_CARD). */
-  private present(what: string): CardEndpoint | TransportError {
-    if (this.closed) return new TransportError('CLOSED', `${what} after close`);
-    if (!this.card) return new TransportError('NO_CARD', `${what}: no card in ${this.readerName}`);
-    return this.card;
-  }
-
-  private deactivate(card: CardEndpoint): void {
+  protected deactivate(card: CardEndpoint): void {
     card.powerOff();
     this.powered = false;
   }
 
-  private mapCardError(what: string, e: unknown): TransportError {
+  protected release(): Promise<void> {
+    if (this.card) this.deactivate(this.card);
+    return Promise.resolve();
+  }
+
+  protected override mapError(what: string, e: unknown): TransportError {
     if (e instanceof TransportError) return e;
     if (isPowerCut(e)) {
       this.powered = false;

@@ -19,9 +19,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../../../common/clock.js';
 import { silentLogger, type Logger } from '../../../common/log.js';
-import { TransportError, type CardTransport, type CardTransportEvent } from '../../card-transport.js';
-import { swOf } from '../card-endpoint.js';
-import { CallSlot, TransportEvents } from '../transport-kit.js';
+import { TransportError } from '../../card-transport.js';
+import { SlotTransport } from '../slot-transport.js';
 import { encodeVpcdFrame, VPCD_CTRL, VpcdFrameParser } from './vpcd-framing.js';
 
 export interface VpcdReaderOptions {
@@ -39,19 +38,9 @@ export interface VpcdReaderOptions {
   powerOnTimeoutMs?: number;
 }
 
-export class VpcdReaderTransport implements CardTransport {
-  readonly readerName: string;
-  private readonly log: Logger;
-  private readonly events = new TransportEvents();
-  private readonly calls: CallSlot;
-  private readonly defaultTimeoutMs: number;
-  private readonly powerOnTimeoutMs: number;
-  private card: Socket | undefined;
-  private powered = false;
-  private closed = false;
+export class VpcdReaderTransport extends SlotTransport<Socket> {
   private expecting: ((frame: Uint8Array) => void) | undefined;
   private staleReplies = 0;
-  private apduCount = 0;
 
   private constructor(
     private readonly server: Server,
@@ -59,11 +48,13 @@ export class VpcdReaderTransport implements CardTransport {
     readonly port: number,
     opts: VpcdReaderOptions,
   ) {
-    this.readerName = opts.name ?? `vpcd:${port}`;
-    this.log = (opts.logger ?? silentLogger).child('vpcd-reader');
-    this.calls = new CallSlot(opts.clock ?? systemClock);
-    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
-    this.powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 5_000;
+    super({
+      name: opts.name ?? `vpcd:${port}`,
+      clock: opts.clock ?? systemClock,
+      logger: (opts.logger ?? silentLogger).child('vpcd-reader'),
+      defaultTimeoutMs: opts.defaultTimeoutMs ?? 30_000,
+      powerOnTimeoutMs: opts.powerOnTimeoutMs ?? 5_000,
+    });
     server.on('connection', (s) => this.attach(s));
     // After listen, a server error (e.g. EMFILE on accept) would be an unhandled 'error' event: a crash.
     server.on('error', (e: NodeJS.ErrnoException) => this.log.warn('vpcd reader server error', { code: e.code ?? 'unknown' }));
@@ -83,72 +74,32 @@ export class VpcdReaderTransport implements CardTransport {
     });
   }
 
-  get cardPresent(): boolean {
-    return this.card !== undefined;
+  protected coldReset(card: Socket): Promise<Uint8Array> {
+    if (this.powered) this.write(card, Uint8Array.of(VPCD_CTRL.OFF));
+    this.powered = false;
+    this.write(card, Uint8Array.of(VPCD_CTRL.ON));
+    return this.request(card, Uint8Array.of(VPCD_CTRL.ATR));
   }
 
-  powerOn(): Promise<Uint8Array> {
-    const card = this.present('powerOn');
-    if (card instanceof TransportError) return Promise.reject(card);
-    return this.calls.run(
-      'powerOn',
-      async () => {
-        // Cold reset of a powered card: power off first (ISO 7816-3 §6.2.2).
-        if (this.powered) this.write(card, Uint8Array.of(VPCD_CTRL.OFF));
-        this.powered = false;
-        this.write(card, Uint8Array.of(VPCD_CTRL.ON));
-        const atr = await this.request(card, Uint8Array.of(VPCD_CTRL.ATR));
-        if (this.card === card) this.powered = true;
-        this.log.debug('card powered', { reader: this.readerName, atrLength: atr.length });
-        return atr;
-      },
-      { timeoutMs: this.powerOnTimeoutMs, onTimeout: () => this.abandon(card) },
-    );
+  protected exchange(card: Socket, apdu: Uint8Array): Promise<Uint8Array> {
+    return this.request(card, apdu);
   }
 
-  transmit(apdu: Uint8Array, opts: { timeoutMs?: number } = {}): Promise<Uint8Array> {
-    const card = this.present('transmit');
-    if (card instanceof TransportError) return Promise.reject(card);
-    if (!this.powered && !this.calls.busy) return Promise.reject(new TransportError('NOT_POWERED', 'transmit before powerOn'));
-    const n = ++this.apduCount;
-    return this.calls.run(
-      'transmit',
-      async () => {
-        const rapdu = await this.request(card, apdu);
-        this.log.debug('apdu', { reader: this.readerName, n, sw: swOf(rapdu) });
-        return rapdu;
-      },
-      { timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs, onTimeout: () => this.abandon(card) },
-    );
+  /** Gives up on an awaited reply (it will be discarded when it comes) and powers the card down. */
+  protected deactivate(card: Socket): void {
+    if (this.expecting) {
+      this.expecting = undefined;
+      this.staleReplies++;
+    }
+    if (this.card === card) this.write(card, Uint8Array.of(VPCD_CTRL.OFF));
+    this.powered = false;
   }
 
-  powerOff(): Promise<void> {
-    if (this.closed) return Promise.reject(new TransportError('CLOSED', 'reader is closed'));
-    this.calls.failPending(new TransportError('NOT_POWERED', 'card powered off during the call'));
-    if (this.card) this.abandon(this.card);
-    return Promise.resolve();
-  }
-
-  on(event: CardTransportEvent, listener: () => void): () => void {
-    return this.events.on(event, listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.calls.failPending(new TransportError('CANCELED', 'reader closed during the call'));
-    this.events.clear();
+  protected async release(): Promise<void> {
     const card = this.card;
     this.card = undefined;
     card?.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.log.debug('reader closed', { reader: this.readerName });
-  }
-
-  private present(what: string): Socket | TransportError {
-    if (this.closed) return new TransportError('CLOSED', `${what} after close`);
-    if (!this.card) return new TransportError('NO_CARD', `${what}: no card in ${this.readerName}`);
-    return this.card;
   }
 
   /** A card connected: it is inserted, unless the slot is taken. */
@@ -206,16 +157,6 @@ export class VpcdReaderTransport implements CardTransport {
       this.expecting = resolve;
       this.write(card, payload);
     });
-  }
-
-  /** Gives up on an awaited reply (it will be discarded when it comes) and powers the card down. */
-  private abandon(card: Socket): void {
-    if (this.expecting) {
-      this.expecting = undefined;
-      this.staleReplies++;
-    }
-    if (this.card === card) this.write(card, Uint8Array.of(VPCD_CTRL.OFF));
-    this.powered = false;
   }
 
   private write(card: Socket, payload: Uint8Array): void {

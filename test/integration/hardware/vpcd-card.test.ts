@@ -4,7 +4,7 @@
  * ATR reply, APDU replies, reconnects, power cuts, and logs without APDU
  * contents.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hex, toHex } from '../../../card/bytes.js';
 import { memoryLogger } from '../../../common/log.js';
@@ -82,15 +82,23 @@ class FakeReader {
   }
 }
 
-void t.test('control bytes, ATR, APDUs, in order, from coalesced frames', async (t) => {
+type ClientOptions = Omit<ConstructorParameters<typeof VpcdCardClient>[0], 'host' | 'port' | 'card'>;
+
+/** A fake reader and a started client for `card`, both stopped in the test's teardown. */
+async function connectCard(t: Test, card: CardEndpoint, opts: ClientOptions = {}): Promise<{ reader: FakeReader; client: VpcdCardClient }> {
   const reader = await FakeReader.start();
-  const card = new ScriptedCard();
-  const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.port, card });
+  const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.port, card, ...opts });
   t.teardown(async () => {
     await client.stop();
     await reader.stop();
   });
   client.start();
+  return { reader, client };
+}
+
+void t.test('control bytes, ATR, APDUs, in order, from coalesced frames', async (t) => {
+  const card = new ScriptedCard();
+  const { reader, client } = await connectCard(t, card);
   await client.whenConnected();
   await reader.until(() => reader.socket !== undefined);
   // power on, get ATR, one APDU, reset, APDU, power off: all in one write.
@@ -102,14 +110,8 @@ void t.test('control bytes, ATR, APDUs, in order, from coalesced frames', async 
 });
 
 void t.test('an APDU while unpowered gets 6F00 (no crash); unknown control bytes are ignored', async (t) => {
-  const reader = await FakeReader.start();
   const card = new ScriptedCard();
-  const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.port, card });
-  t.teardown(async () => {
-    await client.stop();
-    await reader.stop();
-  });
-  client.start();
+  const { reader } = await connectCard(t, card);
   await reader.until(() => reader.socket !== undefined);
   reader.send('0001 07  0004 00A40400  0001 04');
   await reader.until(() => reader.replies.length >= 2);
@@ -229,16 +231,10 @@ void t.test('a card that throws while a frame is handled drops the connection; t
 });
 
 void t.test('a flood of frames is answered in order, with backpressure instead of unbounded buffering', async (t) => {
-  const reader = await FakeReader.start();
   const card = new ScriptedCard();
   // A slow card: each answer takes a macrotask, so frames pile up behind it.
   card.next = (a) => new Promise((r) => setImmediate(() => r(Uint8Array.from([a[2]!, a[3]!, 0x90, 0x00]))));
-  const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.port, card });
-  t.teardown(async () => {
-    await client.stop();
-    await reader.stop();
-  });
-  client.start();
+  const { reader } = await connectCard(t, card);
   await reader.until(() => reader.socket !== undefined);
   const n = 100;
   let wire = '0001 01';

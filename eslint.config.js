@@ -41,6 +41,24 @@ export default tseslint.config(
     },
   },
   {
+    // wire/ is pure like card/ (wire/README.md), and may import card/ besides zod and @noble/*.
+    files: ['wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'net', 'timers', 'crypto', 'node:crypto', 'node:fs', 'node:fs/promises', 'node:net', 'node:timers', 'node:timers/promises', 'node:child_process', 'node:dgram', 'node:http', 'node:https', 'node:tls'].map((name) => ({
+            name,
+            message: 'wire/ is pure: no I/O, no clocks, no randomness of its own (wire/README.md)',
+          })),
+          patterns: [{ group: ['**/common/**', '**/hardware/**', '**/cli/**', '**/kiosk/**', '**/center/**'], message: 'wire/ may import card/ only of the project' }],
+        },
+      ],
+      'no-restricted-globals': ['error', ...['setTimeout', 'setInterval', 'setImmediate', 'Date', 'process'].map((name) => ({ name, message: 'wire/ is pure: clocks and the environment are injected' }))],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'wire/ has no randomness of its own: random sources are passed in' }],
+    },
+  },
+  {
     files: ['hardware/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '**/kiosk/**', '**/center/**'], message: 'hardware/ may import card/ and common/ only (hardware/README.md)' }] }],

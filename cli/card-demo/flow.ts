@@ -129,7 +129,7 @@ async function applicationState(session: CardHostSession, channel: HostSecureCha
   return entry.lifeCycle;
 }
 
-async function checkPlain(session: CardHostSession, dgi: Dgi, report: (line: string) => void): Promise<string | undefined> {
+export async function checkPlain(session: CardHostSession, dgi: Dgi, report: (line: string) => void): Promise<string | undefined> {
   const isRecord = dgi.tag >>> 8 >= 0x01 && dgi.tag >>> 8 <= 0x1e;
   const cmd = isRecord
     ? command(0x00, 0xb2, dgi.tag & 0xff, ((dgi.tag >>> 8) << 3) | 0x04, new Uint8Array(0), 256) // ISO 7816-4 §11.3.3 READ RECORD
@@ -141,7 +141,7 @@ async function checkPlain(session: CardHostSession, dgi: Dgi, report: (line: str
   return same ? undefined : `DGI ${tagHex(dgi.tag)} read back ${swHex(r.sw)} with different data`;
 }
 
-async function checkSecret(session: CardHostSession, dgi: Dgi, report: (line: string) => void): Promise<string | undefined> {
+export async function checkSecret(session: CardHostSession, dgi: Dgi, report: (line: string) => void): Promise<string | undefined> {
   const r = await session.send(getData(dgi.tag));
   const refused = r.sw === 0x6982 && r.data.length === 0;
   report(`read-back secret DGI ${tagHex(dgi.tag)}: ${swHex(r.sw)} (${describeSw(r.sw)}) ${refused ? 'refused as it must be' : 'NOT REFUSED'}`);

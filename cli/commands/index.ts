@@ -1,6 +1,25 @@
 /** The command table. Each command lives in its own file. */
 import type { Command } from '../command.js';
 import { cardDemo } from './card-demo.js';
+import { applicationsAddCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand } from './center-admin.js';
+import { centerCommand } from './center.js';
+import { demoCommand } from './demo.js';
+import { kioskCommand } from './kiosk.js';
+import { pkiInitCommand } from './pki-init.js';
 import { simCardCommand } from './sim-card.js';
+import { simStationInitCommand, simStationStatusCommand } from './sim-station.js';
 
-export const COMMANDS: Command[] = [cardDemo, simCardCommand];
+export const COMMANDS: Command[] = [
+  demoCommand,
+  centerCommand,
+  kioskAddCommand,
+  kioskRevokeCommand,
+  readerAddCommand,
+  applicationsAddCommand,
+  kioskCommand,
+  pkiInitCommand,
+  cardDemo,
+  simCardCommand,
+  simStationInitCommand,
+  simStationStatusCommand,
+];

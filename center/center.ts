@@ -1,0 +1,136 @@
+/**
+ * The center, composed (DESIGN §2, §7 "Embedded"): the key store, the
+ * storage (PGlite or PostgreSQL, migrated), the audit log, the embedded
+ * broker (Aedes, mutual TLS, on loopback) and the bridge, which connects to
+ * that broker as an MQTT client with the center's own certificate — the
+ * same path it takes to an external broker.
+ */
+import { connect, type MqttClient } from 'mqtt';
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import { MerkleAuditLog } from './audit/audit-log.js';
+import { startBroker } from './broker/broker.js';
+import { Bridge } from './bridge.js';
+import { DEFAULT_SCRYPT, type ScryptParams } from './code-hash.js';
+import { DEFAULT_LIMITS, type CenterDeps, type CenterLimits } from './deps.js';
+import { dispatcher } from './handlers/index.js';
+import { loadCenterKeys } from './keys.js';
+import { getKiosk } from './registry.js';
+import type { Db, StoreLocation } from './store/db.js';
+import { openStore } from './store/open.js';
+
+export interface CenterOptions {
+  /** Directory laid out by `cardline pki init` (center keys and TLS material). */
+  pkiDir: string;
+  store: StoreLocation;
+  /** Broker address; the embedded broker listens on loopback only by default. */
+  host?: string;
+  /** 0 picks a free port. Default 8883. */
+  port?: number;
+  clock: Clock;
+  logger: Logger;
+  random: (n: number) => Uint8Array;
+  scrypt?: ScryptParams;
+  limits?: Partial<CenterLimits>;
+}
+
+export interface RunningCenter {
+  readonly port: number;
+  readonly url: string;
+  readonly deps: CenterDeps;
+  /** Resolves when every message received so far has been handled. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
+  const logger = opts.logger.child('center');
+  const keys = await loadCenterKeys(opts.pkiDir);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const store: Db = await openStore(opts.store, logger);
+    cleanups.push(() => store.close());
+    const audit = new MerkleAuditLog({ signingKey: keys.signingKey, clock: opts.clock, logger });
+    const deps: CenterDeps = {
+      db: store,
+      audit,
+      clock: opts.clock,
+      logger,
+      keys,
+      random: opts.random,
+      scrypt: opts.scrypt ?? DEFAULT_SCRYPT,
+      limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    };
+    const host = opts.host ?? '127.0.0.1';
+    const broker = await startBroker({
+      host,
+      port: opts.port ?? 8883,
+      tls: keys.brokerTls,
+      logger,
+      admitKiosk: async (id) => {
+        const k = await getKiosk(store, id);
+        if (!k) return { ok: false, reason: 'kiosk-unknown' };
+        if (k.status !== 'active') return { ok: false, reason: 'kiosk-revoked' };
+        return { ok: true };
+      },
+      onRefusal: (r) => {
+        void store
+          .transaction((tx) => audit.append(tx, { kind: 'broker.refused', ...(r.kiosk ? { kiosk: r.kiosk } : {}), detail: { stage: r.stage, reason: r.reason, topic: r.topic ?? null } }))
+          .catch((e: unknown) => logger.error('audit of a broker refusal failed', { error: e }));
+      },
+    });
+    cleanups.unshift(() => broker.close());
+    const url = `mqtts://${host}:${broker.port}`;
+    const client = await connectBridge(url, keys.bridgeTls, logger);
+    cleanups.unshift(() => new Promise<void>((resolve) => client.end(true, {}, () => resolve())));
+    const bridge = new Bridge(client, { db: store, audit, clock: opts.clock, logger, signingKey: keys.signingKey, auditKey: keys.auditKey, deadlineMs: deps.limits.deadlineMs }, dispatcher(deps));
+    await bridge.start();
+    await store.transaction((tx) => audit.append(tx, { kind: 'center.started', detail: { port: broker.port, store: store.kind } }));
+    logger.info('center started', { url, store: store.kind });
+    let stopped = false;
+    return {
+      port: broker.port,
+      url,
+      deps,
+      idle: () => bridge.idle(),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await bridge.idle();
+        await store.transaction((tx) => audit.checkpoint(tx)).catch((e: unknown) => logger.error('final checkpoint failed', { error: e }));
+        for (const c of cleanups) await c().catch((e: unknown) => logger.error('shutdown step failed', { error: e }));
+        keys.dispose();
+        logger.info('center stopped');
+      },
+    };
+  } catch (e) {
+    for (const c of cleanups) await c().catch(() => undefined);
+    keys.dispose();
+    throw e;
+  }
+}
+
+function connectBridge(url: string, tls: { ca: string; cert: string; key: string }, logger: Logger): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, {
+      protocolVersion: 4,
+      clean: true,
+      clientId: `cardline-center-${process.pid}`,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      rejectUnauthorized: true,
+      reconnectPeriod: 1000,
+    });
+    const onError = (e: Error): void => {
+      client.end(true);
+      reject(e);
+    };
+    client.once('error', onError);
+    client.once('connect', () => {
+      client.off('error', onError);
+      client.on('error', (e) => logger.warn('bridge link error', { error: e }));
+      resolve(client);
+    });
+  });
+}

@@ -1,0 +1,31 @@
+/** What every handler is given: injected storage, log, clock, randomness and keys. */
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import type { AuditLog } from './audit/types.js';
+import type { ScryptParams } from './code-hash.js';
+import type { CenterKeys } from './keys.js';
+import type { Db } from './store/db.js';
+
+export interface CenterLimits {
+  /** Attempts (authenticate + script) per job before it FAILS: write, inspect, write, inspect… */
+  maxAttempts: number;
+  /** Cards refused for one job (counterfeit, unreadable) before the reservation is released. */
+  maxCardsRefused: number;
+  /** Lifetime of a script message: a kiosk that comes back late never runs a stale script (DESIGN §5). */
+  scriptDeadlineMs: number;
+  /** Lifetime of other down messages. */
+  deadlineMs: number;
+}
+
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, deadlineMs: 30_000 };
+
+export interface CenterDeps {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  logger: Logger;
+  keys: CenterKeys;
+  random: (n: number) => Uint8Array;
+  scrypt: ScryptParams;
+  limits: CenterLimits;
+}

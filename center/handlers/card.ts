@@ -1,0 +1,115 @@
+/**
+ * S250/S260 (DESIGN §3 steps 4–6): the card's answer to INITIALIZE UPDATE.
+ *
+ * The center derives the card's keys from the issuer master key and the
+ * card's KDD and checks the card cryptogram (script/card-auth.ts).
+ * - A card that fails (wrong or no access key: a counterfeit, S255) is
+ *   refused before anything is written: the kiosk captures it and is asked
+ *   for another card with a fresh challenge, up to `maxCardsRefused`.
+ * - A card that passes is bound to the job (CARD_AUTHENTICATED), and the
+ *   whole secured script goes out in one message (WRITING).
+ * - During a recovery the job already holds a card: only that same card
+ *   (same KDD) is accepted; any other means the job's card is gone.
+ */
+import { hex, toHex, zeroize } from '../../card/bytes.js';
+import type { UpBody } from '../../wire/messages.js';
+import { getApplication } from '../applications.js';
+import type { InboundContext } from '../bridge.js';
+import { openDgis } from '../data-crypto.js';
+import type { CenterDeps } from '../deps.js';
+import { CenterError } from '../errors.js';
+import { getJob, moveJob, withJob, type JobRow } from '../jobs.js';
+import { authenticateCard } from '../script/card-auth.js';
+import { buildScript } from '../script/build.js';
+import { profileByName } from '../script/profile.js';
+import { sendInsertCard } from './insert-card.js';
+import { currentJob } from './current-job.js';
+
+export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody<'card'>): Promise<void> {
+  const log = deps.logger.child('card');
+  const job = await currentJob(deps, ctx, body.job, body.attempt, ['RESERVED', 'CARD_AUTHENTICATED']);
+  if (!job) return;
+  const app = await getApplication(deps.db, job.application_id);
+  if (!app || !job.host_challenge) throw new CenterError('DATA_INTEGRITY', `job ${job.id} lacks its application or challenge`);
+  const profile = profileByName(app.profile);
+  const recovering = job.state === 'CARD_AUTHENTICATED';
+
+  if (body.error || !body.iu) {
+    const code = body.error?.code ?? 'status';
+    if (recovering || code === 'hopper-empty' || code === 'no-card') {
+      await endWithoutCard(deps, ctx, job, recovering ? 'card-missing' : 'no-valid-card', code);
+      return;
+    }
+    await refuseCard(deps, ctx, job, 'card-unreadable', code);
+    return;
+  }
+
+  const iu = hex(body.iu);
+  const auth = authenticateCard({ profile, kmc: deps.keys.issuerMaster, hostChallenge: job.host_challenge, iuResponse: iu });
+  if (!auth.ok) {
+    log.warn('card refused', { job: job.id, reason: auth.reason, detail: auth.detail });
+    if (recovering) {
+      await endWithoutCard(deps, ctx, job, 'wrong-card', auth.reason);
+      return;
+    }
+    await refuseCard(deps, ctx, job, auth.reason, auth.detail);
+    return;
+  }
+  if (recovering && auth.serial !== job.card_serial) {
+    log.warn('recovery found another card', { job: job.id });
+    await endWithoutCard(deps, ctx, job, 'wrong-card', 'serial');
+    return;
+  }
+
+  // Bind the card (first time) and build the script from the stored, encrypted writing data.
+  const bound = recovering
+    ? job
+    : await withJob(deps, job.id, ['RESERVED'], (tx, j) => moveJob(deps, tx, j, 'CARD_AUTHENTICATED', { card_serial: auth.serial, iu_response: iu }, { reason: 'card-authenticated' }));
+  const dgis = openDgis(deps.keys.dataKey, app.id, app.data_nonce, app.data_enc);
+  let script;
+  try {
+    script = buildScript({ kind: bound.next_kind, profile, kmc: deps.keys.issuerMaster, hostChallenge: job.host_challenge, iuResponse: iu, dgis });
+  } finally {
+    for (const d of dgis) zeroize(d.value);
+  }
+  const writing = await withJob(deps, job.id, ['CARD_AUTHENTICATED'], (tx, j) =>
+    moveJob(deps, tx, j, 'WRITING', { iu_response: iu, script_kind: bound.next_kind }, { kind: bound.next_kind, apdus: script.apdus.length }),
+  );
+  const apdus = script.apdus.map((a) => toHex(a));
+  zeroize(...script.apdus);
+  log.info('script sent', { job: writing.id, attempt: writing.attempt, kind: writing.script_kind, apdus: apdus.length });
+  await ctx.send(
+    'script',
+    { job: writing.id, attempt: writing.attempt, kind: bound.next_kind, stop: script.stop, apdus, summary: script.summary },
+    { deadlineMs: deps.limits.scriptDeadlineMs },
+  );
+}
+
+/** S255: refuse this card; ask for another with a fresh challenge, or release the job after too many. */
+async function refuseCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, reason: 'card-authentication' | 'card-unreadable', detail: string): Promise<void> {
+  const refused = job.cards_refused + 1;
+  const next = await withJob(deps, job.id, ['RESERVED'], (tx, j) =>
+    refused >= deps.limits.maxCardsRefused
+      ? moveJob(deps, tx, j, 'PENDING', { cards_refused: refused, kiosk_id: null, session_id: null }, { reason: 'no-valid-card', refusedCard: reason, detail })
+      : moveJob(deps, tx, j, 'RESERVED', { cards_refused: refused, attempt: j.attempt + 1, host_challenge: deps.random(8) }, { reason, detail }, { sameStateUpdate: true }),
+  );
+  await ctx.send('card-refused', { job: job.id, attempt: job.attempt, reason });
+  if (next.state === 'PENDING') {
+    await ctx.send('failed', { job: job.id, reason: 'no-valid-card' });
+    return;
+  }
+  await sendInsertCard(deps, ctx, next, false);
+}
+
+/** The job cannot go on at this kiosk without a card. */
+async function endWithoutCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, reason: 'card-missing' | 'no-valid-card' | 'wrong-card', detail: string): Promise<void> {
+  const fresh = await getJob(deps.db, job.id);
+  if (!fresh) return;
+  if (fresh.state === 'RESERVED') {
+    // Nothing was bound or written: release the reservation, the customer may try again.
+    await withJob(deps, job.id, ['RESERVED'], (tx, j) => moveJob(deps, tx, j, 'PENDING', { kiosk_id: null, session_id: null }, { reason, detail }));
+  } else {
+    await withJob(deps, job.id, ['CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, j) => moveJob(deps, tx, j, 'FAILED', { reason }, { reason, detail }));
+  }
+  await ctx.send('failed', { job: job.id, reason });
+}

@@ -1,0 +1,72 @@
+/**
+ * S210/S220 (DESIGN §3 step 1): a kiosk opened a session. The center checks
+ * its registry entry, answers with the signed reader registry, and — if the
+ * kiosk had a job in progress when it (or the center) went away — starts
+ * the recovery of that job: "a crash at any point resumes or voids cleanly;
+ * the card itself says what it holds" (DESIGN §6).
+ */
+import type { UpBody } from '../../wire/messages.js';
+import type { InboundContext } from '../bridge.js';
+import type { CenterDeps } from '../deps.js';
+import { holdsCard } from '../job-state.js';
+import { liveJobOfKiosk, moveJob, withJob } from '../jobs.js';
+import { listReaders, signedReaderRegistry } from '../registry.js';
+import { sendInsertCard } from './insert-card.js';
+
+export async function onHello(deps: CenterDeps, ctx: InboundContext, body: UpBody<'hello'>): Promise<void> {
+  const log = deps.logger.child('hello');
+  const kiosk = ctx.kiosk;
+  if (kiosk.status !== 'active') {
+    log.warn('kiosk refused', { kiosk: kiosk.id, reason: 'kiosk-revoked' });
+    await audit(deps, kiosk.id, 'kiosk-revoked');
+    await ctx.send('refused', { reason: 'kiosk-revoked', message: 'this kiosk is revoked: issuance is not possible here' });
+    return;
+  }
+  const readers = await listReaders(deps.db, kiosk.id);
+  if (readers.length === 0) {
+    log.warn('kiosk refused', { kiosk: kiosk.id, reason: 'no-approved-reader' });
+    await audit(deps, kiosk.id, 'no-approved-reader');
+    await ctx.send('refused', { reason: 'no-approved-reader', message: 'no reader is registered for this kiosk' });
+    return;
+  }
+  await ctx.send('welcome', { registry: await signedReaderRegistry(deps.db, kiosk.id, deps.keys.signingKey, deps.clock.now()) });
+  await recover(deps, ctx, body.card.present);
+}
+
+async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boolean): Promise<void> {
+  const live = await liveJobOfKiosk(deps.db, ctx.kiosk.id);
+  if (!live) return;
+  const log = deps.logger.child('recovery');
+  if (!holdsCard(live.state)) {
+    // Reserved, no card bound: nothing was written anywhere. Release it for the customer's next try.
+    await withJob(deps, live.id, ['RESERVED'], (tx, job) => moveJob(deps, tx, job, 'PENDING', { kiosk_id: null, session_id: null }, { reason: 'kiosk-reconnected' }));
+    log.info('reservation released', { job: live.id });
+    return;
+  }
+  if (!cardPresent) {
+    // The kiosk ejects only on `issued` and the job is not ISSUED, so the card left by capture or by hand: it never reached a customer as issued.
+    await withJob(deps, live.id, ['CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, job) =>
+      moveJob(deps, tx, job, 'FAILED', { reason: 'card-missing' }, { reason: 'card-missing' }),
+    );
+    log.warn('job failed: its card is gone', { job: live.id });
+    await ctx.send('failed', { job: live.id, reason: 'card-missing' });
+    return;
+  }
+  const job = await withJob(deps, live.id, ['CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, job) =>
+    moveJob(
+      deps,
+      tx,
+      job,
+      'CARD_AUTHENTICATED',
+      { attempt: job.attempt + 1, next_kind: 'inspect', session_id: ctx.session, host_challenge: deps.random(8) },
+      { reason: 'recovery' },
+      { sameStateUpdate: true },
+    ),
+  );
+  log.info('job recovery started', { job: job.id, attempt: job.attempt });
+  await sendInsertCard(deps, ctx, job, true);
+}
+
+async function audit(deps: CenterDeps, kiosk: string, reason: string): Promise<void> {
+  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.refused', kiosk, detail: { reason } }));
+}

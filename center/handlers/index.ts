@@ -1,0 +1,34 @@
+/** One handler per message type (the MQTT.js pattern), dispatched from one switch. */
+import type { UpMessage } from '../../wire/messages.js';
+import type { Dispatch, InboundContext } from '../bridge.js';
+import type { CenterDeps } from '../deps.js';
+import { onCard } from './card.js';
+import { onHello } from './hello.js';
+import { onCardDone, onReaderReport } from './reports.js';
+import { onRequest } from './request.js';
+import { onResult } from './result.js';
+
+export function dispatcher(deps: CenterDeps): Dispatch {
+  return async (ctx: InboundContext, msg: UpMessage): Promise<void> => {
+    // A kiosk revoked mid-session gets nothing but the refusal (hello says the same).
+    if (ctx.kiosk.status !== 'active' && msg.type !== 'hello') {
+      deps.logger.child('registry').warn('message from a revoked kiosk refused', { kiosk: ctx.kiosk.id, type: msg.type });
+      await ctx.send('refused', { reason: 'kiosk-revoked', message: 'this kiosk is revoked: issuance is not possible here' });
+      return;
+    }
+    switch (msg.type) {
+      case 'hello':
+        return onHello(deps, ctx, msg.body);
+      case 'reader-report':
+        return onReaderReport(deps, ctx, msg.body);
+      case 'request':
+        return onRequest(deps, ctx, msg.body);
+      case 'card':
+        return onCard(deps, ctx, msg.body);
+      case 'result':
+        return onResult(deps, ctx, msg.body);
+      case 'card-done':
+        return onCardDone(deps, ctx, msg.body);
+    }
+  };
+}

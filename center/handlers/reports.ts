@@ -1,0 +1,20 @@
+/** Reports that change no job: reader authentication results and where a card went. Both are audited. */
+import type { UpBody } from '../../wire/messages.js';
+import type { InboundContext } from '../bridge.js';
+import type { CenterDeps } from '../deps.js';
+
+export async function onReaderReport(deps: CenterDeps, ctx: InboundContext, body: UpBody<'reader-report'>): Promise<void> {
+  const log = deps.logger.child('readers');
+  if (body.status === 'refused') log.warn('kiosk refused a reader', { kiosk: ctx.kiosk.id, reader: body.reader, reason: body.reason });
+  else log.info('reader authenticated', { kiosk: ctx.kiosk.id, reader: body.reader });
+  await deps.db.transaction((tx) =>
+    deps.audit.append(tx, { kind: `reader.${body.status}`, kiosk: ctx.kiosk.id, detail: { reader: body.reader, reason: body.reason ?? null } }),
+  );
+}
+
+export async function onCardDone(deps: CenterDeps, ctx: InboundContext, body: UpBody<'card-done'>): Promise<void> {
+  deps.logger.child('cards').info('card left the station', { kiosk: ctx.kiosk.id, job: body.job, action: body.action, ok: body.ok, error: body.error });
+  await deps.db.transaction((tx) =>
+    deps.audit.append(tx, { kind: `card.${body.action}`, kiosk: ctx.kiosk.id, job: body.job, detail: { ok: body.ok, error: body.error ?? null } }),
+  );
+}

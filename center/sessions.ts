@@ -1,0 +1,43 @@
+/**
+ * Wire sessions (DESIGN §5): a kiosk opens a new session with `hello` on
+ * every connect. Incoming sequence numbers must rise within a session, and
+ * only the kiosk's current session is accepted, so a message replayed from
+ * an earlier session or an earlier position is refused — across center
+ * restarts too, because the positions live in the database.
+ */
+import { WireError } from '../wire/errors.js';
+import type { Sql } from './store/db.js';
+
+/** Opens `session` for `kiosk` at `seq` and makes it the kiosk's only current session. */
+export async function openSession(tx: Sql, kiosk: string, session: string, seq: number, now: Date): Promise<void> {
+  const ins = await tx.query(
+    `INSERT INTO sessions (id, kiosk_id, seq_in, seq_out, current, opened_at) VALUES ($1, $2, $3, 0, true, $4) ON CONFLICT (id) DO NOTHING`,
+    [session, kiosk, seq, now],
+  );
+  if (ins.rowCount === 0) throw new WireError('replayed', `session ${session} was opened before`);
+  await tx.query('UPDATE sessions SET current = false WHERE kiosk_id = $1 AND id <> $2 AND current', [kiosk, session]);
+}
+
+/** Accepts `seq` in the kiosk's current `session`, or throws 'unknown-session' / 'replayed'. */
+export async function advanceSession(db: Sql, kiosk: string, session: string, seq: number): Promise<void> {
+  const r = await db.query('UPDATE sessions SET seq_in = $3 WHERE id = $1 AND kiosk_id = $2 AND current AND seq_in < $3', [session, kiosk, seq]);
+  if (r.rowCount === 1) return;
+  const s = await db.query<{ current: boolean; kiosk_id: string }>('SELECT current, kiosk_id FROM sessions WHERE id = $1', [session]);
+  const row = s.rows[0];
+  if (!row || row.kiosk_id !== kiosk) throw new WireError('unknown-session', `no session ${session} for kiosk ${kiosk}`);
+  if (!row.current) throw new WireError('unknown-session', `session ${session} is no longer current`);
+  throw new WireError('replayed', `sequence ${seq} already seen in session ${session}`);
+}
+
+/** The next outgoing sequence number of `session`. */
+export async function nextSeqOut(db: Sql, session: string): Promise<number> {
+  const r = await db.query<{ seq_out: number }>('UPDATE sessions SET seq_out = seq_out + 1 WHERE id = $1 RETURNING seq_out', [session]);
+  const row = r.rows[0];
+  if (!row) throw new WireError('unknown-session', `no session ${session}`);
+  return row.seq_out;
+}
+
+export async function currentSession(db: Sql, kiosk: string): Promise<string | undefined> {
+  const r = await db.query<{ id: string }>('SELECT id FROM sessions WHERE kiosk_id = $1 AND current ORDER BY opened_at DESC LIMIT 1', [kiosk]);
+  return r.rows[0]?.id;
+}

@@ -1,0 +1,50 @@
+/**
+ * The center's storage, behind one small interface with two implementations
+ * (the MQTT.js store pattern, STYLE.md): PGlite in a data directory (the
+ * embedded default, pglite.ts) and PostgreSQL through a pool (postgres.ts).
+ * Both run the same SQL and the same migrations (migrations/).
+ *
+ * SQL conventions, so that both return the same JS values:
+ * - parameters are $1, $2 …; bytea parameters are Uint8Array (returned as
+ *   Uint8Array — PostgreSQL's Buffer is one);
+ * - timestamps are `timestamptz`, passed and returned as Date;
+ * - counters are `integer` (int4, returned as number); never select a
+ *   bigint/int8 without `::int` (pg returns it as a string);
+ * - JSON columns are `jsonb`, returned parsed.
+ */
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows affected by INSERT/UPDATE/DELETE. */
+  rowCount: number;
+}
+
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+export interface Db extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction (BEGIN … COMMIT; ROLLBACK when it throws,
+   * then rethrows). Transactions are serialized on PGlite (one connection)
+   * and isolated (READ COMMITTED, with row locks where the caller takes
+   * them) on PostgreSQL.
+   */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode = 'OPEN_FAILED' | 'LOCKED' | 'MIGRATION_FAILED' | 'QUERY_FAILED' | 'CLOSED';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** Where the store lives: a PGlite data directory or a PostgreSQL URL. */
+export type StoreLocation = { dataDir: string } | { url: string };

@@ -1,0 +1,18 @@
+/**
+ * Every schema migration, in order. A migration is never edited once
+ * released: a change is a new migration at the end (migrate.ts refuses a
+ * database whose applied ids or names differ from this list's prefix).
+ */
+import { CORE_MIGRATION } from './001-core.js';
+import { AUDIT_MIGRATION } from './002-audit.js';
+
+export interface Migration {
+  /** 1, 2, 3 … without gaps. */
+  readonly id: number;
+  /** A short stable name, checked against the database's record. */
+  readonly name: string;
+  /** One or more statements, run in one transaction. */
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION];

@@ -1,0 +1,124 @@
+/**
+ * `cardline center kiosks add|revoke`, `cardline center readers add` and
+ * `cardline center applications add`: registry and application changes,
+ * each one transaction with its audit entry.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { zeroize } from '../../card/bytes.js';
+import { readKeyFile } from '../../common/key-files.js';
+import { addApplications } from '../../center/applications.js';
+import { parseApplicationsJson } from '../../center/application-input.js';
+import { DEFAULT_SCRYPT } from '../../center/code-hash.js';
+import { addKiosk, addReader, setKioskStatus } from '../../center/registry.js';
+import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+import { withOfflineCenter } from '../center/offline.js';
+import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
+
+function required(opts: ParsedOptions, name: string): string {
+  const v = opts[name];
+  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export const kioskAddCommand: Command = {
+  path: ['center', 'kiosks', 'add'],
+  summary: 'Register a kiosk from its public files in a dev PKI directory',
+  usage: 'center kiosks add --pki DIR --kiosk ID (--data DIR | --database URL)',
+  description: `
+Reads <pki>/kiosks/<ID>/tls.crt (its CN must be the ID) and signing.pub, and
+registers the kiosk as active with its certificate fingerprint and its
+envelope-signing public key. No private key is read.`,
+  options: { ...STORE_OPTIONS, kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID (the CN of its certificate)' } },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const id = required(opts, 'kiosk');
+    const dir = join(pkiDir(opts), 'kiosks', id);
+    const cert = new X509Certificate(await readFile(join(dir, 'tls.crt')));
+    const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+    if (cn !== id) throw new UsageError(`certificate CN is ${cn ?? 'missing'}, not ${id}`);
+    const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
+    await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256 }),
+    );
+    ctx.out(`kiosk ${id} registered (certificate ${cert.fingerprint256})\n`);
+    return 0;
+  },
+};
+
+export const kioskRevokeCommand: Command = {
+  path: ['center', 'kiosks', 'revoke'],
+  summary: 'Mark a kiosk revoked in the registry (its connections and messages are refused)',
+  usage: 'center kiosks revoke --pki DIR --kiosk ID (--data DIR | --database URL) [--reason TEXT]',
+  options: {
+    ...STORE_OPTIONS,
+    kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID' },
+    reason: { type: 'string', arg: 'TEXT', description: 'Why (recorded in the audit log)', default: 'operator' },
+  },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const id = required(opts, 'kiosk');
+    const reason = typeof opts.reason === 'string' ? opts.reason.slice(0, 200) : 'operator';
+    await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => setKioskStatus({ db: c.db, audit: c.audit, clock: ctx.clock }, id, 'revoked', reason));
+    ctx.out(`kiosk ${id} revoked\n`);
+    return 0;
+  },
+};
+
+export const readerAddCommand: Command = {
+  path: ['center', 'readers', 'add'],
+  summary: "Add a reader to a kiosk's signed reader registry",
+  usage: 'center readers add --pki DIR --kiosk ID --reader RID --kind sim|pcsc|dispenser [--public-key-file FILE] (--data DIR | --database URL)',
+  options: {
+    ...STORE_OPTIONS,
+    kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID' },
+    reader: { type: 'string', arg: 'RID', description: 'Reader ID (as the reader reports it)' },
+    kind: { type: 'string', arg: 'KIND', description: 'sim, pcsc or dispenser' },
+    'public-key-file': { type: 'string', arg: 'FILE', description: "The reader's Ed25519 public key, 64 hex digits (a simulated station's reader.pub)" },
+  },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const kiosk = required(opts, 'kiosk');
+    const reader = required(opts, 'reader');
+    const kind = required(opts, 'kind');
+    if (kind !== 'sim' && kind !== 'pcsc' && kind !== 'dispenser') throw new UsageError('--kind must be sim, pcsc or dispenser');
+    const keyFile = opts['public-key-file'];
+    const publicKey = typeof keyFile === 'string' ? await readKeyFile(keyFile, 32) : null;
+    await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => addReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, kind, publicKey }));
+    ctx.out(`reader ${reader} (${kind}) added to kiosk ${kiosk}\n`);
+    return 0;
+  },
+};
+
+export const applicationsAddCommand: Command = {
+  path: ['center', 'applications', 'add'],
+  summary: 'Add applications (writing data + one-time code) from JSON',
+  usage: 'center applications add --pki DIR --file FILE|- (--data DIR | --database URL)',
+  description: `
+JSON input, one application or an array (docs/operations.md):
+  { "id": "APP-0001", "code": "483920", "profile": "cardline-basic",
+    "expires": "2027-01-31T00:00:00Z",
+    "dgis": [ { "tag": "0101", "value": "70…" }, { "tag": "8000", "value": "…" } ] }
+The code is stored only as a scrypt hash; the DGIs are encrypted at rest
+under the center's data key. Nothing of the input is printed. All
+applications in the file are added, or none.`,
+  options: { ...STORE_OPTIONS, file: { type: 'string', arg: 'FILE', description: "JSON file, or '-' for stdin" } },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const file = required(opts, 'file');
+    const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    const apps = parseApplicationsJson(text);
+    try {
+      const ids = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+        addApplications({ db: c.db, audit: c.audit, clock: ctx.clock, dataKey: c.keys.dataKey, random: cryptoRandom, scrypt: DEFAULT_SCRYPT }, apps),
+      );
+      ctx.out(`${ids.length} application(s) added: ${ids.join(', ')}\n`);
+    } finally {
+      for (const a of apps) for (const d of a.dgis) zeroize(d.value);
+    }
+    return 0;
+  },
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,113 @@
+/**
+ * `cardline kiosk`: runs the kiosk agent over a simulated card station, with
+ * the terminal as its screen (stdout) and keypad (stdin). Logs are JSON on
+ * stderr. The one-time code is read from stdin only, never from argv: the
+ * process table is visible to every user of the machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { SimStation } from '../../hardware/sim/sim-station.js';
+import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
+import { decodeKioskConfig, type KioskConfig } from '../../kiosk/config.js';
+import { LineInput, type TextInput } from '../../kiosk/front/line-input.js';
+import { runTerminal, terminalEvents } from '../../kiosk/front/terminal.js';
+import type { MqttConnect } from '../../kiosk/mqtt-client.js';
+import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+
+const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+export interface KioskCommandDeps {
+  /** The keypad (default: process.stdin). */
+  stdin: () => TextInput;
+  mqttConnect?: MqttConnect;
+}
+
+export function makeKioskCommand(deps: KioskCommandDeps): Command {
+  return {
+    path: ['kiosk'],
+    summary: 'Run the kiosk agent over a simulated card station, with the terminal as its screen',
+    usage: 'kiosk --identity DIR --broker mqtts://HOST:PORT --station DIR [--request APP_ID] [--once]',
+    description: `
+Connects to the center's broker with the kiosk's certificate (mutual TLS),
+authenticates the station's card reader against the center-signed registry
+and serves customers: application ID, then one-time code, both read from
+stdin (the code is never echoed). With --request the application is fixed
+and only the code is read, as one line. --once exits after one customer:
+exit code 0 when the card was issued, 1 otherwise. Otherwise the kiosk
+serves customers until EOF or SIGINT.
+
+The identity directory holds tls.crt (CN = kiosk ID), tls.key, ca.crt,
+signing.key and center-signing.pub (the dev PKI's kiosks/<id>/).`,
+    options: {
+      identity: { type: 'string', arg: 'DIR', description: "The kiosk's identity directory (required)" },
+      broker: { type: 'string', arg: 'URL', description: 'The broker, mqtts://HOST:PORT (required)' },
+      station: { type: 'string', arg: 'DIR', description: 'The simulated card station directory (required)' },
+      id: { type: 'string', arg: 'ID', description: "The kiosk ID (default: the certificate's CN; checked against it)" },
+      request: { type: 'string', arg: 'APP_ID', description: 'Serve this application; read only the code from stdin' },
+      once: { type: 'boolean', description: 'Exit after one customer (0 issued, 1 otherwise)' },
+      'exit-on-refused': { type: 'boolean', description: 'Exit (code 1) when the center or the reader is refused' },
+    },
+    run: (ctx, opts) => runKiosk(ctx, opts, deps),
+  };
+}
+
+export const kioskCommand: Command = makeKioskCommand({ stdin: () => process.stdin });
+
+function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
+  for (const key of ['identity', 'broker', 'station'] as const) {
+    if (typeof opts[key] !== 'string') throw new UsageError(`--${key} is required`);
+  }
+  return decodeKioskConfig({
+    ...(typeof opts.id === 'string' ? { kioskId: opts.id } : {}),
+    identityDir: opts.identity,
+    brokerUrl: opts.broker,
+    stationDir: opts.station,
+    exitOnRefused: opts['exit-on-refused'] === true,
+    logLevel: ctx.env.CARDLINE_LOG_LEVEL ?? 'warn',
+  });
+}
+
+async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCommandDeps): Promise<number> {
+  const config = configOf(ctx, opts);
+  const application = typeof opts.request === 'string' ? opts.request : undefined;
+  const station = await SimStation.open(config.stationDir, { clock: ctx.clock, logger: ctx.logger });
+  const input = new LineInput(deps.stdin());
+  let agent: KioskAgent | undefined;
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    agent = await startKiosk({
+      config,
+      station,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      random,
+      events: terminalEvents(ctx.out),
+      ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
+    });
+    const running = agent;
+    // SIGINT ends a customer's wait too: stop() settles it as 'failed' ('stopped').
+    stop.signal.addEventListener('abort', () => void running.stop().catch(() => undefined), { once: true });
+    let refused = false;
+    agent.ready.catch(() => {
+      refused = true;
+      if (config.exitOnRefused) stop.abort();
+    });
+    const last = await runTerminal({
+      agent,
+      input,
+      write: ctx.out,
+      ...(application !== undefined ? { application } : {}),
+      once: opts.once === true,
+      signal: stop.signal,
+    });
+    if (config.exitOnRefused && refused) return 1;
+    if (opts.once === true || application !== undefined) return last?.outcome === 'issued' ? 0 : 1;
+    return 0;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    input.close();
+    await agent?.stop();
+    await station.close();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `cardline pki init DIR`: creates a development PKI (docs/pki.md) and prints
+ * where everything went, with certificate fingerprints and public keys.
+ * Never prints a private or secret key.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PkiError } from '../../provisioning/pki/errors.js';
+import { DEFAULT_LEAF_DAYS, initDevPki, type DevPkiLayout } from '../../provisioning/pki/dev-pki.js';
+import { checkKioskId } from '../../provisioning/pki/layout.js';
+import { MAX_DAYS } from '../../provisioning/pki/ca.js';
+import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+
+export const pkiInitCommand: Command = {
+  path: ['pki', 'init'],
+  summary: 'Create a development PKI: fleet CA, broker, center and kiosk certificates and keys',
+  usage: 'pki init DIR [--kiosks kiosk-1,kiosk-2] [--days N] [--json]',
+  description: `
+Writes a fleet CA (P-256, with an empty CRL), the broker's server certificate
+(localhost, 127.0.0.1, ::1), the center's client certificate and keys
+(Ed25519 signing key, data key, audit key, issuer master key) and, per kiosk,
+a client certificate (CN = kiosk ID) and an Ed25519 signing key into DIR.
+Secret files get mode 0600. docs/pki.md describes every file.
+
+These keys are for development and tests only: they are generated on this
+machine and stored in plain files.
+
+--kiosks   comma-separated kiosk IDs (default kiosk-1; '' for none)
+--days     validity of the broker, center and kiosk certificates (default ${DEFAULT_LEAF_DAYS})
+--json     print the summary as JSON
+
+Exit codes: 0 created, 1 DIR already holds a PKI (or another failure), 2 usage.`,
+  options: {
+    kiosks: { type: 'string', arg: 'IDS', description: 'Comma-separated kiosk IDs', default: 'kiosk-1' },
+    days: { type: 'string', arg: 'N', description: 'Certificate validity in days' },
+    json: { type: 'boolean', description: 'Print the summary as JSON' },
+  },
+  positionals: ['DIR'],
+  run: runPkiInit,
+};
+
+async function runPkiInit(ctx: CommandContext, opts: ParsedOptions, positionals: string[]): Promise<number> {
+  const dir = positionals[0];
+  if (dir === undefined || dir === '') throw new UsageError('DIR is required');
+  const kiosks = parseKiosks(typeof opts.kiosks === 'string' ? opts.kiosks : 'kiosk-1');
+  const days = parseDays(opts.days);
+  let layout: DevPkiLayout;
+  try {
+    layout = await initDevPki(dir, { kiosks, ...(days !== undefined ? { days } : {}), clock: ctx.clock, logger: ctx.logger });
+  } catch (e) {
+    if (e instanceof PkiError && e.code === 'INVALID_ARGUMENT') throw new UsageError(e.message);
+    throw e;
+  }
+  const summary = await summarize(layout);
+  ctx.out(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : text(summary));
+  return 0;
+}
+
+function parseKiosks(list: string): string[] {
+  const ids = list === '' ? [] : list.split(',').map((s) => s.trim());
+  const seen = new Set<string>();
+  for (const id of ids) {
+    try {
+      checkKioskId(id);
+    } catch (e) {
+      if (e instanceof PkiError) throw new UsageError(`--kiosks: ${e.message}`);
+      throw e;
+    }
+    if (seen.has(id)) throw new UsageError(`--kiosks: '${id}' given twice`);
+    seen.add(id);
+  }
+  return ids;
+}
+
+function parseDays(v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^[0-9]{1,5}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DAYS) throw new UsageError(`--days must be an integer 1..${MAX_DAYS}`);
+  return n;
+}
+
+interface CertSummary {
+  path: string;
+  subject: string;
+  notAfter: string;
+  sha256: string;
+}
+
+interface Summary {
+  dir: string;
+  ca: CertSummary & { key: string; crl: string };
+  broker: CertSummary & { key: string };
+  center: CertSummary & { key: string; signingKey: string; signingPub: string; signingPublicKey: string; dataKey: string; auditKey: string; issuerMasterKey: string };
+  kiosks: (CertSummary & { id: string; key: string; signingKey: string; signingPub: string; signingPublicKey: string })[];
+}
+
+async function summarize(l: DevPkiLayout): Promise<Summary> {
+  const c = l.center;
+  return {
+    dir: l.dir,
+    ca: { ...(await cert(l.ca.cert)), key: l.ca.key, crl: l.ca.crl },
+    broker: { ...(await cert(l.broker.cert)), key: l.broker.key },
+    center: {
+      ...(await cert(c.cert)),
+      key: c.key,
+      signingKey: c.signingKey,
+      signingPub: c.signingPub,
+      signingPublicKey: await publicHex(c.signingPub),
+      dataKey: c.dataKey,
+      auditKey: c.auditKey,
+      issuerMasterKey: c.issuerMasterKey,
+    },
+    kiosks: await Promise.all(
+      Object.values(l.kiosks).map(async (k) => ({ id: k.id, ...(await cert(k.cert)), key: k.key, signingKey: k.signingKey, signingPub: k.signingPub, signingPublicKey: await publicHex(k.signingPub) })),
+    ),
+  };
+}
+
+async function cert(path: string): Promise<CertSummary> {
+  const x = new X509Certificate(await readFile(path));
+  return { path, subject: x.subject.split('\n').join(', '), notAfter: new Date(x.validTo).toISOString(), sha256: x.fingerprint256 };
+}
+
+/** A public key file's hex (public: safe to print). */
+async function publicHex(path: string): Promise<string> {
+  return (await readFile(path, 'ascii')).trim();
+}
+
+function text(s: Summary): string {
+  const lines = [
+    `development PKI created in ${s.dir} (not for production: keys are plain files)`,
+    `CA      ${s.ca.path}  SHA-256 ${s.ca.sha256}  until ${s.ca.notAfter}`,
+    `        key ${s.ca.key} (0600), CRL ${s.ca.crl}`,
+    `broker  ${s.broker.path}  SHA-256 ${s.broker.sha256}  until ${s.broker.notAfter}`,
+    `center  ${s.center.path}  SHA-256 ${s.center.sha256}  until ${s.center.notAfter}`,
+    `        signing public key ${s.center.signingPublicKey}`,
+    `        keys: ${s.center.signingKey}, ${s.center.dataKey}, ${s.center.auditKey}, ${s.center.issuerMasterKey} (0600)`,
+  ];
+  for (const k of s.kiosks) {
+    lines.push(`kiosk   ${k.id}: ${k.path}  SHA-256 ${k.sha256}  until ${k.notAfter}`, `        signing public key ${k.signingPublicKey}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,84 @@
+/**
+ * `insert-card` (S240/S250): put a card at the IC station — a new one from
+ * the hopper, or the one already there when the center recovers a job —
+ * then power it, SELECT the security domain and send INITIALIZE UPDATE
+ * with the center's challenge (card-auth-step.ts). The answer goes back as
+ * `card`; the card stays powered for the script.
+ *
+ * A job the kiosk does not know is accepted: after a restart the center
+ * drives the recovery of the card at the station.
+ */
+import { hex, toHex } from '../../card/bytes.js';
+import { isStationError } from '../../hardware/station.js';
+import type { DownBody, UpBody } from '../../wire/messages.js';
+import { readCardForAuth } from '../card-auth-step.js';
+import type { RunnerContext } from '../runner-context.js';
+import { captureCard, stationErrorCode } from './station-moves.js';
+
+type CardBody = UpBody<'card'>;
+type CardError = NonNullable<CardBody['error']>;
+
+export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-card'>): Promise<void> {
+  const { job, attempt, recover } = body;
+  const previous = ctx.state.job;
+  if (previous !== undefined && previous.id !== job) ctx.logger.info('job replaced by the center', { previous: previous.id, job });
+  ctx.state.job = { id: job, attempt, recover };
+  ctx.setPhase('card');
+  ctx.emit({ type: 'insert-card', job, attempt, recover });
+  ctx.touch();
+
+  const placed = await placeCard(ctx, recover);
+  if (placed !== undefined) {
+    await sendCard(ctx, { job, attempt, error: placed });
+    return;
+  }
+  const challenge = hex(body.challenge);
+  const read = await readCardForAuth(ctx.station.transport, { sdAid: hex(body.sdAid), kvn: body.kvn, challenge }, { timeoutMs: ctx.apduTimeoutMs, logger: ctx.logger });
+  challenge.fill(0);
+  if (read.ok) {
+    await sendCard(ctx, { job, attempt, atr: toHex(read.atr), iu: toHex(read.iu) });
+    read.iu.fill(0);
+    ctx.emit({ type: 'card-read', job });
+  } else {
+    const error: CardError = read.error.code === 'status' ? { code: 'status', sw: read.error.sw } : { code: read.error.code };
+    await sendCard(ctx, { job, attempt, ...(read.atr ? { atr: toHex(read.atr) } : {}), error });
+  }
+}
+
+/** Gets a card to the station; resolves with the error to report, or undefined when a card is there. */
+async function placeCard(ctx: RunnerContext, recover: boolean): Promise<CardError | undefined> {
+  let present: boolean;
+  try {
+    present = await ctx.station.cardAtStation();
+  } catch (e) {
+    ctx.logger.error('station status failed', { code: stationErrorCode(e) });
+    return { code: 'transport' };
+  }
+  if (recover) return present ? undefined : { code: 'no-card' };
+  if (present) {
+    // Not this job's card (a leftover whose capture failed, say): it may hold another customer's data.
+    ctx.logger.warn('unexpected card at the station: capturing it before feeding');
+    if ((await captureCard(ctx)) !== undefined) return { code: 'transport' };
+  }
+  try {
+    const { label } = await ctx.station.feed();
+    ctx.logger.info('card fed', { label });
+    return undefined;
+  } catch (e) {
+    if (isStationError(e, 'HOPPER_EMPTY')) {
+      ctx.emit({ type: 'error', code: 'hopper-empty' });
+      return { code: 'hopper-empty' };
+    }
+    ctx.logger.error('feed failed', { code: stationErrorCode(e) });
+    return { code: 'transport' };
+  }
+}
+
+/**
+ * `atr` is absent when no card could be powered (hopper empty, no card,
+ * power-on failed): the card schema must allow that (see kiosk/README.md).
+ */
+async function sendCard(ctx: RunnerContext, body: Omit<CardBody, 'atr'> & { atr?: string }): Promise<void> {
+  await ctx.send('card', body as CardBody);
+  ctx.touch();
+}

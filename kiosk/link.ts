@@ -1,0 +1,198 @@
+/**
+ * The kiosk's MQTT link to the center (DESIGN §3 step 1, §5).
+ *
+ * - Every connect opens a NEW session: 16 random bytes, sequence from 1, a
+ *   fresh replay window. Then: subscribe `kiosk/<id>/down` (QoS 1), publish
+ *   the retained `{"online":true}` state, and hand over to the session
+ *   runner (which sends `hello`). The will says `{"online":false}`.
+ * - Up: every message is signed with the kiosk's Ed25519 key in an envelope
+ *   with a 30 s deadline, QoS 1. Nothing is sent while the link is down
+ *   (KioskError 'LINK_DOWN'): an envelope of a dead session would be
+ *   refused anyway.
+ * - Down: signature, address and deadline (openEnvelope), then the session
+ *   must be the current one ('unknown-session') and the sequence above the
+ *   last accepted ('replayed'), then the body (decodeDown). Any refusal is
+ *   logged with its reason (never the payload) and the message is dropped.
+ */
+import { toHex } from '../card/bytes.js';
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import { decodeDown } from '../wire/codec.js';
+import { openEnvelope, sealEnvelope, type Envelope } from '../wire/envelope.js';
+import { isWireError, WireError } from '../wire/errors.js';
+import { DOWN_SCHEMAS, type DownMessage, type UpBody, type UpType } from '../wire/messages.js';
+import { SequenceWindow } from '../wire/replay.js';
+import { downTopic, stateTopic, upTopic } from '../wire/topics.js';
+import { KioskError } from './errors.js';
+import type { MqttClientLike, MqttConnect } from './mqtt-client.js';
+
+/** Deadline of every up message (the center refuses it after that). */
+export const UP_DEADLINE_MS = 30_000;
+const ONLINE = Buffer.from('{"online":true}');
+const OFFLINE = Buffer.from('{"online":false}');
+
+/** What the session runner needs of the link: one way up. */
+export interface UpLink {
+  send<T extends UpType>(type: T, body: UpBody<T>): Promise<void>;
+}
+
+/** A down message that passed every check, with its envelope's deadline. */
+export interface DownDelivery {
+  message: DownMessage;
+  deadline: number;
+  seq: number;
+}
+
+export interface LinkHandlers {
+  /** A new session is open (subscribed, online published): send `hello`. */
+  onSession(): Promise<void>;
+  onDown(delivery: DownDelivery): void;
+  onDisconnect(): void;
+}
+
+export interface KioskLinkOptions {
+  kioskId: string;
+  brokerUrl: string;
+  tls: { key: string; cert: string; ca: string };
+  /** The kiosk's Ed25519 secret (32 bytes); owned by the identity, zeroized there. */
+  signingKey: Uint8Array;
+  centerPublicKey: Uint8Array;
+  connect: MqttConnect;
+  clock: Clock;
+  logger: Logger;
+  random: (n: number) => Uint8Array;
+  reconnectPeriodMs?: number;
+}
+
+export class KioskLink implements UpLink {
+  readonly #o: KioskLinkOptions;
+  readonly #log: Logger;
+  #client: MqttClientLike | undefined;
+  #session: string | undefined;
+  #seq = 0;
+  #window = new SequenceWindow({ maxSessions: 1 });
+  #up = false;
+  /** Sends waiting for their PUBACK: rejected when the link drops. */
+  readonly #waiting = new Set<(e: Error) => void>();
+
+  constructor(opts: KioskLinkOptions) {
+    this.#o = opts;
+    this.#log = opts.logger.child('link');
+  }
+
+  /** The current session ID (undefined while down). */
+  get session(): string | undefined {
+    return this.#up ? this.#session : undefined;
+  }
+
+  start(handlers: LinkHandlers): void {
+    if (this.#client) throw new RangeError('link already started');
+    const o = this.#o;
+    const client = o.connect(o.brokerUrl, {
+      clientId: o.kioskId,
+      protocolVersion: 4,
+      clean: true,
+      key: o.tls.key,
+      cert: o.tls.cert,
+      ca: o.tls.ca,
+      rejectUnauthorized: true,
+      will: { topic: stateTopic(o.kioskId), payload: OFFLINE, qos: 1, retain: true },
+      reconnectPeriod: o.reconnectPeriodMs ?? 2000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+    });
+    this.#client = client;
+    client.on('connect', () => {
+      this.#openSession(client, handlers).catch((e: unknown) => this.#log.error('session setup failed', { err: e }));
+    });
+    client.on('message', (topic, payload) => this.#receive(topic, payload, handlers));
+    client.on('close', () => {
+      this.#dropWaiting();
+      if (!this.#up) return;
+      this.#up = false;
+      this.#log.info('link down', { session: this.#session });
+      handlers.onDisconnect();
+    });
+    // Connection refusals and TLS failures: mqtt.js reconnects by itself.
+    client.on('error', (e) => this.#log.warn('link error', { err: e }));
+  }
+
+  async #openSession(client: MqttClientLike, handlers: LinkHandlers): Promise<void> {
+    const id = this.#o.kioskId;
+    this.#session = toHex(this.#o.random(16)).toLowerCase();
+    this.#seq = 0;
+    this.#window = new SequenceWindow({ maxSessions: 1 });
+    const granted = await client.subscribeAsync(downTopic(id), { qos: 1 });
+    // MQTT 3.1.1 §3.9.3: 0x80 in SUBACK is a refused subscription.
+    if (granted.some((g) => g.qos === 0x80)) throw new KioskError('LINK_DOWN', `subscription to ${downTopic(id)} refused by the broker`);
+    await client.publishAsync(stateTopic(id), ONLINE, { qos: 1, retain: true });
+    this.#up = true;
+    this.#log.info('session open', { session: this.#session });
+    await handlers.onSession();
+  }
+
+  async send<T extends UpType>(type: T, body: UpBody<T>): Promise<void> {
+    const client = this.#client;
+    const session = this.#session;
+    if (!this.#up || client === undefined || session === undefined || !client.connected) {
+      throw new KioskError('LINK_DOWN', `cannot send ${type}: the link is down`);
+    }
+    const seq = ++this.#seq;
+    const env: Envelope = { v: 1, kiosk: this.#o.kioskId, from: 'kiosk', session, seq, deadline: this.#o.clock.now() + UP_DEADLINE_MS, type, body };
+    const payload = Buffer.from(sealEnvelope(env, this.#o.signingKey));
+    let drop: ((e: Error) => void) | undefined;
+    const dropped = new Promise<never>((_, reject) => {
+      drop = reject;
+      this.#waiting.add(reject);
+    });
+    try {
+      await Promise.race([client.publishAsync(upTopic(this.#o.kioskId), payload, { qos: 1 }), dropped]);
+    } finally {
+      if (drop) this.#waiting.delete(drop);
+    }
+    this.#log.debug('sent', { type, seq });
+  }
+
+  #receive(topic: string, payload: Buffer, handlers: LinkHandlers): void {
+    if (topic !== downTopic(this.#o.kioskId)) {
+      this.#log.debug('message on an unexpected topic dropped', { length: payload.length });
+      return;
+    }
+    let type: string | undefined;
+    try {
+      const env = openEnvelope(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), {
+        topic,
+        now: this.#o.clock.now(),
+        publicKeyFor: (from) => (from === 'center' ? this.#o.centerPublicKey : undefined),
+      });
+      // Only the protocol's own type names are logged: anything else was chosen by the sender.
+      type = Object.hasOwn(DOWN_SCHEMAS, env.type) ? env.type : undefined;
+      if (!this.#up || env.session !== this.#session) throw new WireError('unknown-session', `${type ?? 'message'} for another session`);
+      this.#window.check(env.session, env.seq);
+      const message = decodeDown(env);
+      this.#window.accept(env.session, env.seq);
+      handlers.onDown({ message, deadline: env.deadline, seq: env.seq });
+    } catch (e) {
+      if (isWireError(e)) this.#log.warn('wire refused', { reason: e.reason, ...(type !== undefined ? { type } : {}) });
+      else this.#log.error('down message handling failed', { err: e });
+    }
+  }
+
+  #dropWaiting(): void {
+    for (const reject of this.#waiting) reject(new KioskError('LINK_DOWN', 'the link dropped before the broker acknowledged'));
+    this.#waiting.clear();
+  }
+
+  /** Says offline (retained) when it can, then disconnects; the will is not published on a clean DISCONNECT. */
+  async stop(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) return;
+    if (this.#up && client.connected) {
+      await client.publishAsync(stateTopic(this.#o.kioskId), OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
+    }
+    this.#up = false;
+    this.#dropWaiting();
+    // Forced while (re)connecting: there is nothing in flight to wait for.
+    await client.endAsync(!client.connected);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What the session runner's message handlers (handlers/*.ts) share: the
+ * injected devices and sources, the runner's state, and the few moves that
+ * change it. One instance per agent; nothing at module level.
+ */
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import type { CardStation } from '../hardware/station.js';
+import type { UpBody, UpType } from '../wire/messages.js';
+import type { KioskEvent } from './events.js';
+import type { UpLink } from './link.js';
+
+/** Where the runner is; `state()` of the agent returns it. */
+export type Phase =
+  /** No session (link down or not yet up). */
+  | 'offline'
+  /** `hello` sent; waiting for `welcome` (or `refused`). */
+  | 'awaiting-welcome'
+  /** The reader is authenticated and no job runs: customers may ask. */
+  | 'ready'
+  /** The station's reader failed authentication: no issuance here. */
+  | 'reader-refused'
+  /** S310: the center refused this kiosk. */
+  | 'refused'
+  /** S230 sent; waiting for the center's answer. */
+  | 'requesting'
+  /** S240–S250: a card is being fed, read, authenticated. */
+  | 'card'
+  /** S270: the script runs. */
+  | 'writing'
+  /** S290: the result is with the center. */
+  | 'verifying'
+  | 'stopped';
+
+export interface KioskOutcome {
+  outcome: 'issued' | 'refused' | 'failed' | 'timeout';
+  /** A reason code (the center's, or the kiosk's own: 'reader-refused', 'busy', 'not-ready', …). */
+  reason?: string;
+  job?: string;
+}
+
+/** The job the kiosk is working on: a customer's, or a recovery the center drives. */
+export interface CurrentJob {
+  id: string;
+  attempt: number;
+  recover: boolean;
+}
+
+export interface RunnerState {
+  phase: Phase;
+  reader: 'unknown' | 'authenticated' | 'refused';
+  /** Why the reader was refused. */
+  readerRefusal?: string;
+  /** S310 reason, once refused. */
+  refusal?: string;
+  job?: CurrentJob;
+  /** Highest registry version accepted in this process: an older one is refused. */
+  registryVersion?: number;
+}
+
+export interface RunnerDeps {
+  kioskId: string;
+  /** `cardline-kiosk/<version>`. */
+  agent: string;
+  link: UpLink;
+  station: CardStation;
+  clock: Clock;
+  logger: Logger;
+  random: (n: number) => Uint8Array;
+  events: (e: KioskEvent) => void;
+  centerPublicKey: Uint8Array;
+  /** Per-APDU transport timeout. */
+  apduTimeoutMs: number;
+  /** Longest wait for each answer of the center during a request. */
+  requestTimeoutMs: number;
+}
+
+export interface RunnerContext extends RunnerDeps {
+  readonly state: RunnerState;
+  /** Sends up; a link failure is logged and resolves false (the center recovers after reconnect). */
+  send<T extends UpType>(type: T, body: UpBody<T>): Promise<boolean>;
+  emit(e: KioskEvent): void;
+  setPhase(phase: Phase): void;
+  /** The phase when no job runs (ready, refused, …). */
+  idlePhase(): Phase;
+  /** The reader is authenticated (`ok`) or refused: settles `ready`. */
+  readerDecided(ok: boolean, reason?: string): void;
+  /** S310: issuance is not possible here. */
+  kioskRefused(reason: string): void;
+  /** A center answer concerning the pending request arrived (resets its timeout). */
+  touch(): void;
+  /** The request was answered without a job (request-refused). */
+  answerRequest(outcome: KioskOutcome): boolean;
+  /** The current job ended (issued/failed): settles the customer's request, if any, and frees the kiosk. */
+  endJob(outcome: KioskOutcome): void;
+  /** Logs a down message the kiosk refuses for its own reasons (wrong job), like the link's refusals. */
+  refuse(type: string, reason: string): void;
+}

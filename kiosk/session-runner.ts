@@ -1,0 +1,259 @@
+/**
+ * The session runner: the kiosk's side of DESIGN §3 steps 1–8 (relay mode),
+ * the source's "card communication mediate means (211)". It reacts to the
+ * link (a session opened, a down message, the link dropped) and to the
+ * customer (`request`), one down message at a time, in arrival order.
+ *
+ * One customer at a time: `request` waits while a job runs (a recovery the
+ * center drives, say), sends S230, and resolves when the job ends (issued,
+ * failed), the center refuses, or the center stays silent for
+ * `requestTimeoutMs` after the last exchange ('timeout').
+ */
+import type { DownMessage } from '../wire/messages.js';
+import { requestSchema } from '../wire/messages.js';
+import { KioskError, isKioskError } from './errors.js';
+import type { KioskEvent } from './events.js';
+import { onCardRefused } from './handlers/card-refused.js';
+import { onFailed } from './handlers/failed.js';
+import { onInsertCard } from './handlers/insert-card.js';
+import { onIssued } from './handlers/issued.js';
+import { onRefused } from './handlers/refused.js';
+import { onRequestRefused } from './handlers/request-refused.js';
+import { onScript } from './handlers/script.js';
+import { onWelcome } from './handlers/welcome.js';
+import type { DownDelivery } from './link.js';
+import { PendingRequest } from './pending-request.js';
+import type { KioskOutcome, Phase, RunnerContext, RunnerDeps, RunnerState } from './runner-context.js';
+import { StateWaiter } from './state-waiter.js';
+
+export class SessionRunner {
+  readonly #deps: RunnerDeps;
+  readonly #state: RunnerState = { phase: 'offline', reader: 'unknown' };
+  readonly #ctx: RunnerContext;
+  readonly #changes: StateWaiter;
+  #queue: Promise<void> = Promise.resolve();
+  #pending: PendingRequest | undefined;
+  #customer = false;
+  #readyResolve!: () => void;
+  #readyReject!: (e: Error) => void;
+  /** Resolves when the reader is authenticated; rejects when the kiosk or its reader is refused. */
+  readonly ready: Promise<void>;
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = { ...deps, logger: deps.logger.child('session') };
+    this.#changes = new StateWaiter(deps.clock);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#readyResolve = resolve;
+      this.#readyReject = reject;
+    });
+    // Nobody may be waiting on `ready`: a refusal must not become an unhandled rejection.
+    this.ready.catch(() => undefined);
+    this.#ctx = this.#context();
+  }
+
+  state(): Phase {
+    return this.#state.phase;
+  }
+
+  /** A new session is open: say hello (S210). */
+  async sessionOpened(): Promise<void> {
+    this.#emit({ type: 'connected' });
+    if (this.#state.job === undefined && this.#state.phase !== 'stopped') this.#setPhase('awaiting-welcome');
+    const station = this.#deps.station;
+    let present = false;
+    try {
+      present = await station.cardAtStation();
+    } catch (e) {
+      this.#deps.logger.error('station status failed', { err: e });
+    }
+    const sent = await this.#ctx.send('hello', {
+      agent: this.#deps.agent,
+      readers: [{ id: station.identity.id, kind: station.identity.kind }],
+      card: { present },
+    });
+    if (sent) this.#emit({ type: 'session-open' });
+  }
+
+  linkDown(): void {
+    this.#emit({ type: 'disconnected' });
+    if (this.#state.job === undefined && this.#state.phase !== 'stopped') this.#setPhase('offline');
+  }
+
+  /** Queues a checked down message; handlers run one at a time, in order. */
+  deliver(d: DownDelivery): void {
+    this.#queue = this.#queue.then(() => this.#dispatch(d)).catch((e: unknown) => this.#deps.logger.error('handler failed', { type: d.message.type, err: e }));
+  }
+
+  /** Resolves when every delivered message has been handled. */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
+
+  async #dispatch(d: DownDelivery): Promise<void> {
+    if (this.#state.phase === 'stopped') return;
+    const m: DownMessage = d.message;
+    this.#deps.logger.debug('down', { type: m.type, seq: d.seq });
+    switch (m.type) {
+      case 'welcome':
+        return onWelcome(this.#ctx, m.body);
+      case 'refused':
+        return onRefused(this.#ctx, m.body);
+      case 'request-refused':
+        return onRequestRefused(this.#ctx, m.body);
+      case 'insert-card':
+        return onInsertCard(this.#ctx, m.body);
+      case 'card-refused':
+        return onCardRefused(this.#ctx, m.body);
+      case 'script':
+        return onScript(this.#ctx, m.body, d.deadline);
+      case 'issued':
+        return onIssued(this.#ctx, m.body);
+      case 'failed':
+        return onFailed(this.#ctx, m.body);
+    }
+  }
+
+  /** S230 for one customer. Never throws: every ending is an outcome. The code is never logged or shown. */
+  async request(application: string, code: string): Promise<KioskOutcome> {
+    const input = requestSchema.safeParse({ application, code });
+    if (!input.success) return this.#localRefusal(input.error.issues[0]?.path[0] === 'code' ? 'code-invalid' : 'application-invalid');
+    if (this.#customer) return this.#localRefusal('busy');
+    this.#customer = true;
+    try {
+      return await this.#serve(input.data);
+    } finally {
+      this.#customer = false;
+    }
+  }
+
+  async #serve(body: { application: string; code: string }): Promise<KioskOutcome> {
+    const blocked = this.#blockedReason();
+    if (blocked !== undefined) return this.#localRefusal(blocked);
+    // A recovery (or a session still opening) first: the customer waits, within the timeout.
+    const free = await this.#changes.until(() => this.#state.phase === 'ready' || this.#blockedReason() !== undefined, this.#deps.requestTimeoutMs);
+    const late = this.#blockedReason();
+    if (late !== undefined) return this.#localRefusal(late);
+    if (!free) return this.#end({ outcome: 'timeout', reason: this.#state.job !== undefined ? 'busy' : 'not-ready' });
+    const pending = new PendingRequest(this.#deps.clock, this.#deps.requestTimeoutMs);
+    this.#pending = pending;
+    this.#setPhase('requesting');
+    const sent = await this.#ctx.send('request', body);
+    if (!sent) {
+      this.#pending = undefined;
+      if (this.#state.phase === 'requesting') this.#setPhase(this.#idlePhase());
+      return this.#end({ outcome: 'failed', reason: 'offline' });
+    }
+    this.#emit({ type: 'request-sent' });
+    const outcome = await pending.outcome();
+    if (this.#pending === pending) this.#pending = undefined;
+    // Answered without a job, or given up on before one started: back to the start.
+    if (this.#state.phase === 'requesting') this.#setPhase(this.#idlePhase());
+    return this.#end(outcome);
+  }
+
+  #end(outcome: KioskOutcome): KioskOutcome {
+    if (outcome.outcome === 'timeout') this.#emit({ type: 'error', code: 'timeout' });
+    this.#deps.logger.info('request ended', { outcome: outcome.outcome, reason: outcome.reason, job: outcome.job });
+    return outcome;
+  }
+
+  #localRefusal(reason: string): KioskOutcome {
+    this.#emit({ type: 'request-refused', reason, local: true });
+    return this.#end({ outcome: 'refused', reason });
+  }
+
+  /** Why no customer can be served here now, if that is so. */
+  #blockedReason(): string | undefined {
+    const s = this.#state;
+    if (s.phase === 'stopped') return 'stopped';
+    if (s.refusal !== undefined) return s.refusal;
+    if (s.reader === 'refused') return 'reader-refused';
+    return undefined;
+  }
+
+  #idlePhase(): Phase {
+    const s = this.#state;
+    if (s.phase === 'stopped') return 'stopped';
+    if (s.refusal !== undefined) return 'refused';
+    if (s.reader === 'refused') return 'reader-refused';
+    if (s.reader === 'authenticated') return 'ready';
+    return s.phase === 'offline' ? 'offline' : 'awaiting-welcome';
+  }
+
+  #setPhase(phase: Phase): void {
+    if (this.#state.phase === 'stopped') return;
+    this.#state.phase = phase;
+    this.#changes.notify();
+  }
+
+  #emit(e: KioskEvent): void {
+    try {
+      this.#deps.events(e);
+    } catch (err) {
+      this.#deps.logger.error('event sink failed', { event: e.type, err });
+    }
+  }
+
+  /** Stops serving: a waiting customer gets 'failed' ('stopped'); queued messages are dropped. */
+  async stop(): Promise<void> {
+    this.#pending?.settle({ outcome: 'failed', reason: 'stopped' });
+    this.#state.phase = 'stopped';
+    this.#changes.notify();
+    this.#readyReject(new KioskError('STOPPED', 'the agent stopped'));
+    await this.#queue;
+  }
+
+  #context(): RunnerContext {
+    const deps = this.#deps;
+    const state = this.#state;
+    return {
+      ...deps,
+      state,
+      send: async (type, body) => {
+        try {
+          await deps.link.send(type, body);
+          this.#pending?.touch();
+          return true;
+        } catch (e) {
+          if (!isKioskError(e, 'LINK_DOWN')) throw e;
+          deps.logger.warn('not sent: link down', { type });
+          return false;
+        }
+      },
+      emit: (e) => this.#emit(e),
+      setPhase: (p) => this.#setPhase(p),
+      idlePhase: () => this.#idlePhase(),
+      readerDecided: (ok, reason) => {
+        state.reader = ok ? 'authenticated' : 'refused';
+        if (ok) delete state.readerRefusal;
+        else state.readerRefusal = reason ?? 'refused';
+        const reader = deps.station.identity.id;
+        this.#emit(ok ? { type: 'reader-authenticated', reader } : { type: 'reader-refused', reader, reason: state.readerRefusal ?? 'refused' });
+        if (ok) this.#readyResolve();
+        else this.#readyReject(new KioskError('READER_REFUSED', `reader ${reader} refused: ${state.readerRefusal ?? 'refused'}`));
+        if (state.job === undefined) this.#setPhase(this.#idlePhase());
+        else this.#changes.notify();
+      },
+      kioskRefused: (reason) => {
+        state.refusal = reason;
+        this.#readyReject(new KioskError('REFUSED', `issuance not possible here: ${reason}`));
+        this.#pending?.settle({ outcome: 'refused', reason });
+        if (state.job === undefined) this.#setPhase('refused');
+        else this.#changes.notify();
+      },
+      touch: () => this.#pending?.touch(),
+      answerRequest: (outcome) => {
+        const pending = this.#pending;
+        if (pending === undefined || state.job !== undefined) return false;
+        pending.settle(outcome);
+        return true;
+      },
+      endJob: (outcome) => {
+        delete state.job;
+        this.#pending?.settle(outcome);
+        this.#setPhase(this.#idlePhase());
+      },
+      refuse: (type, reason) => deps.logger.warn('wire refused', { reason, type }),
+    };
+  }
+}

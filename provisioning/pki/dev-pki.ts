@@ -1,0 +1,232 @@
+/**
+ * A development PKI in one directory (docs/pki.md): the fleet CA and its
+ * empty CRL, the broker's server certificate, the center's client
+ * certificate and its keys (signing, data, audit, issuer master), and per
+ * kiosk a client certificate and a signing key.
+ *
+ * Every key is generated here and written to a file, secrets with mode 0600.
+ * That is what makes it a *development* PKI: in production the CA stays
+ * offline, kiosk device keys are born in the TPM, and the center's keys live
+ * in its key store or an HSM (DESIGN §4).
+ *
+ * initDevPki writes ca/ca.crt last: it marks a complete PKI. When anything
+ * fails on the way, the files written so far are removed again, so a retry
+ * starts from the same empty directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, stat, unlink } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { systemClock, type Clock } from '../../common/clock.js';
+import { KeyFileError, readKeyFile, readPemFile, writeKeyFile, writePemFile } from '../../common/key-files.js';
+import { silentLogger, type Logger } from '../../common/log.js';
+import { ed25519PublicKey, newEd25519Secret } from '../../wire/keys.js';
+import { createCa, createCrl, issueCertificate, loadCa, MAX_DAYS, type Ca, type Random } from './ca.js';
+import { PkiError } from './errors.js';
+import { BROKER_CN, CENTER_CN, devPkiLayout, kioskLayout, type DevPkiLayout, type KioskFiles } from './layout.js';
+import { exportPkcs8Pem, newP256KeyPair } from './tls-keys.js';
+
+export { devPkiLayout, kioskLayout, type DevPkiLayout, type KioskFiles } from './layout.js';
+
+/** Validity of the broker, center and kiosk certificates, in days. */
+export const DEFAULT_LEAF_DAYS = 90;
+/** Validity of the development CA (and of its CRL: an expired CRL locks every client out). */
+export const DEFAULT_CA_DAYS = 3650;
+/** The CA's CN. */
+export const DEV_CA_NAME = 'Cardline development CA';
+
+export interface DevPkiOptions {
+  kiosks: string[];
+  /** Validity of the leaf certificates (default 90 days). */
+  days?: number;
+  /** Validity of the CA and its CRL (default 3650 days). */
+  caDays?: number;
+  random?: Random;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type AddKioskOptions = Omit<DevPkiOptions, 'kiosks' | 'caDays'>;
+
+const defaultRandom: Random = (n) => new Uint8Array(randomBytes(n));
+
+/** Creates a development PKI in `dir`. Throws PkiError EXISTS when `dir` already holds one (or any of its files). */
+export async function initDevPki(dir: string, opts: DevPkiOptions): Promise<DevPkiLayout> {
+  const layout = devPkiLayout(dir, opts.kiosks);
+  const ctx = context(opts);
+  const caDays = opts.caDays ?? DEFAULT_CA_DAYS;
+  checkDays(caDays, 'CA validity');
+  if (ctx.days > caDays) throw new PkiError('INVALID_ARGUMENT', `certificates of ${ctx.days} days would outlive the CA (${caDays} days)`);
+  if (await exists(layout.ca.cert)) throw new PkiError('EXISTS', `${layout.dir} already holds a PKI (ca/ca.crt exists)`);
+  for (const path of filesOf(layout)) {
+    if (await exists(path)) throw new PkiError('EXISTS', `${relative(layout.dir, path)} already exists in ${layout.dir}`);
+  }
+  const files = new Files();
+  try {
+    for (const d of [layout.ca.dir, layout.broker.dir, layout.center.dir]) await mkdir(d, { recursive: true, mode: 0o700 });
+    const { ca, keyPem } = await createCa({ name: DEV_CA_NAME, days: caDays, random: ctx.random, clock: ctx.clock });
+    await files.pem(layout.ca.key, keyPem, true);
+    await files.pem(layout.ca.crl, await createCrl(ca, [], { clock: ctx.clock, days: caDays }), false);
+
+    const broker = await newLeaf(ca, ctx, { cn: BROKER_CN, ou: 'broker' }, 'server', { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
+    await files.pem(layout.broker.key, broker.key, true);
+    await files.pem(layout.broker.cert, broker.cert, false);
+
+    const center = await newLeaf(ca, ctx, { cn: CENTER_CN, ou: 'center' }, 'client');
+    await files.pem(layout.center.key, center.key, true);
+    await files.pem(layout.center.cert, center.cert, false);
+    const centerPub = await files.signingKey(layout.center.signingKey, layout.center.signingPub, ctx.random);
+    await files.randomKey(layout.center.dataKey, 32, ctx.random);
+    await files.randomKey(layout.center.auditKey, 32, ctx.random);
+    await files.randomKey(layout.center.issuerMasterKey, 16, ctx.random);
+
+    for (const k of Object.values(layout.kiosks)) await writeKiosk(files, ca, k, centerPub, ctx);
+    // Last: its presence means the PKI is complete.
+    await files.pem(layout.ca.cert, ca.certPem, false);
+  } catch (e) {
+    await files.rollback();
+    throw e;
+  }
+  ctx.logger.info('development PKI created', { kiosks: opts.kiosks.length, days: ctx.days });
+  return layout;
+}
+
+/** Adds one kiosk to an existing development PKI. Throws PkiError NOT_FOUND (no PKI) or EXISTS (the kiosk has files). */
+export async function addDevKiosk(dir: string, id: string, opts: AddKioskOptions = {}): Promise<KioskFiles> {
+  const layout = devPkiLayout(dir, []);
+  const kiosk = kioskLayout(dir, id);
+  const ctx = context(opts);
+  const ca = await loadCa(await needFile(readPemFile(layout.ca.cert, { secret: false })), await needFile(readPemFile(layout.ca.key, { secret: true })));
+  const centerPub = await needFile(readKeyFile(layout.center.signingPub, 32));
+  for (const path of kioskPaths(kiosk)) {
+    if (await exists(path)) throw new PkiError('EXISTS', `kiosk '${id}' already has files in ${kiosk.dir}`);
+  }
+  const files = new Files();
+  try {
+    await writeKiosk(files, ca, kiosk, centerPub, ctx);
+  } catch (e) {
+    await files.rollback();
+    throw e;
+  }
+  ctx.logger.info('development kiosk added', { kiosk: id, days: ctx.days });
+  return kiosk;
+}
+
+interface Ctx {
+  days: number;
+  random: Random;
+  clock: Clock;
+  logger: Logger;
+}
+
+function context(opts: AddKioskOptions): Ctx {
+  const days = opts.days ?? DEFAULT_LEAF_DAYS;
+  checkDays(days, 'certificate validity');
+  return {
+    days,
+    random: opts.random ?? defaultRandom,
+    clock: opts.clock ?? systemClock,
+    logger: (opts.logger ?? silentLogger).child('pki'),
+  };
+}
+
+async function writeKiosk(files: Files, ca: Ca, k: KioskFiles, centerPub: Uint8Array, ctx: Ctx): Promise<void> {
+  await mkdir(k.dir, { recursive: true, mode: 0o700 });
+  const tls = await newLeaf(ca, ctx, { cn: k.id, ou: 'kiosk' }, 'client');
+  await files.pem(k.key, tls.key, true);
+  await files.pem(k.cert, tls.cert, false);
+  await files.pem(k.ca, ca.certPem, false);
+  await files.signingKey(k.signingKey, k.signingPub, ctx.random);
+  await files.hex(k.centerSigningPub, centerPub, false);
+}
+
+function checkDays(days: number, what: string): void {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw new PkiError('INVALID_ARGUMENT', `${what} of ${days} days (1..${MAX_DAYS})`);
+}
+
+/** A new key pair and its certificate, both PEM. */
+async function newLeaf(
+  ca: Ca,
+  ctx: Ctx,
+  subject: { cn: string; ou: string },
+  profile: 'server' | 'client',
+  sans?: { dns: string[]; ip: string[] },
+): Promise<{ cert: string; key: string }> {
+  const kp = await newP256KeyPair();
+  const issued = await issueCertificate({ ca, subject, profile, days: ctx.days, publicKey: kp.publicKey, random: ctx.random, clock: ctx.clock, ...(sans ? { sans } : {}) });
+  return { cert: issued.pem, key: await exportPkcs8Pem(kp.privateKey) };
+}
+
+/** The files one operation wrote, so that a failure can take them back. */
+class Files {
+  private readonly written: string[] = [];
+
+  async pem(path: string, text: string, secret: boolean): Promise<void> {
+    await writePemFile(path, text, { secret });
+    this.written.push(path);
+  }
+
+  async hex(path: string, data: Uint8Array, secret: boolean): Promise<void> {
+    await writeKeyFile(path, data, { secret });
+    this.written.push(path);
+  }
+
+  async randomKey(path: string, bytes: number, random: Random): Promise<void> {
+    const key = random(bytes);
+    if (!(key instanceof Uint8Array) || key.length !== bytes) throw new PkiError('INVALID_ARGUMENT', `random source must return ${bytes} bytes`);
+    try {
+      await this.hex(path, key, true);
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** A new Ed25519 signing key (secret 0600, public beside it); returns the public key. */
+  async signingKey(secretPath: string, publicPath: string, random: Random): Promise<Uint8Array> {
+    const secret = newEd25519Secret(random);
+    try {
+      const pub = ed25519PublicKey(secret);
+      await this.hex(secretPath, secret, true);
+      await this.hex(publicPath, pub, false);
+      return pub;
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  async rollback(): Promise<void> {
+    for (const path of this.written.reverse()) await unlink(path).catch(() => undefined);
+  }
+}
+
+function kioskPaths(k: KioskFiles): string[] {
+  return [k.cert, k.key, k.ca, k.signingKey, k.signingPub, k.centerSigningPub];
+}
+
+function filesOf(l: DevPkiLayout): string[] {
+  const c = l.center;
+  return [
+    ...[l.ca.cert, l.ca.key, l.ca.crl, l.broker.cert, l.broker.key],
+    ...[c.cert, c.key, c.signingKey, c.signingPub, c.dataKey, c.auditKey, c.issuerMasterKey],
+    ...Object.values(l.kiosks).flatMap(kioskPaths),
+  ];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new PkiError('INVALID_ARGUMENT', `${path}: cannot access (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** A missing CA or center file means there is no PKI here. */
+async function needFile<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof KeyFileError && e.code === 'NOT_FOUND') throw new PkiError('NOT_FOUND', `no development PKI there (${e.message})`);
+    throw e;
+  }
+}

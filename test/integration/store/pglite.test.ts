@@ -1,0 +1,41 @@
+/**
+ * The store contract on PGlite in a fresh data directory, and the data
+ * directory's lock: a second open (this process or another live one) is
+ * refused with LOCKED; a stale lock (dead pid) is replaced.
+ */
+import t from 'tap';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../../center/store/open.js';
+import { LOCK_FILE } from '../../../center/store/lock-file.js';
+import { memoryLogger, silentLogger } from '../../../common/log.js';
+import { storeContract } from '../../contract/store.contract.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'cardline-pglite-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+const dataDir = join(dir, 'data');
+
+storeContract('PGlite', { open: () => openStore({ dataDir }, silentLogger) });
+
+void t.test('PGlite lock file', async (t) => {
+  const lockDir = join(dir, 'lock');
+  const lock = join(lockDir, LOCK_FILE);
+  const db = await openStore({ dataDir: lockDir }, silentLogger);
+  t.equal((await readFile(lock, 'utf8')).trim(), String(process.pid), 'the lock holds our pid');
+  await t.rejects(openStore({ dataDir: lockDir }, silentLogger), { code: 'LOCKED', message: new RegExp(`the center \\(pid ${process.pid}\\) holds this data directory`) });
+  await db.close();
+  await t.rejects(readFile(lock), { code: 'ENOENT' }, 'released on close');
+
+  // A live process that is not us (our parent) holds it: refused.
+  await writeFile(lock, `${process.ppid}\n`);
+  await t.rejects(openStore({ dataDir: lockDir }, silentLogger), { code: 'LOCKED', message: new RegExp(`pid ${process.ppid}`) });
+
+  // A dead pid: stale, replaced with a warning. (pid_max is at most 2^22 on Linux.)
+  await writeFile(lock, '4194305\n');
+  const logger = memoryLogger();
+  const again = await openStore({ dataDir: lockDir }, logger);
+  t.match(logger.lines.join(''), /replacing a stale lock file/);
+  t.equal((await readFile(lock, 'utf8')).trim(), String(process.pid));
+  await again.close();
+});

@@ -1,0 +1,151 @@
+/**
+ * provisioning/pki/dev-pki.ts: exactly the documented layout (docs/pki.md),
+ * secrets at 0600, keys of the right lengths and consistent with each other,
+ * certificates with the right subjects, purposes and validity; refusal of an
+ * existing PKI and of bad kiosk IDs; adding a kiosk later; and a failed init
+ * leaves nothing behind.
+ */
+import t, { type Test } from 'tap';
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { FakeClock } from '../../../common/clock.js';
+import { readKeyFile } from '../../../common/key-files.js';
+import { memoryLogger } from '../../../common/log.js';
+import { addDevKiosk, devPkiLayout, initDevPki } from '../../../provisioning/pki/dev-pki.js';
+import * as x509 from '../../../provisioning/pki/x509.js';
+import { ed25519PublicKey } from '../../../wire/keys.js';
+
+const DAY = 86_400_000;
+const T0 = Date.now();
+
+async function tmp(t: Test): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cardline-devpki-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Every file under `dir`, relative, sorted. */
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+  }
+  return out.sort();
+}
+
+const SECRETS = ['ca/ca.key', 'broker/tls.key', 'center/tls.key', 'center/signing.key', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'];
+const kioskFiles = (id: string): string[] => ['ca.crt', 'center-signing.pub', 'signing.key', 'signing.pub', 'tls.crt', 'tls.key'].map((f) => `kiosks/${id}/${f}`);
+
+void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys and certificates', async (t) => {
+  const dir = await tmp(t);
+  const logger = memoryLogger();
+  const layout = await initDevPki(dir, { kiosks: ['kiosk-1', 'kiosk-2'], clock: new FakeClock(T0), logger });
+  t.same(layout, devPkiLayout(dir, ['kiosk-1', 'kiosk-2']), 'the returned layout is the pure one');
+  const expected = [
+    ...['ca/ca.crt', 'ca/ca.key', 'ca/crl.pem', 'broker/tls.crt', 'broker/tls.key'],
+    ...['center/tls.crt', 'center/tls.key', 'center/signing.key', 'center/signing.pub', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'],
+    ...kioskFiles('kiosk-1'),
+    ...kioskFiles('kiosk-2'),
+  ].sort();
+  t.same(await files(dir), expected);
+  for (const f of [...SECRETS, 'kiosks/kiosk-1/tls.key', 'kiosks/kiosk-1/signing.key']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o600, `${f} is 0600`);
+  for (const f of ['ca/ca.crt', 'ca/crl.pem', 'center/signing.pub', 'kiosks/kiosk-2/tls.crt']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o644, `${f} is 0644`);
+
+  const c = layout.center;
+  const centerSecret = await readKeyFile(c.signingKey, 32, { secret: true });
+  t.same(await readKeyFile(c.signingPub, 32), ed25519PublicKey(centerSecret), 'center signing.pub belongs to signing.key');
+  t.equal((await readKeyFile(c.dataKey, 32, { secret: true })).length, 32);
+  t.equal((await readKeyFile(c.auditKey, 32, { secret: true })).length, 32);
+  t.equal((await readKeyFile(c.issuerMasterKey, 16, { secret: true })).length, 16);
+  t.notSame(await readKeyFile(c.dataKey, 32, { secret: true }), await readKeyFile(c.auditKey, 32, { secret: true }), 'independent keys');
+  const k1 = layout.kiosks['kiosk-1']!;
+  t.same(await readKeyFile(k1.signingPub, 32), ed25519PublicKey(await readKeyFile(k1.signingKey, 32, { secret: true })));
+  t.same(await readKeyFile(k1.centerSigningPub, 32), await readKeyFile(c.signingPub, 32), 'the kiosk holds the center signing public key');
+  t.equal(await readFile(k1.ca, 'utf8'), await readFile(layout.ca.cert, 'utf8'), 'the kiosk holds the CA certificate');
+
+  const ca = new X509Certificate(await readFile(layout.ca.cert));
+  const cert = async (p: string): Promise<X509Certificate> => new X509Certificate(await readFile(p));
+  const broker = await cert(layout.broker.cert);
+  const center = await cert(c.cert);
+  const kiosk = await cert(k1.cert);
+  t.equal(ca.subject, 'O=Cardline\nCN=Cardline development CA');
+  t.equal(broker.subject, 'O=Cardline\nOU=broker\nCN=cardline-broker');
+  t.equal(center.subject, 'O=Cardline\nOU=center\nCN=cardline-center');
+  t.equal(kiosk.subject, 'O=Cardline\nOU=kiosk\nCN=kiosk-1');
+  for (const leaf of [broker, center, kiosk]) t.ok(leaf.checkIssued(ca) && leaf.verify(ca.publicKey), 'signed by the CA');
+  t.same(broker.keyUsage, ['1.3.6.1.5.5.7.3.1']);
+  t.same(center.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+  t.same(kiosk.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+  t.equal(broker.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+  t.equal(new Date(kiosk.validTo).getTime() - new Date(kiosk.validFrom).getTime(), 90 * DAY, '90 days by default');
+  t.ok(new Date(ca.validTo).getTime() >= T0 + 3649 * DAY, 'a 10-year CA');
+  const crl = new x509.X509Crl(await readFile(layout.ca.crl, 'utf8'));
+  t.equal(crl.entries.length, 0, 'an empty CRL');
+  t.ok((crl.nextUpdate?.getTime() ?? 0) >= T0 + 3649 * DAY, 'the CRL lives as long as the CA');
+
+  const logged = logger.lines.join('');
+  t.match(logged, /development PKI created/);
+  t.notOk(logged.includes(Buffer.from(centerSecret).toString('hex')), 'no key in the log');
+});
+
+void t.test('an existing PKI (or any file of the layout) is refused; nothing is changed', async (t) => {
+  const dir = await tmp(t);
+  await initDevPki(dir, { kiosks: ['a1'] });
+  const before = await readFile(join(dir, 'ca/ca.key'));
+  await t.rejects(initDevPki(dir, { kiosks: ['a1'] }), { name: 'PkiError', code: 'EXISTS' });
+  await t.rejects(initDevPki(dir, { kiosks: [] }), { code: 'EXISTS' });
+  t.same(await readFile(join(dir, 'ca/ca.key')), before, 'the CA key is untouched');
+
+  const other = await tmp(t);
+  await initDevPki(join(other, 'x'), { kiosks: [] });
+  await rm(join(other, 'x', 'ca', 'ca.crt'));
+  await t.rejects(initDevPki(join(other, 'x'), { kiosks: [] }), { code: 'EXISTS' }, 'a half-present layout is refused too');
+});
+
+void t.test('kiosk IDs: the wire pattern, unique, not a service name; days in range; nothing written', async (t) => {
+  const dir = await tmp(t);
+  for (const bad of ['', 'a/b', 'kiosk+1', '#', '-x', 'x'.repeat(65), 'cardline-center', 'Cardline-broker', 'cardline-k1']) {
+    await t.rejects(initDevPki(dir, { kiosks: [bad] }), { code: 'INVALID_ID' }, JSON.stringify(bad));
+  }
+  await t.rejects(initDevPki(dir, { kiosks: ['k1', 'k1'] }), { code: 'DUPLICATE_ID' });
+  await t.rejects(initDevPki(dir, { kiosks: ['k1'], days: 0 }), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(initDevPki(dir, { kiosks: ['k1'], days: 400, caDays: 365 }), { code: 'INVALID_ARGUMENT' });
+  t.same(await files(dir), []);
+  t.throws(() => devPkiLayout(dir, ['ok', '../etc']), { code: 'INVALID_ID' });
+  t.equal(devPkiLayout(dir, ['constructor']).kiosks['toString'], undefined, 'the kiosk table has no prototype');
+});
+
+void t.test('addDevKiosk adds one kiosk under the same CA; refuses a second time and a missing PKI', async (t) => {
+  const dir = await tmp(t);
+  const layout = await initDevPki(dir, { kiosks: ['k1'] });
+  const k = await addDevKiosk(dir, 'k9', { days: 7 });
+  t.same(k, devPkiLayout(dir, ['k9']).kiosks['k9']);
+  t.same(await files(join(dir, 'kiosks', 'k9')), ['ca.crt', 'center-signing.pub', 'signing.key', 'signing.pub', 'tls.crt', 'tls.key']);
+  const ca = new X509Certificate(await readFile(layout.ca.cert));
+  const cert = new X509Certificate(await readFile(k.cert));
+  t.ok(cert.verify(ca.publicKey));
+  t.equal(cert.subject, 'O=Cardline\nOU=kiosk\nCN=k9');
+  t.equal(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime(), 7 * DAY);
+  t.same(await readKeyFile(k.centerSigningPub, 32), await readKeyFile(layout.center.signingPub, 32));
+  await t.rejects(addDevKiosk(dir, 'k9'), { code: 'EXISTS' });
+  await t.rejects(addDevKiosk(dir, 'k1'), { code: 'EXISTS' });
+  await t.rejects(addDevKiosk(dir, 'bad/id'), { code: 'INVALID_ID' });
+  await t.rejects(addDevKiosk(await tmp(t), 'k2'), { code: 'NOT_FOUND' });
+});
+
+void t.test('a failure half-way takes back every file written, and a retry then succeeds', async (t) => {
+  const dir = await tmp(t);
+  let calls = 0;
+  const failing = (n: number): Uint8Array => {
+    // Serials and keys come from here: fail after the CA, broker and center have been written.
+    if (++calls > 6) throw new Error('entropy source failed');
+    return new Uint8Array(randomBytes(n));
+  };
+  await t.rejects(initDevPki(dir, { kiosks: ['k1'], random: failing }), { message: 'entropy source failed' });
+  t.ok(calls > 6, 'it failed part-way');
+  t.same(await files(dir), [], 'no file left');
+  await initDevPki(dir, { kiosks: ['k1'] });
+  t.equal((await files(dir)).length, 18);
+});

@@ -29,9 +29,9 @@ test-only:
 	@set +e; npx tap 2>&1 | tee .tap/last-run.txt; status=$${PIPESTATUS[0]}; \
 	  $(NODE) scripts/tap-summary.mjs .tap/last-run.txt; exit $$status
 
-## demo: the main job on embedded defaults (until issuance lands: personalize a simulated card over SCP03)
+## demo: the main job on embedded defaults: a center, one kiosk and simulated hardware issue a card end to end
 demo: build
-	@$(NODE) dist/cli/main.js card demo
+	@$(NODE) dist/cli/main.js demo $(DEMO_ARGS)
 
 ## bench: benchmarks that print figures
 bench: deps

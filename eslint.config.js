@@ -65,6 +65,24 @@ export default tseslint.config(
     },
   },
   {
+    files: ['kiosk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/center/**', '**/cli/**', '**/provisioning/**'], message: 'kiosk/ may import card/, wire/, hardware/ and common/ only (kiosk/README.md)' }] }],
+    },
+  },
+  {
+    files: ['center/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/kiosk/**', '**/hardware/**', '**/cli/**', '**/provisioning/**'], message: 'center/ may import card/, wire/ and common/ only (center/README.md)' }] }],
+    },
+  },
+  {
+    files: ['provisioning/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/kiosk/**', '**/center/**', '**/cli/**', '**/hardware/**'], message: 'provisioning/ may import card/, wire/ and common/ only (provisioning/README.md)' }] }],
+    },
+  },
+  {
     files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/card/**', '**/hardware/**', '**/cli/**', '**/kiosk/**', '**/center/**', '**/wire/**'], message: 'common/ imports Node built-ins only (common/README.md)' }] }],

@@ -160,7 +160,7 @@ export class Bridge {
 
 function jobOf(body: unknown): string | undefined {
   if (typeof body === 'object' && body !== null && 'job' in body) {
-    const j = (body as { job: unknown }).job;
+    const j = body.job;
     return typeof j === 'string' ? j : undefined;
   }
   return undefined;

@@ -12,6 +12,8 @@ PACKAGES=(
   pcsc-tools       # scriptor: an independent PC/SC client
   python3-pyscard  # pyscard: an independent PC/SC client used by the integration test
   socat            # pseudo-terminal pairs and socket listeners in tests
+  postgresql-15    # initdb/postgres binaries: the storage tests start a private server of their own
+  openssl          # an independent check of the dev PKI's certificates in tests
 )
 
 missing=()

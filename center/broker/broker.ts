@@ -21,7 +21,7 @@
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, createServer, type Server } from 'node:tls';
-import { Aedes, type AuthenticateError, type Client, type ConnectPacket } from 'aedes';
+import { Aedes, type AuthenticateError, type AuthErrorCode, type Client, type ConnectPacket } from 'aedes';
 import type { Logger } from '../../common/log.js';
 import { checkClientId, checkPublish, checkSubscribe, isKioskId, roleOf, type Role } from './acl.js';
 import { BrokerError } from './errors.js';
@@ -71,8 +71,9 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-const NOT_AUTHORIZED = 5;
-const SERVER_UNAVAILABLE = 3;
+/** CONNACK return codes (MQTT 3.1.1 §3.2.2.3). */
+const NOT_AUTHORIZED = 5 as AuthErrorCode;
+const SERVER_UNAVAILABLE = 3 as AuthErrorCode;
 
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const logger = opts.logger.child('broker');
@@ -98,9 +99,11 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       done(null, true);
     },
     authenticate: (client, _username, _password, done) => {
-      const fail = (code: number, r: BrokerRefusal): void => {
+      const fail = (code: AuthErrorCode, r: BrokerRefusal): void => {
         refuse(r);
-        done(Object.assign(new Error(r.reason), { returnCode: code }) as AuthenticateError, null);
+        const err = new Error(r.reason) as AuthenticateError;
+        err.returnCode = code;
+        done(err, null);
       };
       admit(client)
         .then((result) => {
@@ -132,7 +135,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     },
   });
 
-  type Admitted = { ok: true; role: Role } | { ok: false; code: number; reason: string; role?: Role };
+  type Admitted = { ok: true; role: Role } | { ok: false; code: AuthErrorCode; reason: string; role?: Role };
 
   /** Gate 2 (see the file comment). */
   async function admit(client: Client): Promise<Admitted> {

@@ -39,7 +39,7 @@ export async function openPglite(dataDir: string, logger: Logger): Promise<Db> {
   } catch (e) {
     await pg?.close().catch(() => undefined);
     await lock.release();
-    throw new StoreError('OPEN_FAILED', `cannot open PGlite in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new StoreError('OPEN_FAILED', `cannot open PGlite in ${dir}: ${describe(e)}`);
   }
   log.info('store opened', { kind: 'pglite', dataDir: dir });
   return new PgliteDb(pg, lock, log);
@@ -93,6 +93,15 @@ class PgliteDb implements Db {
     );
     return run;
   }
+}
+
+/** PGlite may reject with a non-Error (an Emscripten exit status): say what it was. */
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  const o = e as { message?: unknown; name?: unknown; status?: unknown } | null;
+  if (typeof o?.message === 'string') return o.message;
+  if (typeof o?.name === 'string') return typeof o.status === 'number' ? `${o.name} ${o.status}` : o.name;
+  return typeof e === 'string' ? e : 'unknown failure';
 }
 
 /** The `tx` handed to a transaction's function; unusable once the transaction is over. */

@@ -40,7 +40,7 @@ export async function openPostgres(url: string, logger: Logger, opts: PostgresOp
     await pool.end().catch(() => undefined);
     // A refused connection on Node 20 can be an AggregateError with an empty message: fall back to its code.
     const err = e as { message?: unknown; code?: unknown };
-    const why = target.scrub(typeof err.message === 'string' && err.message !== '' ? err.message : String(err.code ?? 'connection failed'));
+    const why = target.scrub(typeof err.message === 'string' && err.message !== '' ? err.message : typeof err.code === 'string' ? err.code : 'connection failed');
     throw new StoreError('OPEN_FAILED', `cannot connect to ${target.display}: ${why}`);
   }
   log.info('store opened', { kind: 'postgres', server: target.display, max });

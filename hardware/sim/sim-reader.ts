@@ -15,7 +15,8 @@
  *   until powerOn.
  * - powerOff while a call is pending rejects that call with NOT_POWERED.
  * - Reader identity (an Ed25519 key for reader authentication, DESIGN §3
- *   step 2) is not here yet: it needs @noble/curves, which is not installed.
+ *   step 2) belongs to the device around the slot: the simulated station's
+ *   SimReaderIdentity (reader-key.ts).
  */
 import { systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger, type Logger } from '../../common/log.js';

@@ -11,7 +11,7 @@
  * log in as a client), and subject/authority key identifiers (§4.2.1.1-2).
  * Serial numbers are 16 random bytes, positive (§4.1.2.2: at most 20 octets).
  */
-import { webcrypto } from 'node:crypto';
+import { X509Certificate as NodeX509Certificate, verify, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { PkiError } from './errors.js';
@@ -86,9 +86,9 @@ export async function loadCa(certPem: string, keyPem: string): Promise<Ca> {
   const privateKey = await importPkcs8Pem(keyPem);
   // The key must be the certificate's: sign a probe and verify it with the certificate's public key.
   const probe = new TextEncoder().encode('cardline ca key check');
-  const sig = await webcrypto.subtle.sign(P256_ECDSA, privateKey, probe);
-  const pub = await cert.publicKey.export(P256_ECDSA, ['verify'], webcrypto);
-  if (!(await webcrypto.subtle.verify(P256_ECDSA, pub, sig, probe))) {
+  const sig = new Uint8Array(await webcrypto.subtle.sign(P256_ECDSA, privateKey, probe));
+  const pub = new NodeX509Certificate(certPem).publicKey;
+  if (!verify('sha256', probe, { key: pub, dsaEncoding: 'ieee-p1363' }, sig)) {
     throw new PkiError('CA_INVALID', 'CA key does not match the CA certificate');
   }
   return { cert, certPem: cert.toString('pem'), privateKey };

@@ -6,6 +6,7 @@
  * subscriber; the center can disconnect a kiosk; close() ends everything.
  */
 import t from 'tap';
+import { connect as netConnect } from 'node:net';
 import { client, makePki, start, waitFor } from './helpers.js';
 
 void t.test('kiosk up → center, center down → kiosk (QoS 1), no refusals', async (t) => {
@@ -78,4 +79,13 @@ void t.test('disconnectKiosk closes a connected kiosk; close() ends every client
   t.ok(Date.now() - t0 < 2000, `closed in ${Date.now() - t0} ms`);
   await waitFor(() => centerClosed, 'the center connection to close');
   t.equal(run.broker.clientCount(), 0);
+  const refused = await new Promise<string | undefined>((resolve) => {
+    const s = netConnect(run.broker.port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(undefined);
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code));
+  });
+  t.equal(refused, 'ECONNREFUSED', 'nothing listens on the port any more');
 });

@@ -27,11 +27,16 @@ interface Run {
   stderr: string;
 }
 
-/** Starts the loop, waits until it has opened the station, lets it run `ms`, then kills it with SIGKILL. */
-function runAndKill(dir: string, ms: number): Promise<Run> {
+/**
+ * Starts the loop and kills it with SIGKILL `ms` after its `afterSteps`-th
+ * step line: the kills land at random points of the feed / write / move
+ * cycle, and every run makes progress however slowly the machine starts it.
+ */
+function runAndKill(dir: string, afterSteps: number, ms: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
+    let steps = 0;
     let stderr = '';
     let buf = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -40,7 +45,7 @@ function runAndKill(dir: string, ms: number): Promise<Run> {
       buf = parts.pop() ?? '';
       for (const l of parts) {
         lines.push(l);
-        if (l === 'ready') setTimeout(() => child.kill('SIGKILL'), ms);
+        if (l !== 'ready' && ++steps === afterSteps) setTimeout(() => child.kill('SIGKILL'), ms);
       }
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -81,14 +86,15 @@ void t.test('kill -9 at random moments: every card in exactly one place, none lo
   let killed = 0;
   let moves = 0;
   for (let i = 0; i < KILLS; i++) {
-    const delay = 10 + Math.floor(Math.random() * 120);
-    const run = await runAndKill(dir, delay);
+    const steps = 1 + Math.floor(Math.random() * 8);
+    const delay = Math.floor(Math.random() * 25);
+    const run = await runAndKill(dir, steps, delay);
     t.equal(run.stderr, '', `run ${i}: no error from the loop`);
     if (run.signal === 'SIGKILL') killed++;
-    moves += run.lines.filter((l) => l.startsWith('moved')).length;
+    moves += run.lines.filter((l) => l === 'fed' || l.startsWith('moved') || l === 'capture leftover').length;
 
     const where = places(dir);
-    t.same([...where.keys()].sort(), serials, `run ${i} (killed after ${delay} ms): no card lost, none made`);
+    t.same([...where.keys()].sort(), serials, `run ${i} (killed ${delay} ms after step ${steps}): no card lost, none made`);
     const twice = [...where].filter(([, ps]) => ps.length !== 1);
     t.same(twice, [], `run ${i}: every card in exactly one place`);
     t.ok(readdirSync(join(dir, 'ic')).filter((n) => n.endsWith('.eeprom')).length <= 1, `run ${i}: at most one card at the station`);
@@ -98,7 +104,7 @@ void t.test('kill -9 at random moments: every card in exactly one place, none lo
     t.equal(await s.cardAtStation(), [...where.values()].some(([p]) => p === 'ic'), `run ${i}: the reopened station knows whether a card is at the IC station`);
     await s.close();
   }
-  t.ok(killed >= KILLS - 1, `the loop was killed mid-run (${killed} of ${KILLS})`);
+  t.equal(killed, KILLS, 'every run was killed mid-run');
   t.ok(moves > 0, `cards moved between kills (${moves})`);
   const final = places(dir);
   const count = (p: string): number => [...final.values()].filter((ps) => ps[0] === p).length;

@@ -155,7 +155,10 @@ void t.test('eject during a command: the caller sees CARD_REMOVED, the image mov
   await s.transport.powerOn();
   const removed = t.rejects(s.transport.transmit(encodeCommand(initializeUpdateCommand(0, new Uint8Array(8)))), { code: 'CARD_REMOVED' });
   // Let the card commit its counter; the answer then waits for the latency model on the fake clock.
-  while (clock.pending === 0) await new Promise((r) => setImmediate(r));
+  for (let spins = 0; clock.pending === 0; spins++) {
+    if (spins > 100_000) throw new Error('the card never reached its latency wait');
+    await new Promise((r) => setImmediate(r));
+  }
   await s.eject();
   await removed;
   t.equal(clock.pending, 0, 'the latency wait was cut short, not left on the clock');

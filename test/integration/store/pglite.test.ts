@@ -1,7 +1,8 @@
 /**
- * The store contract on PGlite in a fresh data directory, and the data
- * directory's lock: a second open (this process or another live one) is
- * refused with LOCKED; a stale lock (dead pid) is replaced.
+ * The store contract on PGlite in a fresh data directory, then the data
+ * directory's lock on the same directory (a reopen is fast; a new directory
+ * costs PGlite's initdb, seconds): a second open (this process or another
+ * live one) is refused with LOCKED; a stale lock (dead pid) is replaced.
  */
 import t from 'tap';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +20,8 @@ const dataDir = join(dir, 'data');
 storeContract('PGlite', { open: () => openStore({ dataDir }, silentLogger) });
 
 void t.test('PGlite lock file', async (t) => {
-  const lockDir = join(dir, 'lock');
+  // Runs after the contract (tap runs top-level tests in order), which has closed dataDir.
+  const lockDir = dataDir;
   const lock = join(lockDir, LOCK_FILE);
   const db = await openStore({ dataDir: lockDir }, silentLogger);
   t.equal((await readFile(lock, 'utf8')).trim(), String(process.pid), 'the lock holds our pid');

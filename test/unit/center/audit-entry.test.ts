@@ -10,7 +10,7 @@ import { signTreeHead, treeHeadBytes, verifyTreeHead } from '../../../center/aud
 
 const AT = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
-void t.test('canonical text: fixed key order, nulls for absent ids, detail keys sorted', async (t) => {
+void t.test('canonical text: fixed key order, nulls for absent ids, detail keys sorted', (t) => {
   const text = entryText(toRecord(7, AT, { kind: 'job.move', job: 'j1', detail: { to: 'ISSUED', from: 'VERIFYING', n: 2, ok: true, x: null } }));
   t.equal(
     text,
@@ -20,9 +20,10 @@ void t.test('canonical text: fixed key order, nulls for absent ids, detail keys 
   // Same entry, keys given in another order: same text.
   t.equal(entryText(toRecord(7, AT, { kind: 'job.move', job: 'j1', detail: { x: null, ok: true, n: 2, to: 'ISSUED', from: 'VERIFYING' } })), text);
   t.match(entryText(toRecord(0, AT, { kind: 'wire.in', detail: { s: 'quote " and \\ and \u0001' } })), /"s":"quote \\" and \\\\ and \\u0001"/);
+  t.end();
 });
 
-void t.test('entries outside the limits are refused with INVALID_ENTRY', async (t) => {
+void t.test('entries outside the limits are refused with INVALID_ENTRY', (t) => {
   const bad: [string, unknown][] = [
     ['empty kind', { kind: '', detail: {} }],
     ['upper-case kind', { kind: 'Job.move', detail: {} }],
@@ -42,9 +43,10 @@ void t.test('entries outside the limits are refused with INVALID_ENTRY', async (
   ];
   for (const [what, input] of bad) t.throws(() => toRecord(0, AT, input as never), { code: 'INVALID_ENTRY' }, what);
   t.doesNotThrow(() => toRecord(0, AT, { kind: 'a'.repeat(64), detail: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, 'x'.repeat(256)])) }), 'at the limits');
+  t.end();
 });
 
-void t.test('parseEntryText refuses texts that are not canonical entries', async (t) => {
+void t.test('parseEntryText refuses texts that are not canonical entries', (t) => {
   const text = entryText(toRecord(3, AT, { kind: 'a', detail: { b: 1, a: 2 } }));
   t.throws(() => parseEntryText('not json'), { code: 'INVALID_ENTRY' });
   t.throws(() => parseEntryText('[1]'), { code: 'INVALID_ENTRY' });
@@ -52,9 +54,10 @@ void t.test('parseEntryText refuses texts that are not canonical entries', async
   t.throws(() => parseEntryText(text.replace('"detail":{"a":2,"b":1}', '"detail":{"b":1,"a":2}')), { code: 'INVALID_ENTRY' }, 'detail keys out of order');
   t.throws(() => parseEntryText(text.replace('.678Z', 'Z')), { code: 'INVALID_ENTRY' }, 'time not in toISOString form');
   t.throws(() => parseEntryText(text.replace('"idx":3', '"idx":-3')), { code: 'INVALID_ENTRY' }, 'negative idx');
+  t.end();
 });
 
-void t.test('tree head: exact bytes, signature verifies, any change breaks it', async (t) => {
+void t.test('tree head: exact bytes, signature verifies, any change breaks it', (t) => {
   const sk = ed25519.utils.randomSecretKey();
   const pk = ed25519.getPublicKey(sk);
   const head = { size: 0x0102, root: emptyRoot(), signedAtMs: 0x0a0b0c0d0e };
@@ -70,4 +73,5 @@ void t.test('tree head: exact bytes, signature verifies, any change breaks it', 
   t.notOk(verifyTreeHead({ ...head, signedAtMs: head.signedAtMs + 1 }, sig, pk), 'other time');
   t.notOk(verifyTreeHead(head, sig, ed25519.getPublicKey(ed25519.utils.randomSecretKey())), 'other key');
   t.notOk(verifyTreeHead(head, sig.subarray(0, 63), pk), 'short signature is false, not a throw');
+  t.end();
 });

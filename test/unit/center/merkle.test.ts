@@ -24,22 +24,24 @@ const CT_ROOTS = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 
-void t.test('the empty tree is SHA-256 of the empty string', async (t) => {
+void t.test('the empty tree is SHA-256 of the empty string', (t) => {
   t.equal(lower(emptyRoot()), CT_ROOTS[0]);
   t.equal(lower(rootOf([])), CT_ROOTS[0]);
   t.equal(lower(Frontier.empty().root()), CT_ROOTS[0]);
+  t.end();
 });
 
-void t.test('leaf and node hashes carry the 0x00 / 0x01 prefixes', async (t) => {
+void t.test('leaf and node hashes carry the 0x00 / 0x01 prefixes', (t) => {
   // SHA-256(0x00) and SHA-256(0x01 ‖ a ‖ b) as the RFC defines them.
   t.equal(lower(leafHash(new Uint8Array(0))), CT_ROOTS[1]);
   const a = leafHash(CT_LEAVES[0]!);
   const b = leafHash(CT_LEAVES[1]!);
   t.equal(lower(nodeHash(a, b)), CT_ROOTS[2]);
   t.not(lower(nodeHash(b, a)), CT_ROOTS[2], 'order matters');
+  t.end();
 });
 
-void t.test('rootOf and Frontier match the published roots for sizes 0..8', async (t) => {
+void t.test('rootOf and Frontier match the published roots for sizes 0..8', (t) => {
   const leaves = CT_LEAVES.map(leafHash);
   const f = Frontier.empty();
   for (let n = 0; n <= 8; n++) {
@@ -47,9 +49,10 @@ void t.test('rootOf and Frontier match the published roots for sizes 0..8', asyn
     t.equal(lower(f.root()), CT_ROOTS[n], `frontier size ${n}`);
     if (n < 8) f.push(leaves[n]!);
   }
+  t.end();
 });
 
-void t.test('Frontier.root equals rootOf for every size 0..300, and encode/decode round-trips', async (t) => {
+void t.test('Frontier.root equals rootOf for every size 0..300, and encode/decode round-trips', (t) => {
   const leaves = Array.from({ length: 300 }, (_, i) => leafHash(new Uint8Array([i & 0xff, i >> 8, 7])));
   const f = Frontier.empty();
   let mismatches = 0;
@@ -71,9 +74,10 @@ void t.test('Frontier.root equals rootOf for every size 0..300, and encode/decod
   }
   t.equal(mismatches, 0);
   t.equal(f.size, 300);
+  t.end();
 });
 
-void t.test('the root depends on every leaf and on their order', async (t) => {
+void t.test('the root depends on every leaf and on their order', (t) => {
   const leaves = Array.from({ length: 37 }, (_, i) => leafHash(new Uint8Array([i])));
   const root = lower(rootOf(leaves));
   const swapped = [...leaves];
@@ -81,12 +85,14 @@ void t.test('the root depends on every leaf and on their order', async (t) => {
   t.not(lower(rootOf(swapped)), root, 'swapping two leaves changes the root');
   t.not(lower(rootOf(leaves.slice(0, 36))), root, 'dropping the last leaf changes the root');
   t.not(lower(rootOf([...leaves.slice(0, 10), ...leaves.slice(11)])), root, 'dropping a middle leaf changes the root');
+  t.end();
 });
 
-void t.test('decode refuses a frontier of the wrong length or size', async (t) => {
+void t.test('decode refuses a frontier of the wrong length or size', (t) => {
   t.throws(() => Frontier.decode(new Uint8Array(32), 3), { code: 'CORRUPT_STATE' });
   t.throws(() => Frontier.decode(new Uint8Array(0), 1), { code: 'CORRUPT_STATE' });
   t.throws(() => Frontier.decode(new Uint8Array(0), -1), { code: 'CORRUPT_STATE' });
   t.throws(() => Frontier.empty().push(new Uint8Array(31)), { code: 'CORRUPT_STATE' });
   t.equal(Frontier.decode(new Uint8Array(64), 3).size, 3);
+  t.end();
 });

@@ -45,7 +45,10 @@ export class FakeTransport implements CardTransport {
   powered = false;
   powerOns = 0;
   powerOffs = 0;
+  /** The command buffers as received (the kiosk zeroizes them afterwards). */
   readonly commands: Uint8Array[] = [];
+  /** The commands in hex, as they were when received. */
+  readonly seen: string[] = [];
   readonly returned: Uint8Array[] = [];
   constructor(public respond: (apdu: Uint8Array, index: number) => Answer) {}
   powerOn(): Promise<Uint8Array> {
@@ -57,6 +60,7 @@ export class FakeTransport implements CardTransport {
   transmit(apdu: Uint8Array): Promise<Uint8Array> {
     if (!this.powered) return Promise.reject(new TransportError('NOT_POWERED', 'not powered'));
     this.commands.push(apdu);
+    this.seen.push(toHex(apdu));
     const answer = this.respond(apdu, this.commands.length - 1);
     if (answer instanceof TransportError) return Promise.reject(answer);
     const out = answer.slice();
@@ -97,7 +101,8 @@ export class FakeReader implements ReaderIdentity {
   readonly kind = 'sim' as const;
   constructor(
     readonly id: string = READER,
-    private readonly secret: Uint8Array | undefined = readerSecret,
+    /** null: a reader without a key (signs nothing). */
+    private readonly secret: Uint8Array | null = readerSecret,
   ) {}
   sign(message: Uint8Array): Promise<Uint8Array | undefined> {
     return Promise.resolve(this.secret ? ed25519Sign(message, this.secret) : undefined);

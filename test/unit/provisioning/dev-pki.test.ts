@@ -114,7 +114,8 @@ void t.test('kiosk IDs: the wire pattern, unique, not a service name; days in ra
   await t.rejects(initDevPki(dir, { kiosks: ['k1'], days: 400, caDays: 365 }), { code: 'INVALID_ARGUMENT' });
   t.same(await files(dir), []);
   t.throws(() => devPkiLayout(dir, ['ok', '../etc']), { code: 'INVALID_ID' });
-  t.equal(devPkiLayout(dir, ['constructor']).kiosks['toString'], undefined, 'the kiosk table has no prototype');
+  t.notOk(Object.hasOwn(devPkiLayout(dir, ['constructor']).kiosks, 'toString'), 'only the kiosks given');
+  t.equal(Object.getPrototypeOf(devPkiLayout(dir, ['constructor']).kiosks), null, 'the kiosk table has no prototype');
 });
 
 void t.test('addDevKiosk adds one kiosk under the same CA; refuses a second time and a missing PKI', async (t) => {

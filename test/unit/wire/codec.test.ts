@@ -20,8 +20,8 @@ const upBodies: Record<keyof typeof UP_SCHEMAS, unknown> = {
 
 const downBodies: Record<keyof typeof DOWN_SCHEMAS, unknown> = {
   welcome: { registry: { r: 'e30=', s: 'AA==' } },
-  refused: { name: 'WireError', reason: 'kiosk-revoked', message: 'revoked' },
-  'request-refused': { name: 'WireError', reason: 'bad-credentials', attemptsLeft: 2 },
+  refused: { reason: 'kiosk-revoked', message: 'revoked' },
+  'request-refused': { reason: 'bad-credentials', attemptsLeft: 2 },
   'insert-card': { job: JOB, attempt: 1, challenge: '0011223344556677', sdAid: 'A000000151000000', kvn: 0x30, recover: false },
   'card-refused': { job: JOB, attempt: 1, reason: 'card-authentication' },
   script: { job: JOB, attempt: 1, kind: 'write', stop: 'first-error', apdus: ['84E2800000'], summary: { storeDataBlocks: 1, dgis: 1 } },

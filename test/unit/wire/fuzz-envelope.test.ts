@@ -88,7 +88,7 @@ void t.test('the valid payloads are accepted (the properties start from real mes
 
 check('random bytes', [fc.uint8Array({ maxLength: 600 })], (bytes) => receive(bytes));
 
-check('random JSON as the payload, and as {e, s}', [fc.json({ maxDepth: 3 }), fc.json({ maxDepth: 3 })], (a, b) => {
+check('random JSON as the payload, and as {e, s}', [fc.json({ maxDepth: 2 }), fc.json({ maxDepth: 2 })], (a, b) => {
   receive(new TextEncoder().encode(a));
   receive(wrap({ e: Buffer.from(a).toString('base64'), s: Buffer.from(b).toString('base64') }));
 });
@@ -106,7 +106,7 @@ const bodyArb = fc.oneof(fc.constant(helloBody), fc.jsonValue({ maxDepth: 3 }), 
 
 check(
   'random header fields, type and body, signed',
-  [fc.record({ v: fieldArb(1), kiosk: fieldArb(KIOSK), from: fieldArb('kiosk', 'kiosk', 'kiosk', 'center'), session: fieldArb(SESSION), seq: fieldArb(1), deadline: fieldArb(NOW) }), typeArb, bodyArb],
+  [fc.record({ v: fieldArb(1), kiosk: fieldArb(KIOSK), from: fieldArb('kiosk', 'center'), session: fieldArb(SESSION), seq: fieldArb(1), deadline: fieldArb(NOW) }), typeArb, bodyArb],
   (header, type, body) => receive(craft(JSON.stringify({ ...header, type, body }))),
   SIGNED_RUNS,
 );

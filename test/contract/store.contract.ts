@@ -11,6 +11,7 @@
 import t from 'tap';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { MerkleAuditLog } from '../../center/audit/audit-log.js';
+import { leafHash } from '../../center/audit/merkle.js';
 import { verifyAuditLog, type AuditVerifyReport } from '../../center/audit/verify.js';
 import type { Db, Sql } from '../../center/store/db.js';
 import { migrate } from '../../center/store/migrate.js';
@@ -259,7 +260,7 @@ async function auditContract(t: SubTest, getDb: () => Db): Promise<void> {
   );
   // A forger who also fixes the leaf hash is caught by the signed roots.
   const forged = e17.entry.replace('"kiosk":"k1"', '"kiosk":"k2"');
-  const forgedLeaf = Buffer.from(await import('../../center/audit/merkle.js').then((m) => m.leafHash(new TextEncoder().encode(forged)))).toString('hex');
+  const forgedLeaf = Buffer.from(leafHash(new TextEncoder().encode(forged))).toString('hex');
   await tamper(
     'an edited entry text with a matching leaf hash',
     [`UPDATE audit_entries SET entry = ${lit(forged)}, leaf_hash = '\\x${forgedLeaf}'::bytea WHERE idx = 17`],
@@ -282,7 +283,8 @@ async function auditContract(t: SubTest, getDb: () => Db): Promise<void> {
   const extra = e17.entry.replace('"idx":17,', '"idx":600,');
   await tamper(
     'an entry inserted after the head',
-    [`INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES (600, ${lit(extra)}, sha256(${lit('\u0000')}::bytea || convert_to(${lit(extra)}, 'UTF8')))`.replace(`${lit('\u0000')}::bytea`, "'\\x00'::bytea")],
+    // Leaf hash computed by the database itself: SHA-256(0x00 ‖ UTF-8 text), a consistent forgery.
+    [`INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES (600, ${lit(extra)}, sha256('\\x00'::bytea || convert_to(${lit(extra)}, 'UTF8')))`],
     ['DELETE FROM audit_entries WHERE idx = 600'],
     ['entry 600: beyond the signed head (size 600)'],
   );

@@ -23,18 +23,14 @@ import { readBackCard } from '../../../cli/demo/read-back.js';
 import type { DemoApplication } from '../../../cli/demo/sample-apps.js';
 import type { PowerCutPhase } from '../../../hardware/sim/card/index.js';
 import type { KioskOutcome } from '../../../kiosk/agent.js';
-import { startLocalRig, within, type LocalRig } from './local-rig.js';
+import { sameCard } from '../../fixtures/process-rig.js';
+import { startLocalRig, within } from './local-rig.js';
 
 /** SELECT ISD and INITIALIZE UPDATE come before the script: script APDU k is the card's APDU 2 + k. */
 const BEFORE_SCRIPT = 2;
 const PHASES: readonly PowerCutPhase[] = ['before-commit', 'after-commit'];
 /** Bound on one customer, recovery included (each exchange is milliseconds; the kiosk gives up after 15 s of silence). */
 const RUN_MS = 40_000;
-
-/** The job records the card's serial as its KDD says it (left-padded with zeros); the station names it by its serial. */
-function sameCard(kdd: string | null, serial: string): boolean {
-  return kdd !== null && kdd.length >= serial.length && kdd.toUpperCase().endsWith(serial) && /^0*$/.test(kdd.slice(0, kdd.length - serial.length));
-}
 
 interface JobRecord {
   id: string;

@@ -60,11 +60,17 @@ void t.test('a connection the server drops while idle is logged and replaced', a
 void t.test('connection failures and bad URLs never show the password', async (t) => {
   // The server's port with a database that does not exist, then a closed port.
   await t.rejects(openPostgres(urlFor('no_such_db'), silentLogger), { code: 'OPEN_FAILED', message: /cannot connect to postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db/ });
-  const err = await openPostgres(`postgres://u:${SECRET}@127.0.0.1:1/x`, silentLogger).catch((e: unknown) => e as Error);
+  const err = await openPostgres(`postgres://u:${SECRET}@127.0.0.1:1/x`, silentLogger).then(
+    () => new Error('opened'),
+    (e: unknown) => e as Error,
+  );
   t.match(err, { code: 'OPEN_FAILED' });
   t.notMatch(err.message, SECRET);
   for (const bad of [`mysql://u:${SECRET}@h/x`, `u:${SECRET}@h/x`, `http://u:${SECRET}@h/x`, '', 'not a url']) {
-    const e = await openStore({ url: bad }, silentLogger).catch((x: unknown) => x as Error);
+    const e = await openStore({ url: bad }, silentLogger).then(
+      () => new Error('opened'),
+      (x: unknown) => x as Error,
+    );
     t.match(e, { code: 'OPEN_FAILED' }, `refused: ${bad.replace(SECRET, '***')}`);
     t.notMatch(e.message, SECRET);
   }

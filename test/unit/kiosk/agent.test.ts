@@ -5,82 +5,18 @@
  * Also: the identity checks (CN, key pair, files) and stop().
  */
 import t from 'tap';
-import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../../card/bytes.js';
 import { FakeClock } from '../../../common/clock.js';
 import { memoryLogger } from '../../../common/log.js';
-import { readKeyFile } from '../../../common/key-files.js';
 import { startKiosk } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
 import { loadIdentity } from '../../../kiosk/identity.js';
-import type { MqttClientLike } from '../../../kiosk/mqtt-client.js';
-import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
-import { decodeUp } from '../../../wire/codec.js';
-import { openEnvelope, sealEnvelope, type Envelope } from '../../../wire/envelope.js';
-import type { DownBody, DownType, UpMessage } from '../../../wire/messages.js';
 import { signRegistry } from '../../../wire/registry.js';
 import { CODE, FakeStation, FakeTransport, JOB, NOW, READER, SCRIPT, SCRIPT_RESPONSES, cardAnswers, readerPublic } from './fakes.js';
-
-const ID = 'kiosk-7';
-
-type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
-
-async function pki(t: SubTest): Promise<{ dir: string; kioskDir: string; centerSecret: Uint8Array; kioskPublic: Uint8Array }> {
-  const dir = await mkdtemp(join(tmpdir(), 'cardline-kiosk-agent-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const layout = await initDevPki(dir, { kiosks: [ID], days: 1, caDays: 2 });
-  const k = layout.kiosks[ID]!;
-  return {
-    dir,
-    kioskDir: k.dir,
-    centerSecret: await readKeyFile(layout.center.signingKey, 32, { secret: true }),
-    kioskPublic: await readKeyFile(k.signingPub, 32),
-  };
-}
-
-/** An MQTT client whose broker is a scripted center: it answers each up message with down messages. */
-class CenterOnTheWire extends EventEmitter implements MqttClientLike {
-  connected = false;
-  readonly ups: UpMessage[] = [];
-  readonly states: string[] = [];
-  #seq = 0;
-  constructor(
-    private readonly clock: FakeClock,
-    private readonly centerSecret: Uint8Array,
-    private readonly kioskPublic: Uint8Array,
-    private readonly answer: (m: UpMessage, reply: <T extends DownType>(type: T, body: DownBody<T>) => void) => void,
-  ) {
-    super();
-  }
-  subscribeAsync(topic: string): Promise<{ topic: string; qos: number }[]> {
-    return Promise.resolve([{ topic, qos: 1 }]);
-  }
-  publishAsync(topic: string, payload: Buffer): Promise<unknown> {
-    if (topic.endsWith('/state')) {
-      this.states.push(payload.toString());
-      return Promise.resolve(undefined);
-    }
-    const env = openEnvelope(new Uint8Array(payload), { topic, now: this.clock.now(), publicKeyFor: (from) => (from === 'kiosk' ? this.kioskPublic : undefined) });
-    const m = decodeUp(env);
-    this.ups.push(m);
-    // Answer after the kiosk's publish resolved, as a broker round trip would.
-    setImmediate(() =>
-      this.answer(m, (type, body) => {
-        const down: Envelope = { v: 1, kiosk: ID, from: 'center', session: env.session, seq: ++this.#seq, deadline: this.clock.now() + 10_000, type, body };
-        this.emit('message', `kiosk/${ID}/down`, Buffer.from(sealEnvelope(down, this.centerSecret)));
-      }),
-    );
-    return Promise.resolve(undefined);
-  }
-  endAsync(): Promise<void> {
-    this.connected = false;
-    return Promise.resolve();
-  }
-}
+import { CenterOnTheWire, ID, pki } from './wire-center.js';
 
 void t.test('one customer end to end over the wire: issued, card ejected, signing key zeroized on stop', async (t) => {
   const p = await pki(t);

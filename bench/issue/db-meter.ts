@@ -1,0 +1,43 @@
+/**
+ * Meters the center's store for the bench: how many calls reach it (each
+ * top-level query or transaction is one turn on PGlite's single connection,
+ * center/store/pglite.ts) and for how long at least one was outstanding.
+ * It wraps the methods of the one Db instance the running center shares
+ * between its bridge and handlers; `stop` puts them back.
+ */
+import type { Db } from '../../center/store/db.js';
+
+export interface DbMeter {
+  calls(): number;
+  /** Milliseconds during which the store had work queued or running. */
+  busyMs(): number;
+  stop(): void;
+}
+
+export function meterDb(db: Db): DbMeter {
+  const query = db.query;
+  const transaction = db.transaction;
+  let calls = 0;
+  let outstanding = 0;
+  let since = 0;
+  let busy = 0;
+  const track = async <T>(p: () => Promise<T>): Promise<T> => {
+    calls++;
+    if (outstanding++ === 0) since = performance.now();
+    try {
+      return await p();
+    } finally {
+      if (--outstanding === 0) busy += performance.now() - since;
+    }
+  };
+  db.query = (text, params) => track(() => query.call(db, text, params));
+  db.transaction = (fn) => track(() => transaction.call(db, fn));
+  return {
+    calls: () => calls,
+    busyMs: () => busy + (outstanding > 0 ? performance.now() - since : 0),
+    stop: () => {
+      db.query = query;
+      db.transaction = transaction;
+    },
+  };
+}

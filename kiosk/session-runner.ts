@@ -58,6 +58,8 @@ export class SessionRunner {
   /** A new session is open: say hello (S210). */
   async sessionOpened(): Promise<void> {
     this.#emit({ type: 'connected' });
+    // The reader is authenticated again at every welcome (DESIGN §3 step 2: "at start and at every reader attach").
+    if (this.#state.reader === 'authenticated') this.#state.reader = 'unknown';
     if (this.#state.job === undefined && this.#state.phase !== 'stopped') this.#setPhase('awaiting-welcome');
     const station = this.#deps.station;
     let present = false;

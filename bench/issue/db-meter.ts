@@ -5,7 +5,7 @@
  * It wraps the methods of the one Db instance the running center shares
  * between its bridge and handlers; `stop` puts them back.
  */
-import type { Db } from '../../center/store/db.js';
+import type { Db, Sql } from '../../center/store/db.js';
 
 export interface DbMeter {
   calls(): number;
@@ -15,8 +15,8 @@ export interface DbMeter {
 }
 
 export function meterDb(db: Db): DbMeter {
-  const query = db.query;
-  const transaction = db.transaction;
+  const query = db.query.bind(db) as Db['query'];
+  const transaction = db.transaction.bind(db) as Db['transaction'];
   let calls = 0;
   let outstanding = 0;
   let since = 0;
@@ -30,8 +30,8 @@ export function meterDb(db: Db): DbMeter {
       if (--outstanding === 0) busy += performance.now() - since;
     }
   };
-  db.query = (text, params) => track(() => query.call(db, text, params));
-  db.transaction = (fn) => track(() => transaction.call(db, fn));
+  db.query = <T>(text: string, params?: readonly unknown[]) => track(() => query<T>(text, params));
+  db.transaction = <T>(fn: (tx: Sql) => Promise<T>) => track(() => transaction(fn));
   return {
     calls: () => calls,
     busyMs: () => busy + (outstanding > 0 ? performance.now() - since : 0),

@@ -45,7 +45,7 @@ export class MerkleAuditLog implements AuditLog {
   constructor(opts: MerkleAuditLogOptions) {
     checkKey(opts.signingKey, 'the audit signing key');
     // Our own copy: the caller may zeroize theirs.
-    this.signingKey = opts.signingKey.slice();
+    this.signingKey = Uint8Array.from(opts.signingKey);
     this.clock = opts.clock;
     this.logger = opts.logger.child('audit');
   }

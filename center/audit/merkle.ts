@@ -116,7 +116,7 @@ export class Frontier {
       throw new AuditError('CORRUPT_STATE', `frontier of ${bytes.length} bytes for size ${size} (expected ${expected})`);
     }
     const nodes: Uint8Array[] = [];
-    for (let off = 0; off < bytes.length; off += HASH_BYTES) nodes.push(bytes.slice(off, off + HASH_BYTES));
+    for (let off = 0; off < bytes.length; off += HASH_BYTES) nodes.push(Uint8Array.from(bytes.subarray(off, off + HASH_BYTES)));
     return new Frontier(nodes, size);
   }
 }

@@ -55,6 +55,12 @@ export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody
     await refuseCard(deps, ctx, job, auth.reason, auth.detail);
     return;
   }
+  if (!recovering && (await cardTaken(deps, auth.serial, job.id))) {
+    // The same card (KDD) under another live or issued job: a clone, or a card fed twice. Never write it.
+    log.warn('card already bound to another job', { job: job.id });
+    await refuseCard(deps, ctx, job, 'wrong-card', 'card bound to another job');
+    return;
+  }
   if (recovering && auth.serial !== job.card_serial) {
     log.warn('recovery found another card', { job: job.id });
     await endWithoutCard(deps, ctx, job, 'wrong-card', 'serial');
@@ -86,7 +92,7 @@ export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody
 }
 
 /** S255: refuse this card; ask for another with a fresh challenge, or release the job after too many. */
-async function refuseCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, reason: 'card-authentication' | 'card-unreadable', detail: string): Promise<void> {
+async function refuseCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, reason: 'card-authentication' | 'card-unreadable' | 'wrong-card', detail: string): Promise<void> {
   const refused = job.cards_refused + 1;
   const next = await withJob(deps, job.id, ['RESERVED'], (tx, j) =>
     refused >= deps.limits.maxCardsRefused
@@ -112,4 +118,9 @@ async function endWithoutCard(deps: CenterDeps, ctx: InboundContext, job: JobRow
     await withJob(deps, job.id, ['CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, j) => moveJob(deps, tx, j, 'FAILED', { reason }, { reason, detail }));
   }
   await ctx.send('failed', { job: job.id, reason });
+}
+
+async function cardTaken(deps: CenterDeps, serial: string, jobId: string): Promise<boolean> {
+  const r = await deps.db.query(`SELECT 1 FROM jobs WHERE card_serial = $1 AND id <> $2 AND state NOT IN ('FAILED', 'VOIDED', 'PENDING') LIMIT 1`, [serial, jobId]);
+  return r.rows.length > 0;
 }

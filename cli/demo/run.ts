@@ -58,8 +58,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.out(`[center] broker and bridge on ${center.url}; PGlite store in ${join(o.dir, 'center-data')}\n`);
     const kmc = await readKeyFile(join(pki, 'center', 'issuer-master.key'), 16, { secret: true });
     const perKiosk = Math.ceil(o.cards / o.kiosks);
-    for (const id of kioskIds) {
-      const station = await SimStation.create({ dir: join(o.dir, 'stations', id), count: perKiosk + 2, stockMasterKey: kmc, clock: o.clock, logger: o.logger });
+    for (const [i, id] of kioskIds.entries()) {
+      // Card serials are unique fleet-wide, as a card maker's are: one serial prefix per station.
+      const serialPrefix = `CA4D${(i + 1).toString(16).toUpperCase().padStart(4, '0')}`;
+      const station = await SimStation.create({ dir: join(o.dir, 'stations', id), count: perKiosk + 2, stockMasterKey: kmc, serialPrefix, clock: o.clock, logger: o.logger });
       stations.push(station);
       await registerKiosk(center, layout.kiosks[id]!.dir, id, station);
       o.out(`[setup] ${id}: station with ${perKiosk + 2} blank cards, reader ${station.identity.id} registered\n`);

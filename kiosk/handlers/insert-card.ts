@@ -20,6 +20,11 @@ type CardError = NonNullable<CardBody['error']>;
 
 export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-card'>): Promise<void> {
   const { job, attempt, recover } = body;
+  // A reader that has not passed authentication is never used (DESIGN §3 step 2).
+  if (ctx.state.reader !== 'authenticated') {
+    ctx.refuse('insert-card', 'reader-not-authenticated');
+    return;
+  }
   const previous = ctx.state.job;
   if (previous !== undefined && previous.id !== job) ctx.logger.info('job replaced by the center', { previous: previous.id, job });
   ctx.state.job = { id: job, attempt, recover };

@@ -23,6 +23,10 @@ export async function onScript(ctx: RunnerContext, body: DownBody<'script'>, dea
     ctx.refuse('script', 'wrong-job');
     return;
   }
+  if (ctx.state.reader !== 'authenticated') {
+    ctx.refuse('script', 'reader-not-authenticated');
+    return;
+  }
   ctx.touch();
   const total = body.apdus.length;
   if (ctx.clock.now() > deadline) {

@@ -11,6 +11,8 @@ import type { RunnerContext } from '../runner-context.js';
 
 export async function onWelcome(ctx: RunnerContext, body: DownBody<'welcome'>): Promise<void> {
   const reader = ctx.station.identity;
+  // A welcome is the center accepting this kiosk: an earlier S310 no longer holds.
+  delete ctx.state.refusal;
   const registry = checkRegistry(ctx, body);
   const result = await authenticateReader(reader, registry, ctx.kioskId, { random: ctx.random, logger: ctx.logger });
   if (result.status === 'authenticated') {

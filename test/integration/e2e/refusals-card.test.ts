@@ -17,7 +17,8 @@ import { tamperingStation } from '../../fixtures/tampering-station.js';
 
 const APP_SELECTABLE = 0x07; // GPC v2.3.1 table 11-4: installed and selectable, not personalized
 const SW_OK = 0x9000;
-const SW_NOT_FOUND = 0x6a88; // referenced data not found
+const SW_NOT_FOUND = 0x6a88; // referenced data not found (ISO 7816-4 §5.1.3)
+const SW_FILE_NOT_FOUND = 0x6a82; // file or application not found: no record file yet
 
 const rig = await startRig(t, { kiosks: ['kiosk-1', 'kiosk-2'], cardsPerStation: 2 });
 const log = rig.logs.center;
@@ -108,8 +109,10 @@ void t.test('a counterfeit card first in the hopper: refused, captured with noth
     [{ lifeCycle: APP_SELECTABLE, dgiTags: [], secretDgiTags: [] }],
     'its Cardline application is not personalized and holds no DGI',
   );
-  t.same(await cardlineAppAnswers(fakePath), { select: SW_OK, getData0101: SW_NOT_FOUND, readRecord11: (await cardlineAppAnswers(fakePath)).readRecord11 }, 'GET DATA 0101 after SELECT: 6A88');
-  t.not((await cardlineAppAnswers(fakePath)).readRecord11, SW_OK, 'READ RECORD of the first record fails');
+  const fakeAnswers = await cardlineAppAnswers(fakePath);
+  const genuineAnswers = await cardlineAppAnswers(station.imagePath('gate', gate[0]!));
+  t.same(fakeAnswers, { select: SW_OK, getData0101: SW_NOT_FOUND, readRecord11: SW_FILE_NOT_FOUND }, 'SELECT works; GET DATA 0101 after it: 6A88; READ RECORD 1.1: 6A82');
+  t.same(genuineAnswers, { select: SW_OK, getData0101: SW_OK, readRecord11: SW_OK }, '(where the issued card answers both)');
 
   // The center: refused with the reason, the job bound to the genuine card only.
   await log.waitFor(/"msg":"card refused".*"reason":"card-authentication"/, 'the card refusal in the center log', { from: line });
@@ -157,7 +160,11 @@ void t.test('a tampered script (a compromised line flips a byte of every STORE D
     moves.some((e) => e.detail.to === 'ISSUED'),
     'no move to ISSUED',
   );
-  t.match(moves.at(-1), { detail: { from: 'VERIFYING', to: 'FAILED', reason: undefined } });
+  t.match(moves.at(-1), { detail: { from: 'VERIFYING', to: 'FAILED' } }, 'audited: the move to FAILED');
+  t.ok(
+    moves.filter((e) => e.detail.reason === 're-run').length >= 2,
+    'audited: the center re-ran the job (inspect, write again) before giving up',
+  );
   t.equal(moves.at(-1)?.detail.attempt, rig.center.deps.limits.maxAttempts, 'every attempt was spent');
   t.ok(
     log.matching(/"msg":"result verified"/, line).every((l) => !l.includes('"outcome":"issued"')),

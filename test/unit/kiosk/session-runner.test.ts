@@ -131,6 +131,22 @@ void t.test('reader refused: unknown reader ID → reported, ready rejects, requ
   t.match(r.events, [{ type: 'connected' }, { type: 'session-open' }, { type: 'reader-refused', reader: READER, reason: 'unknown-reader' }, { type: 'request-refused', local: true }]);
 });
 
+void t.test('a refused (or not yet authenticated) reader is never used, even if the center asks', async (t) => {
+  const r = rig();
+  await r.runner.sessionOpened();
+  r.runner.deliver(insertCard(1, false));
+  await r.runner.idle();
+  r.runner.deliver(down('welcome', registry([])));
+  await t.rejects(r.runner.ready, { code: 'READER_REFUSED' });
+  r.runner.deliver(insertCard(1, false));
+  r.runner.deliver(script());
+  await r.runner.idle();
+  t.same(r.station.moves, []);
+  t.same(r.transport.seen, []);
+  t.same(r.link.types(), ['hello', 'reader-report']);
+  t.equal(r.logger.lines.filter((l) => /wire refused.*reader-not-authenticated/.test(l)).length, 3);
+});
+
 void t.test('reader refused: bad signature, wrong kind, no key, registry not from the center', async (t) => {
   const cases: { name: string; welcome: Parameters<typeof down<'welcome'>>[1]; reader?: FakeReader; reason: string }[] = [
     { name: 'signed with another key', welcome: registry(), reader: new FakeReader(READER, new Uint8Array(32).fill(0x55)), reason: 'bad-signature' },
@@ -169,6 +185,11 @@ void t.test('S310 refused: shown, ready rejects, customers refused locally with 
   t.equal(r.runner.state(), 'refused');
   t.same(await r.runner.request(APP, CODE), { outcome: 'refused', reason: 'kiosk-revoked' });
   t.match(r.events, [{}, {}, { type: 'refused', reason: 'kiosk-revoked', message: 'This kiosk is out of service.' }]);
+  // Re-enabled: the next session's welcome lifts the refusal.
+  await r.runner.sessionOpened();
+  r.runner.deliver(down('welcome', registry()));
+  await r.runner.idle();
+  t.equal(r.runner.state(), 'ready');
 });
 
 void t.test('request-refused: shown with attempts left, back to the start', async (t) => {

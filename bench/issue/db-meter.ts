@@ -15,8 +15,8 @@ export interface DbMeter {
 }
 
 export function meterDb(db: Db): DbMeter {
-  const query = db.query.bind(db) as Db['query'];
-  const transaction = db.transaction.bind(db) as Db['transaction'];
+  const query: Db['query'] = db.query.bind(db);
+  const transaction: Db['transaction'] = db.transaction.bind(db);
   let calls = 0;
   let outstanding = 0;
   let since = 0;

@@ -1,6 +1,7 @@
 /** The command table. Each command lives in its own file. */
 import type { Command } from '../command.js';
 import { cardDemo } from './card-demo.js';
+import { auditVerifyCommand } from './audit-verify.js';
 import { applicationsAddCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand } from './center-admin.js';
 import { centerCommand } from './center.js';
 import { demoCommand } from './demo.js';
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   kioskRevokeCommand,
   readerAddCommand,
   applicationsAddCommand,
+  auditVerifyCommand,
   kioskCommand,
   pkiInitCommand,
   cardDemo,

@@ -16,16 +16,13 @@
  * reject bin), and the audit log verifies.
  */
 import t from 'tap';
-import { readdir } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex } from '../../../card/bytes.js';
 import { COMMANDS } from '../../../cli/commands/index.js';
 import { readBackCard } from '../../../cli/demo/read-back.js';
-import { demoApplications, type DemoApplication } from '../../../cli/demo/sample-apps.js';
 import { inspectStore, runCardline, sameCard, setUpSite, spawnCardline, startCenterProcess, type CardlineProcess } from '../../fixtures/process-rig.js';
-import { random } from './local-rig.js';
+import { makeApps, type TestApplication } from './local-rig.js';
 
 /** The kill lands while the card is being written: the write script's STORE DATA blocks follow EXTERNAL AUTHENTICATE (step 1). */
 const KILL_AFTER = /step 2\/\d+/;
@@ -45,8 +42,7 @@ void t.test('kill -9 of the kiosk, then of the center, mid-script: each job reco
   t.teardown(async () => {
     for (const p of procs) await p.stop(5_000);
   });
-  const tag = toHex(random(3));
-  const [appA, appB] = demoApplications(2, random, tag).map((a, i): DemoApplication => ({ ...a, input: { ...a.input, id: `KILL-${i === 0 ? 'KIOSK' : 'CENTER'}-${tag}` } })) as [DemoApplication, DemoApplication];
+  const [appA, appB] = makeApps(2, 'KILL') as [TestApplication, TestApplication];
   const site = await setUpSite(root, { cards: 6, apps: [appA, appB] });
   lap('site set up through the CLI');
   let center = await startCenterProcess(site);

@@ -10,7 +10,8 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex, zeroize } from '../../../card/bytes.js';
+import { concat, toHex, zeroize } from '../../../card/bytes.js';
+import { encodeTlv } from '../../../card/tlv.js';
 import { systemClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { silentLogger, type Logger } from '../../../common/log.js';
@@ -24,6 +25,9 @@ import { startKiosk, type KioskAgent } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
 import { devPkiLayout, initDevPki } from '../../../provisioning/pki/dev-pki.js';
+
+/** A sample application and the cardholder name inside its DGI 0101. */
+export type TestApplication = DemoApplication & { cardholder: string };
 
 export const FAST_SCRYPT: ScryptParams = { logN: 10, r: 8, p: 1 };
 export const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -50,8 +54,8 @@ export interface LocalRig {
   agent: KioskAgent | undefined;
   /** Every kiosk event since the start, in order. */
   events: KioskEvent[];
-  /** Adds `n` sample applications (unique IDs with `prefix`); the caller keeps them to compare cards with. */
-  addApps(n: number, prefix: string): Promise<DemoApplication[]>;
+  /** Adds `n` sample applications (IDs `<prefix>-1` …); the caller keeps them to compare cards with. */
+  addApps(n: number, prefix: string): Promise<TestApplication[]>;
   close(): Promise<void>;
 }
 
@@ -98,8 +102,8 @@ export async function startLocalRig(o: LocalRigOptions): Promise<LocalRig> {
       await started.ready;
     }
     const d = center.deps;
-    const addApps = async (n: number, prefix: string): Promise<DemoApplication[]> => {
-      const apps = demoApplications(n, random, toHex(random(3))).map((a, i) => ({ ...a, input: { ...a.input, id: `${prefix}-${i + 1}` } }));
+    const addApps = async (n: number, prefix: string): Promise<TestApplication[]> => {
+      const apps = makeApps(n, prefix);
       await addApplications({ db: d.db, audit: d.audit, clock: d.clock, dataKey: d.keys.dataKey, random, scrypt: FAST_SCRYPT }, apps.map((a) => a.input));
       return apps;
     };
@@ -109,6 +113,29 @@ export async function startLocalRig(o: LocalRigOptions): Promise<LocalRig> {
     throw e;
   }
 }
+
+/**
+ * `n` applications in the demo's shape (cli/card-demo/sample.ts: DGIs 0101,
+ * 0201, 9102 plain; 8000 keys and 8010 PIN block secret), each with its own
+ * cardholder name and card number in DGI 0101 — so that a value found
+ * anywhere can only have come from this application — and a 12-character
+ * one-time code.
+ */
+export function makeApps(n: number, prefix: string): TestApplication[] {
+  return demoApplications(n, random, toHex(random(3))).map((a, i) => {
+    const name = `TESTER/${Array.from(random(8), (b) => String.fromCharCode(65 + (b % 26))).join('')}`;
+    const pan = Uint8Array.from([0x62, ...random(7)]);
+    const record = encodeTlv(
+      0x70,
+      concat(encodeTlv(0x5f20, new TextEncoder().encode(name)), encodeTlv(0x5a, pan), encodeTlv(0x5f24, Uint8Array.of(0x30, 0x12, 0x31))),
+    );
+    const dgis = a.input.dgis.map((d) => (d.tag === 0x0101 ? { tag: d.tag, value: record } : d));
+    const code = Array.from(random(12), (b) => CODE_CHARS[b % CODE_CHARS.length]).join('');
+    return { ...a, input: { ...a.input, id: `${prefix}-${i + 1}`, code, dgis }, cardholder: name };
+  });
+}
+
+const CODE_CHARS = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
 
 /** The kiosk and its station's reader, as `cardline center kiosks add` and `readers add` would register them. */
 async function register(center: RunningCenter, kioskDir: string, id: string, station: SimStation): Promise<void> {

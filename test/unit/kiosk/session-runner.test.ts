@@ -144,7 +144,8 @@ void t.test('a refused (or not yet authenticated) reader is never used, even if 
   t.same(r.station.moves, []);
   t.same(r.transport.seen, []);
   t.same(r.link.types(), ['hello', 'reader-report']);
-  t.equal(r.logger.lines.filter((l) => /wire refused.*reader-not-authenticated/.test(l)).length, 3);
+  t.equal(r.logger.lines.filter((l) => /wire refused.*reader-not-authenticated.*insert-card/.test(l)).length, 2);
+  t.equal(r.logger.lines.filter((l) => /wire refused.*wrong-job.*script/.test(l)).length, 1, 'no job was started for the script');
 });
 
 void t.test('reader refused: bad signature, wrong kind, no key, registry not from the center', async (t) => {

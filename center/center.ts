@@ -15,6 +15,7 @@ import { DEFAULT_SCRYPT, type ScryptParams } from './code-hash.js';
 import { DEFAULT_LIMITS, type CenterDeps, type CenterLimits } from './deps.js';
 import { dispatcher } from './handlers/index.js';
 import { loadCenterKeys } from './keys.js';
+import { RateLimiter } from './rate-limit.js';
 import { getKiosk } from './registry.js';
 import type { Db, StoreLocation } from './store/db.js';
 import { openStore } from './store/open.js';
@@ -51,6 +52,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     const store: Db = await openStore(opts.store, logger);
     cleanups.push(() => store.close());
     const audit = new MerkleAuditLog({ signingKey: keys.signingKey, clock: opts.clock, logger });
+    const limits = { ...DEFAULT_LIMITS, ...opts.limits };
     const deps: CenterDeps = {
       db: store,
       audit,
@@ -59,7 +61,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       keys,
       random: opts.random,
       scrypt: opts.scrypt ?? DEFAULT_SCRYPT,
-      limits: { ...DEFAULT_LIMITS, ...opts.limits },
+      limits,
+      requestLimiter: new RateLimiter(opts.clock, { limit: limits.requestsPerMinute, windowMs: 60_000 }),
     };
     const host = opts.host ?? '127.0.0.1';
     const broker = await startBroker({

@@ -4,6 +4,7 @@ import type { Logger } from '../common/log.js';
 import type { AuditLog } from './audit/types.js';
 import type { ScryptParams } from './code-hash.js';
 import type { CenterKeys } from './keys.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { Db } from './store/db.js';
 
 export interface CenterLimits {
@@ -15,9 +16,13 @@ export interface CenterLimits {
   scriptDeadlineMs: number;
   /** Lifetime of other down messages. */
   deadlineMs: number;
+  /** Customer requests per kiosk per minute. */
+  requestsPerMinute: number;
+  /** A reservation without a card older than this is released when someone else asks for the application. */
+  reservationTtlMs: number;
 }
 
-export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, deadlineMs: 30_000 };
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000 };
 
 export interface CenterDeps {
   db: Db;
@@ -28,4 +33,6 @@ export interface CenterDeps {
   random: (n: number) => Uint8Array;
   scrypt: ScryptParams;
   limits: CenterLimits;
+  /** Per-kiosk request limiter (rate-limit.ts). */
+  requestLimiter: RateLimiter;
 }

@@ -103,6 +103,10 @@ export class KioskLink implements UpLink {
     });
     this.#client = client;
     client.on('connect', () => {
+      // mqtt.js writes a packet in several small writes (header, topic, payload): with Nagle's
+      // algorithm each message then waits for the broker's delayed ACK, ~40 ms a message on
+      // loopback (measured), which is most of a customer's wait. Messages here are few and small.
+      client.stream?.setNoDelay?.(true);
       this.#openSession(client, handlers).catch((e: unknown) => this.#log.error('session setup failed', { err: e }));
     });
     client.on('message', (topic, payload) => this.#receive(topic, payload, handlers));

@@ -24,6 +24,8 @@ export interface MqttConnectOptions {
 
 export interface MqttClientLike {
   readonly connected: boolean;
+  /** The transport stream (a TLS socket for mqtts), when the client exposes it. */
+  readonly stream?: { setNoDelay?: (noDelay?: boolean) => unknown };
   on(event: 'connect', listener: () => void): unknown;
   on(event: 'message', listener: (topic: string, payload: Buffer) => void): unknown;
   on(event: 'close', listener: () => void): unknown;

@@ -118,7 +118,7 @@ export const refusedSchema = z.strictObject({
 
 /** S230 refused. `attemptsLeft` before lockout, for a wrong code. */
 export const requestRefusedSchema = z.strictObject({
-  reason: z.enum(['bad-credentials', 'locked', 'not-pending', 'busy', 'no-reader']),
+  reason: z.enum(['bad-credentials', 'locked', 'not-pending', 'busy', 'no-reader', 'rate-limited']),
   attemptsLeft: z.number().int().min(0).max(100).optional(),
 });
 

@@ -73,10 +73,13 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   try {
     const kmc = await readKeyFile(join(pki, 'center', 'issuer-master.key'), 16, { secret: true });
     try {
-      for (const id of ids) {
+      for (const [i, id] of ids.entries()) {
         const station = await SimStation.create({
           dir: join(o.dir, 'stations', id),
           count: o.cardsPerKiosk + 2,
+          // Every station's hopper numbers its cards from 1: without a prefix of its own, two
+          // kiosks would feed cards with the same serial and the center refuses the second ('wrong-card').
+          serialPrefix: `CA4D${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`,
           stockMasterKey: kmc,
           clock: o.clock,
           logger: o.logger,

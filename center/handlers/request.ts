@@ -16,10 +16,16 @@ import type { CenterDeps } from '../deps.js';
 import { lockJob, moveJob, type JobRow } from '../jobs.js';
 import { sendInsertCard } from './insert-card.js';
 
-type Verdict = { ok: true; job: JobRow } | { ok: false; reason: 'bad-credentials' | 'locked' | 'not-pending' | 'busy'; attemptsLeft?: number };
+type Verdict = { ok: true; job: JobRow } | { ok: false; reason: 'bad-credentials' | 'locked' | 'not-pending' | 'busy' | 'rate-limited'; attemptsLeft?: number };
 
 export async function onRequest(deps: CenterDeps, ctx: InboundContext, body: UpBody<'request'>): Promise<void> {
   const log = deps.logger.child('request');
+  if (!deps.requestLimiter.take(ctx.kiosk.id)) {
+    log.warn('request refused', { kiosk: ctx.kiosk.id, reason: 'rate-limited' });
+    await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'request.rate-limited', kiosk: ctx.kiosk.id, detail: { application: body.application } }));
+    await ctx.send('request-refused', { reason: 'rate-limited' });
+    return;
+  }
   const before = await getApplication(deps.db, body.application);
   // Hash even for an unknown ID, so the answer takes as long either way.
   const match = before ? await checkCode(body.code, before.code_hash) : (await checkCode(body.code, dummyHash(deps)), false);
@@ -36,12 +42,18 @@ export async function onRequest(deps: CenterDeps, ctx: InboundContext, body: UpB
       return locked ? { ok: false, reason: 'locked' } : { ok: false, reason: 'bad-credentials', attemptsLeft: MAX_CODE_ATTEMPTS - failed };
     }
     if (app.failed_attempts > 0) await tx.query('UPDATE applications SET failed_attempts = 0 WHERE id = $1', [app.id]);
-    const live = await tx.query<{ id: string; state: string }>(
-      `SELECT id, state FROM jobs WHERE application_id = $1 AND state NOT IN ('FAILED', 'VOIDED') FOR UPDATE`,
+    const live = await tx.query<{ id: string; state: string; updated_at: Date }>(
+      `SELECT id, state, updated_at FROM jobs WHERE application_id = $1 AND state NOT IN ('FAILED', 'VOIDED') FOR UPDATE`,
       [app.id],
     );
     let jobId = live.rows[0]?.id;
-    if (live.rows[0] && live.rows[0].state !== 'PENDING') return { ok: false, reason: live.rows[0].state === 'ISSUED' ? 'not-pending' : 'busy' };
+    const current = live.rows[0];
+    if (current?.state === 'RESERVED' && deps.clock.now() - current.updated_at.getTime() > deps.limits.reservationTtlMs) {
+      // A reservation without a card whose kiosk went silent: nothing was written; release it for this customer.
+      await moveJob(deps, tx, (await lockJob(tx, current.id))!, 'PENDING', { kiosk_id: null, session_id: null }, { reason: 'reservation-expired' });
+    } else if (current && current.state !== 'PENDING') {
+      return { ok: false, reason: current.state === 'ISSUED' ? 'not-pending' : 'busy' };
+    }
     // The last job FAILED or was VOIDED while the application is still pending: a new one.
     jobId ??= await createPendingJob(tx, app.id, new Date(deps.clock.now()));
     const job = (await lockJob(tx, jobId))!;

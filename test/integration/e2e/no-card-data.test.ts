@@ -148,8 +148,9 @@ void t.test('the kiosk writes no card data, code or key to its disk or its logs'
   t.teardown(() => kiosk?.stop(5_000));
   kiosk = spawnCardline('kiosk', ['kiosk', '--identity', rig.kioskDir, '--broker', rig.center.url, '--station', stationDir], {
     cwd: sandbox,
-    // Nothing of this process's environment: no NODE_OPTIONS, no test runner hooks.
+    // Nothing of this process's environment (`env -i`): no NODE_OPTIONS, no test runner hooks.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sandbox, TMPDIR: sandbox, LANG: 'C.UTF-8' },
+    isolate: true,
     logLevel: 'debug',
     ...(useStrace ? { prefix: ['strace', '-f', '-qq', '-y', '-e', TRACED, '-o', traceFile] } : {}),
   });
@@ -176,14 +177,15 @@ void t.test('the kiosk writes no card data, code or key to its disk or its logs'
   t.ok(centerLines.length > 20, `the center logged ${centerLines.length} lines`);
   t.same(scanLines('center log', centerLines, appNeedles(apps, false)), [], 'no center log line holds a code or a DGI value');
 
-  if (!useStrace) {
-    t.skip('strace: not installed or not permitted here (apt-get install strace to run this check)');
-  } else {
+  await t.test('every file the kiosk wrote (strace)', { skip: useStrace ? false : 'strace is not installed or may not trace here (apt-get install strace)' }, async (t) => {
     const trace = await readFile(traceFile, 'utf8');
     const { writes, outside } = writesOutside(trace, sandbox, [stationDir, sandbox]);
     t.comment(`strace: ${writes} file writes/creations/renames/removals seen`);
     t.ok(writes > 0, 'strace saw the station being written (the cards)');
     t.same(outside, [], 'every file the kiosk wrote is in its station or its own temporary directory');
-  }
+    // The parser itself: a write outside is reported, a read or a failed call is not.
+    const probe = ['1 openat(AT_FDCWD, "/etc/x", O_WRONLY|O_CREAT, 0600) = 3', '1 openat(AT_FDCWD, "/etc/y", O_RDONLY) = 4', '1 renameat2(5</var>, "a", 5</var>, "b", 0) = 0', '1 unlink("/z") = -1 ENOENT (No such file or directory)'].join('\n');
+    t.same(writesOutside(probe, sandbox, [sandbox]).outside, ['openat /etc/x', 'renameat2 /var/a', 'renameat2 /var/b'], 'the trace reader flags writes outside and nothing else');
+  });
   t.comment(`total: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });

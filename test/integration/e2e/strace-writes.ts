@@ -54,9 +54,9 @@ function inside(path: string, dirs: readonly string[]): boolean {
   return dirs.some((d) => path === d || path.startsWith(`${d}/`)) || HARMLESS.some((re) => re.test(path));
 }
 
-/** Counts the writing calls in `trace` and lists those outside `allowed` (each as "call path"). */
-export function writesOutside(trace: string, cwd: string, allowed: readonly string[]): { writes: number; outside: string[] } {
-  let writes = 0;
+/** The paths the writing calls in `trace` changed, and those outside `allowed` (each as "call path"). */
+export function writesOutside(trace: string, cwd: string, allowed: readonly string[]): { writes: string[]; outside: string[] } {
+  const writes: string[] = [];
   const outside = new Set<string>();
   for (const line of trace.split('\n')) {
     // "1234 openat(…) = 3" or "1234 openat(… <unfinished ...>"; "<... openat resumed>" lines repeat no path.
@@ -66,7 +66,7 @@ export function writesOutside(trace: string, cwd: string, allowed: readonly stri
     if (/\)\s+=\s+-1\s+E/.test(rest)) continue;
     const args = rest.replace(/\)\s+=\s+.*$/, '').replace(/\s*<unfinished \.\.\.>$/, '');
     for (const path of writtenPaths(call, args, cwd)) {
-      writes++;
+      writes.push(path);
       if (!inside(path, allowed)) outside.add(`${call} ${path}`);
     }
   }

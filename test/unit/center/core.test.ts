@@ -11,7 +11,7 @@ import { RateLimiter } from '../../../center/rate-limit.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
-t.test('job state machine', async (t) => {
+void t.test('job state machine', (t) => {
   t.ok(canMove('PENDING', 'RESERVED'));
   t.ok(canMove('RESERVED', 'CARD_AUTHENTICATED'));
   t.ok(canMove('CARD_AUTHENTICATED', 'WRITING'));
@@ -29,7 +29,7 @@ t.test('job state machine', async (t) => {
   );
 });
 
-t.test('rate limiter: fixed window per key, bounded memory', async (t) => {
+void t.test('rate limiter: fixed window per key, bounded memory', (t) => {
   const clock = new FakeClock(1_000);
   const rl = new RateLimiter(clock, { limit: 3, windowMs: 60_000, maxKeys: 2 });
   t.same([rl.take('k1'), rl.take('k1'), rl.take('k1'), rl.take('k1')], [true, true, true, false]);
@@ -41,7 +41,7 @@ t.test('rate limiter: fixed window per key, bounded memory', async (t) => {
   t.ok(rl.take('k1'), 'evicted keys start afresh');
 });
 
-t.test('one-time code: scrypt hash, never the code', async (t) => {
+void t.test('one-time code: scrypt hash, never the code', async (t) => {
   const params = { logN: 10, r: 8, p: 1 };
   const h = await hashCode('483920', params, random);
   t.match(h, /^scrypt\$10\$8\$1\$/);
@@ -53,7 +53,7 @@ t.test('one-time code: scrypt hash, never the code', async (t) => {
   await t.rejects(checkCode('x', 'scrypt$40$8$1$AAAA$AAAA'), { code: 'DATA_INTEGRITY' });
 });
 
-t.test('operator JSON: validated, messages never echo values', async (t) => {
+void t.test('operator JSON: validated, messages never echo values', (t) => {
   const good = { id: 'APP-1', code: '483920', profile: 'cardline-basic', dgis: [{ tag: '0101', value: '7003' + '5A0112' }] };
   const [a] = parseApplicationsJson(JSON.stringify(good));
   t.equal(a?.id, 'APP-1');
@@ -76,7 +76,7 @@ t.test('operator JSON: validated, messages never echo values', async (t) => {
   }
 });
 
-t.test('data at rest: XChaCha20-Poly1305 bound to the application ID', async (t) => {
+void t.test('data at rest: XChaCha20-Poly1305 bound to the application ID', (t) => {
   const key = random(32);
   const dgis = [
     { tag: 0x0101, value: Uint8Array.from([1, 2, 3]) },

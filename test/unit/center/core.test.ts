@@ -27,6 +27,7 @@ void t.test('job state machine', (t) => {
     JOB_STATES.filter((s) => holdsCard(s)),
     ['CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'],
   );
+  t.end();
 });
 
 void t.test('rate limiter: fixed window per key, bounded memory', (t) => {
@@ -39,6 +40,7 @@ void t.test('rate limiter: fixed window per key, bounded memory', (t) => {
   rl.take('k3');
   rl.take('k4');
   t.ok(rl.take('k1'), 'evicted keys start afresh');
+  t.end();
 });
 
 void t.test('one-time code: scrypt hash, never the code', async (t) => {
@@ -74,6 +76,7 @@ void t.test('operator JSON: validated, messages never echo values', (t) => {
   } catch (e) {
     t.notOk((e as Error).message.includes('SECRET'), 'the code is not in the message');
   }
+  t.end();
 });
 
 void t.test('data at rest: XChaCha20-Poly1305 bound to the application ID', (t) => {
@@ -90,4 +93,5 @@ void t.test('data at rest: XChaCha20-Poly1305 bound to the application ID', (t) 
   const tampered = sealed.slice();
   tampered[0]! ^= 1;
   t.throws(() => openDgis(key, 'APP-1', nonce, tampered), { code: 'DATA_INTEGRITY' });
+  t.end();
 });

@@ -130,6 +130,8 @@ function connectBridge(url: string, tls: { ca: string; cert: string; key: string
       reject(e);
     };
     client.once('error', onError);
+    // Nagle's algorithm delays MQTT.js's split writes by a delayed-ACK round (~40 ms per message); on every (re)connect.
+    client.on('connect', () => (client.stream as { setNoDelay?: (v: boolean) => void } | undefined)?.setNoDelay?.(true));
     client.once('connect', () => {
       client.off('error', onError);
       client.on('error', (e) => logger.warn('bridge link error', { error: e }));

@@ -24,7 +24,7 @@ import { DOWN_SCHEMAS, type DownMessage, type UpBody, type UpType } from '../wir
 import { SequenceWindow } from '../wire/replay.js';
 import { downTopic, stateTopic, upTopic } from '../wire/topics.js';
 import { KioskError } from './errors.js';
-import type { MqttClientLike, MqttConnect } from './mqtt-client.js';
+import { disableNagle, type MqttClientLike, type MqttConnect } from './mqtt-client.js';
 
 /** Deadline of every up message (the center refuses it after that). */
 export const UP_DEADLINE_MS = 30_000;
@@ -106,7 +106,7 @@ export class KioskLink implements UpLink {
       // mqtt.js writes a packet in several small writes (header, topic, payload): with Nagle's
       // algorithm each message then waits for the broker's delayed ACK, ~40 ms a message on
       // loopback (measured), which is most of a customer's wait. Messages here are few and small.
-      client.stream?.setNoDelay?.(true);
+      disableNagle(client);
       this.#openSession(client, handlers).catch((e: unknown) => this.#log.error('session setup failed', { err: e }));
     });
     client.on('message', (topic, payload) => this.#receive(topic, payload, handlers));

@@ -25,7 +25,7 @@ export interface MqttConnectOptions {
 export interface MqttClientLike {
   readonly connected: boolean;
   /** The transport stream (a TLS socket for mqtts), when the client exposes it. */
-  readonly stream?: { setNoDelay?: (noDelay?: boolean) => unknown };
+  readonly stream?: object;
   on(event: 'connect', listener: () => void): unknown;
   on(event: 'message', listener: (topic: string, payload: Buffer) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
@@ -36,3 +36,9 @@ export interface MqttClientLike {
 }
 
 export type MqttConnect = (url: string, opts: MqttConnectOptions) => MqttClientLike;
+
+/** Turns Nagle's algorithm off on the client's socket, when it has one (a TLS or TCP socket does). */
+export function disableNagle(client: MqttClientLike): void {
+  const stream = client.stream as { setNoDelay?: unknown } | undefined;
+  if (typeof stream?.setNoDelay === 'function') (stream as { setNoDelay(noDelay: boolean): unknown }).setNoDelay(true);
+}

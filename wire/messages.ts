@@ -62,7 +62,8 @@ export const requestSchema = z.strictObject({
 export const cardSchema = z.strictObject({
   job: jobIdSchema,
   attempt: attemptSchema,
-  atr: hexBytes(2, 33),
+  /** Absent when no card could be powered (hopper empty, no card, power-on failed). */
+  atr: hexBytes(2, 33).optional(),
   /** INITIALIZE UPDATE response data, SW stripped (GPC Amd D §7.1.1.6: 29 or 32 bytes). */
   iu: hexBytes(29, 32).optional(),
   /** When the card could not be read: the SW or transport error. */

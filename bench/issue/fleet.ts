@@ -32,6 +32,8 @@ export interface FleetOptions {
   cardsPerKiosk: number;
   latency?: LatencyModel;
   scrypt: ScryptParams;
+  /** The center's per-kiosk request limit (CenterLimits.requestsPerMinute); the bench lifts it. */
+  requestsPerMinute: number;
   clock: Clock;
   logger: Logger;
   random: (n: number) => Uint8Array;
@@ -62,7 +64,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const pki = join(o.dir, 'pki');
   await initDevPki(pki, { kiosks: ids, random: o.random, clock: o.clock, logger: o.logger });
   const layout = devPkiLayout(pki, ids);
-  const center = await startCenter({ pkiDir: pki, store: { dataDir: join(o.dir, 'center-data') }, port: 0, clock: o.clock, logger: o.logger, random: o.random, scrypt: o.scrypt });
+  const center = await startCenter({ pkiDir: pki, store: { dataDir: join(o.dir, 'center-data') }, port: 0, clock: o.clock, logger: o.logger, random: o.random, scrypt: o.scrypt, limits: { requestsPerMinute: o.requestsPerMinute } });
   const kiosks: BenchKiosk[] = [];
   const stations: SimStation[] = [];
   const stop = async (): Promise<void> => {

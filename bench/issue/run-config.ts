@@ -25,6 +25,7 @@ export interface ConfigSpec {
   latency?: LatencyModel;
   scryptName: string;
   scrypt: ScryptParams;
+  requestsPerMinute: number;
 }
 
 export interface ConfigResult {
@@ -61,7 +62,7 @@ export async function runConfig(spec: ConfigSpec, deps: RunDeps): Promise<Config
   const perKiosk = Math.ceil(spec.cards / spec.kiosks);
   const dir = await mkdtemp(join(tmpdir(), 'cardline-bench-issue-'));
   try {
-    const fleet = await startFleet({ dir, kiosks: spec.kiosks, cardsPerKiosk: perKiosk + 1, scrypt: spec.scrypt, ...(spec.latency ? { latency: spec.latency } : {}), ...deps });
+    const fleet = await startFleet({ dir, kiosks: spec.kiosks, cardsPerKiosk: perKiosk + 1, scrypt: spec.scrypt, requestsPerMinute: spec.requestsPerMinute, ...(spec.latency ? { latency: spec.latency } : {}), ...deps });
     try {
       await Promise.all(fleet.kiosks.map((k) => serve(k, k.customers.slice(0, 1))));
       await fleet.center.idle();

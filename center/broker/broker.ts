@@ -179,6 +179,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   // Connections still in their handshake when the broker closes are not Aedes clients yet: destroyed by close().
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    // MQTT.js writes a packet in several pieces: with Nagle's algorithm each message waited ~40 ms for a delayed ACK.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });

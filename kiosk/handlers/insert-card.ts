@@ -79,11 +79,8 @@ async function placeCard(ctx: RunnerContext, recover: boolean): Promise<CardErro
   }
 }
 
-/**
- * `atr` is absent when no card could be powered (hopper empty, no card,
- * power-on failed): the card schema must allow that (see kiosk/README.md).
- */
-async function sendCard(ctx: RunnerContext, body: Omit<CardBody, 'atr'> & { atr?: string }): Promise<void> {
-  await ctx.send('card', body as CardBody);
+/** `atr` is absent when no card could be powered (hopper empty, no card, power-on failed). */
+async function sendCard(ctx: RunnerContext, body: CardBody): Promise<void> {
+  await ctx.send('card', body);
   ctx.touch();
 }

@@ -129,6 +129,14 @@ void t.test('a kiosk marked revoked in the registry', async (t) => {
     await log.waitFor(/"msg":"connect refused","stage":"connect","reason":"kiosk-revoked","kiosk":"kiosk-3"/, 'the refusal in the center log', { from: m.line });
     const e = await rig.waitForAudit((e) => e.kind === 'broker.refused', 'broker.refused', { from: m.entry });
     t.match(e, { kiosk: 'kiosk-3', detail: { stage: 'connect', reason: 'kiosk-revoked' } });
+    // The real agent too: refused at CONNACK, it never opens a session.
+    const line = log.lines.length;
+    const agent = await rig.startKiosk('kiosk-3', { ready: false });
+    await rig.logs.kiosk('kiosk-3').waitFor(/"msg":"link error","err":\{"name":"ErrorWithReasonCode","code":5/, "the agent's connection refused with CONNACK 5");
+    await log.waitFor(/"msg":"connect refused","stage":"connect","reason":"kiosk-revoked","kiosk":"kiosk-3"/, 'the agent refused in the center log', { from: line });
+    t.equal(agent.state(), 'offline', 'the agent stays offline');
+    t.same(agent.events, [], 'no session, nothing on the screen');
+    await agent.stop();
   });
 
   await t.test('mid-session: the next message is answered `refused`, and nothing is issued', async (t) => {

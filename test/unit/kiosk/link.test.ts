@@ -24,6 +24,8 @@ class FakeMqtt extends EventEmitter implements MqttClientLike {
   readonly published: { topic: string; payload: Buffer; opts: { qos: 1; retain?: boolean } }[] = [];
   ended = false;
   refuseSubscribe = false;
+  noDelay: boolean[] = [];
+  readonly stream = { setNoDelay: (on: boolean) => this.noDelay.push(on) };
   /** Publishes wait for this to resolve (PUBACK) when set. */
   puback: Promise<void> | undefined;
   subscribeAsync(topic: string, opts: { qos: 1 }): Promise<{ topic: string; qos: number }[]> {
@@ -110,6 +112,7 @@ void t.test('each connect: new session, subscribe down QoS 1, retained online, t
   const s = setup();
   s.client.up();
   await tick();
+  t.same(s.client.noDelay, [true], "Nagle's algorithm off on the socket");
   t.same(s.client.subscribed, [{ topic: `kiosk/${KIOSK}/down`, qos: 1 }]);
   t.same(s.client.published.map((p) => [p.topic, p.payload.toString(), p.opts]), [[`kiosk/${KIOSK}/state`, '{"online":true}', { qos: 1, retain: true }]]);
   t.equal(s.sessions.length, 1);

@@ -12,7 +12,8 @@ export function dispatcher(deps: CenterDeps): Dispatch {
   return async (ctx: InboundContext, msg: UpMessage): Promise<void> => {
     // A kiosk revoked mid-session gets nothing but the refusal (hello says the same).
     if (ctx.kiosk.status !== 'active' && msg.type !== 'hello') {
-      deps.logger.child('registry').warn('message from a revoked kiosk refused', { kiosk: ctx.kiosk.id, type: msg.type });
+      deps.logger.child('registry').warn('message from a revoked kiosk refused', { kiosk: ctx.kiosk.id, type: msg.type, reason: 'kiosk-revoked' });
+      await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.refused', kiosk: ctx.kiosk.id, detail: { reason: 'kiosk-revoked', type: msg.type } }));
       await ctx.send('refused', { reason: 'kiosk-revoked', message: 'this kiosk is revoked: issuance is not possible here' });
       return;
     }

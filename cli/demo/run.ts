@@ -99,7 +99,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (issued.length !== apps.length) problems.push(`${apps.length - issued.length} application(s) not issued`);
     await center.idle();
     const report = await verifyAuditLog(d.db, d.keys.signingPublic);
-    o.out(`[check] audit log: ${report.entries} entries, ${report.checkpoints} checkpoints, ${report.ok ? 'verified (Merkle roots and signatures)' : 'FAILED'}\n`);
+    o.out(`[check] audit log: ${report.entries} entries, signed tree head at size ${report.headSize}, ${report.checkpoints} checkpoint(s): ${report.ok ? 'verified (every leaf and root recomputed, signatures checked)' : 'FAILED'}\n`);
     problems.push(...report.problems.map((p) => `audit: ${p}`));
     for (const a of apps) for (const dgi of a.input.dgis) zeroize(dgi.value);
     return { ok: problems.length === 0, issued: issued.length, problems };

@@ -51,6 +51,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   try {
     const store: Db = await openStore(opts.store, logger);
     cleanups.push(() => store.close());
+    // Sessions do not survive a center restart: a message still in flight from an old session is refused
+    // (unknown-session) and the kiosk's next hello drives the recovery. (One center process per store; issue 6 revisits this for workers.)
+    await store.query('UPDATE sessions SET current = false WHERE current');
     const audit = new MerkleAuditLog({ signingKey: keys.signingKey, clock: opts.clock, logger });
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
     const deps: CenterDeps = {

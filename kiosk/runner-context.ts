@@ -54,6 +54,8 @@ export interface RunnerState {
   /** S310 reason, once refused. */
   refusal?: string;
   job?: CurrentJob;
+  /** KDD (upper hex) of the card this process last read at the station; cleared when the card leaves. */
+  cardKdd?: string;
   /** Highest registry version accepted in this process: an older one is refused. */
   registryVersion?: number;
 }

@@ -154,7 +154,13 @@ export const scriptSchema = z.strictObject({
 });
 
 /** S290 accepted: the job is ISSUED; eject the card to the customer. */
-export const issuedSchema = z.strictObject({ job: jobIdSchema });
+export const issuedSchema = z.strictObject({
+  job: jobIdSchema,
+  /** The issued card's KDD (its identity from INITIALIZE UPDATE): the kiosk ejects only that card. */
+  card: hexBytes(10, 10),
+  /** The card's security domain, to read its KDD again when the kiosk no longer knows it (after a restart). */
+  sdAid: hexBytes(5, 16),
+});
 
 /** The job ended without a card: capture the card (if any) and tell the customer. */
 export const failedSchema = z.strictObject({

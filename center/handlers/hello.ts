@@ -11,7 +11,7 @@ import type { CenterDeps } from '../deps.js';
 import { holdsCard } from '../job-state.js';
 import { liveJobOfKiosk, moveJob, withJob } from '../jobs.js';
 import { listReaders, signedReaderRegistry } from '../registry.js';
-import { sendInsertCard } from './insert-card.js';
+import { sendInsertCard, sendIssued } from './insert-card.js';
 
 export async function onHello(deps: CenterDeps, ctx: InboundContext, body: UpBody<'hello'>): Promise<void> {
   const log = deps.logger.child('hello');
@@ -35,7 +35,10 @@ export async function onHello(deps: CenterDeps, ctx: InboundContext, body: UpBod
 
 async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boolean): Promise<void> {
   const live = await liveJobOfKiosk(deps.db, ctx.kiosk.id);
-  if (!live) return;
+  if (!live) {
+    if (cardPresent) await resendFinal(deps, ctx);
+    return;
+  }
   const log = deps.logger.child('recovery');
   if (!holdsCard(live.state)) {
     // Reserved, no card bound: nothing was written anywhere. Release it for the customer's next try.
@@ -65,6 +68,30 @@ async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boole
   );
   log.info('job recovery started', { job: job.id, attempt: job.attempt });
   await sendInsertCard(deps, ctx, job, true);
+}
+
+/**
+ * The kiosk's last job ended (ISSUED or FAILED) but its card never left the
+ * station: the final message was lost with the link (it went out on a
+ * session that died). Say it again on the new session; for `issued` the
+ * kiosk ejects only if the card at its station is the job's card.
+ */
+async function resendFinal(deps: CenterDeps, ctx: InboundContext): Promise<void> {
+  const r = await deps.db.query<{ id: string; state: string; reason: string | null }>(
+    `SELECT id, state, reason FROM jobs WHERE kiosk_id = $1 AND card_serial IS NOT NULL AND card_done IS NULL AND state IN ('ISSUED', 'FAILED')
+     ORDER BY updated_at DESC LIMIT 1`,
+    [ctx.kiosk.id],
+  );
+  const last = r.rows[0];
+  if (!last) return;
+  deps.logger.child('recovery').info('final message re-sent', { job: last.id, state: last.state });
+  if (last.state === 'ISSUED') await sendIssued(deps, ctx, last.id);
+  else await ctx.send('failed', { job: last.id, reason: failedReason(last.reason) });
+}
+
+const FAILED_REASONS = ['verification', 'attempts-exhausted', 'no-valid-card', 'card-missing', 'wrong-card', 'voided', 'internal'] as const;
+function failedReason(r: string | null): (typeof FAILED_REASONS)[number] {
+  return FAILED_REASONS.find((x) => x === r) ?? 'internal';
 }
 
 async function audit(deps: CenterDeps, kiosk: string, reason: string): Promise<void> {

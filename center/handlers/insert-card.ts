@@ -2,10 +2,18 @@
 import { toHex } from '../../card/bytes.js';
 import type { InboundContext } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
-import type { JobRow } from '../jobs.js';
+import { getJob, type JobRow } from '../jobs.js';
 import { getApplication } from '../applications.js';
 import { profileByName } from '../script/profile.js';
 import { CenterError } from '../errors.js';
+
+/** S290 accepted: eject the card with this KDD (the kiosk checks it is the card at its station). */
+export async function sendIssued(deps: CenterDeps, ctx: InboundContext, jobId: string): Promise<void> {
+  const job = await getJob(deps.db, jobId);
+  const app = job ? await getApplication(deps.db, job.application_id) : undefined;
+  if (!job?.card_serial || !app) throw new CenterError('DATA_INTEGRITY', `job ${jobId} has no card or application`);
+  await ctx.send('issued', { job: job.id, card: job.card_serial, sdAid: toHex(profileByName(app.profile).sdAid) });
+}
 
 export async function sendInsertCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, recover: boolean): Promise<void> {
   const app = await getApplication(deps.db, job.application_id);

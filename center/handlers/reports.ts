@@ -14,7 +14,9 @@ export async function onReaderReport(deps: CenterDeps, ctx: InboundContext, body
 
 export async function onCardDone(deps: CenterDeps, ctx: InboundContext, body: UpBody<'card-done'>): Promise<void> {
   deps.logger.child('cards').info('card left the station', { kiosk: ctx.kiosk.id, job: body.job, action: body.action, ok: body.ok, error: body.error });
-  await deps.db.transaction((tx) =>
-    deps.audit.append(tx, { kind: `card.${body.action}`, kiosk: ctx.kiosk.id, job: body.job, detail: { ok: body.ok, error: body.error ?? null } }),
-  );
+  await deps.db.transaction(async (tx) => {
+    // Recorded on the job (this kiosk's only), so a re-sent `issued` is not needed once the card has gone.
+    if (body.ok) await tx.query('UPDATE jobs SET card_done = $3 WHERE id = $1 AND kiosk_id = $2', [body.job, ctx.kiosk.id, body.action]);
+    await deps.audit.append(tx, { kind: `card.${body.action}`, kiosk: ctx.kiosk.id, job: body.job, detail: { ok: body.ok, error: body.error ?? null } });
+  });
 }

@@ -25,7 +25,7 @@ import { moveJob, withJob } from '../jobs.js';
 import { profileByName } from '../script/profile.js';
 import { verifyResult } from '../script/verify.js';
 import { currentJob } from './current-job.js';
-import { sendInsertCard } from './insert-card.js';
+import { sendInsertCard, sendIssued } from './insert-card.js';
 
 export async function onResult(deps: CenterDeps, ctx: InboundContext, body: UpBody<'result'>): Promise<void> {
   const log = deps.logger.child('result');
@@ -61,7 +61,7 @@ export async function onResult(deps: CenterDeps, ctx: InboundContext, body: UpBo
 
   if (verdict.outcome === 'issued') {
     await withJob(deps, job.id, ['VERIFYING'], (tx, j) => moveJob(deps, tx, j, 'ISSUED', {}, { kind }));
-    await ctx.send('issued', { job: job.id });
+    await sendIssued(deps, ctx, job.id);
     return;
   }
   if (verdict.outcome === 'mismatch') {

@@ -17,6 +17,8 @@ export interface TextInput {
   resume(): unknown;
   readonly isTTY?: boolean;
   setRawMode?(mode: boolean): unknown;
+  /** Releases the stream (stdin): a paused stdin still keeps the process alive. */
+  destroy?(): unknown;
 }
 
 const TERMINATORS = new Set(['\r', '\n', '\u0003', '\u0004']);
@@ -104,6 +106,8 @@ export class LineInput {
     if (w) this.#finish(w, undefined);
     this.#input.removeAllListeners('data');
     this.#input.pause();
+    // `--once` must exit even when stdin stays open (a terminal, a pipe nobody closes).
+    this.#input.destroy?.();
   }
 }
 

@@ -41,6 +41,8 @@ export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-ca
   const read = await readCardForAuth(ctx.station.transport, { sdAid: hex(body.sdAid), kvn: body.kvn, challenge }, { timeoutMs: ctx.apduTimeoutMs, logger: ctx.logger });
   challenge.fill(0);
   if (read.ok) {
+    // The KDD (first 10 bytes) is the card's identity, not a secret: kept to check `issued` names this card.
+    ctx.state.cardKdd = toHex(read.iu.subarray(0, 10)).toUpperCase();
     await sendCard(ctx, { job, attempt, atr: toHex(read.atr), iu: toHex(read.iu) });
     read.iu.fill(0);
     ctx.emit({ type: 'card-read', job });

@@ -21,6 +21,7 @@ export async function powerOff(ctx: RunnerContext): Promise<void> {
 
 /** Moves the card to the reject bin; resolves with the failure code, or undefined when it went. */
 export async function captureCard(ctx: RunnerContext): Promise<string | undefined> {
+  ctx.state.cardKdd = undefined;
   await powerOff(ctx);
   try {
     await ctx.station.capture();
@@ -34,6 +35,7 @@ export async function captureCard(ctx: RunnerContext): Promise<string | undefine
 
 /** Moves the card to the gate (to the customer); resolves with the failure code, or undefined when it went. */
 export async function ejectCard(ctx: RunnerContext): Promise<string | undefined> {
+  ctx.state.cardKdd = undefined;
   await powerOff(ctx);
   try {
     await ctx.station.eject();

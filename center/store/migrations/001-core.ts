@@ -59,6 +59,7 @@ CREATE TABLE jobs (
   iu_response bytea,
   script_kind text,
   reason text,
+  card_done text CHECK (card_done IS NULL OR card_done IN ('ejected', 'captured')),
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );

@@ -22,11 +22,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { COMMANDS } from '../../../cli/commands/index.js';
 import { readBackCard } from '../../../cli/demo/read-back.js';
+import { SimCard } from '../../../hardware/sim/card/index.js';
 import { inspectStore, runCardline, sameCard, setUpSite, spawnCardline, startCenterProcess, type CardlineProcess } from '../../fixtures/process-rig.js';
 import { makeApps, type TestApplication } from './local-rig.js';
 
-/** The kill lands while the card is being written: the write script's STORE DATA blocks follow EXTERNAL AUTHENTICATE (step 1). */
-const KILL_AFTER = /step 2\/\d+/;
+/**
+ * The kill lands while the card is being written: EXTERNAL AUTHENTICATE is
+ * step 1 of the write script and the STORE DATA blocks (each an EEPROM
+ * write with fsync) follow, so the test's reaction to this line comes
+ * before the last block commits.
+ */
+const KILL_AFTER = /step 1\/\d+/;
 const LONG = 60_000;
 /** Time for the kiosk's mqtt client to write the result to the socket after it logged the script's end. */
 const RESULT_IN_FLIGHT_MS = 300;
@@ -58,12 +64,19 @@ void t.test('kill -9 of the kiosk, then of the center, mid-script: each job reco
     kiosk.write(`${appA.input.code}\n`);
     // EOF at once: with stdin left open, `kiosk --once` does not exit after its customer (see the report).
     kiosk.endInput();
-    const step = await kiosk.waitFor(KILL_AFTER, LONG, 'the kiosk writing APDU 2 of the script');
+    const step = await kiosk.waitFor(KILL_AFTER, LONG, 'the kiosk running APDU 1 of the write script');
     const exit = await kiosk.kill9();
     t.equal(exit.signal, 'SIGKILL', 'the kiosk was killed');
     t.comment(`kiosk killed after "${step.trim()}"; its last line: "${kiosk.out.at(-1)?.trim() ?? ''}"`);
     t.same(await place(site.stationDir, 'gate'), [], 'nothing reached the gate');
-    t.equal((await place(site.stationDir, 'ic')).length, 1, 'the half-written card is still at the station');
+    const [atStation] = await place(site.stationDir, 'ic');
+    t.ok(atStation, 'the card is still at the station');
+    if (atStation) {
+      // Read from its image, no APDU: nobody holds the station now.
+      const app = (await SimCard.open({ statePath: join(site.stationDir, 'ic', `${atStation}.eeprom`) })).inspect().apps[0];
+      t.comment(`card at the station: application ${app?.lifeCycleName ?? 'missing'}, DGIs ${[...(app?.dgiTags ?? []), ...(app?.secretDgiTags ?? [])].join(' ') || 'none'}`);
+      t.not(app?.lifeCycleName, 'PERSONALIZED', 'the kill came mid-script: its application is not personalized');
+    }
 
     // No --request: the restarted kiosk waits for customers on stdin and stays up for the recovery.
     const again = spawnCardline('kiosk (restarted)', site.kioskArgs);
@@ -82,7 +95,7 @@ void t.test('kill -9 of the kiosk, then of the center, mid-script: each job reco
     kiosk.write(`${appB.input.code}\n`);
     // EOF at once: with stdin left open, `kiosk --once` does not exit after its customer (see the report).
     kiosk.endInput();
-    const step = await kiosk.waitFor(KILL_AFTER, LONG, 'the kiosk writing APDU 2 of the script');
+    const step = await kiosk.waitFor(KILL_AFTER, LONG, 'the kiosk running APDU 1 of the write script');
     // The center freezes mid-script and then dies: the kiosk finishes the script and its result goes out but is never
     // acknowledged, the worst instant for the center to go (a frozen center reads and answers nothing; its sockets stay open).
     center.freeze();
@@ -100,6 +113,11 @@ void t.test('kill -9 of the kiosk, then of the center, mid-script: each job reco
     const kexit = await kiosk.waitExit(LONG, 'the kiosk ending its customer (--once)');
     const result = kiosk.out.find((l) => /Result: /.test(l)) ?? '';
     t.comment(`kiosk after the center's restart: ${result.trim()}`);
+    if (kiosk.err.some((l) => /"msg":"wire refused","reason":"unknown-session","type":"issued"/.test(l))) {
+      // Diagnosis for the reader of a failure: the result the kiosk thought unsent was re-sent by mqtt.js after the
+      // reconnect, under the old session; the restarted center issued on it and answered on that dead session.
+      t.comment('the kiosk refused an `issued` addressed to its previous session: its unacknowledged result was re-sent after the reconnect');
+    }
     t.match(result, /Result: (issued|failed)/, 'the customer is told the job ended (issued or failed), not left to time out');
     t.equal(kexit.code, /Result: issued/.test(result) ? 0 : 1, 'the kiosk exit code matches its result');
     lap('(b) done');

@@ -26,7 +26,7 @@ import { join, relative } from 'node:path';
 import { toHex } from '../../../card/bytes.js';
 import { jsonLogger } from '../../../common/log.js';
 import { readBackCard } from '../../../cli/demo/read-back.js';
-import { spawnCardline, type CardlineProcess } from '../../fixtures/process-rig.js';
+import { spawnCardline } from '../../fixtures/process-rig.js';
 import { startLocalRig, type TestApplication } from './local-rig.js';
 import { writesOutside } from './strace-writes.js';
 
@@ -108,6 +108,19 @@ function straceUsable(): boolean {
   }
 }
 
+/** Ends the processes an strace log names (ours: strace -f traced only the kiosk and its threads). */
+async function killTraced(traceFile: string): Promise<void> {
+  const trace = await readFile(traceFile, 'utf8').catch(() => '');
+  for (const pid of new Set(trace.split('\n').map((l) => Number(/^(\d+) /.exec(l)?.[1])))) {
+    if (!Number.isInteger(pid) || pid <= 1) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 const TRACED = 'trace=open,openat,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,unlink,unlinkat,mkdir,mkdirat,truncate';
 
 void t.test('the kiosk writes no card data, code or key to its disk or its logs', async (t) => {
@@ -144,15 +157,19 @@ void t.test('the kiosk writes no card data, code or key to its disk or its logs'
   const useStrace = straceUsable();
   const traceFile = join(rig.root, 'kiosk.strace');
   const gateBefore = await rig.station.cards('gate');
-  let kiosk: CardlineProcess | undefined;
-  t.teardown(() => kiosk?.stop(5_000));
-  kiosk = spawnCardline('kiosk', ['kiosk', '--identity', rig.kioskDir, '--broker', rig.center.url, '--station', stationDir], {
+  const kiosk = spawnCardline('kiosk', ['kiosk', '--identity', rig.kioskDir, '--broker', rig.center.url, '--station', stationDir], {
     cwd: sandbox,
     // Nothing of this process's environment (`env -i`): no NODE_OPTIONS, no test runner hooks.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sandbox, TMPDIR: sandbox, LANG: 'C.UTF-8' },
     isolate: true,
     logLevel: 'debug',
     ...(useStrace ? { prefix: ['strace', '-f', '-qq', '-y', '-e', TRACED, '-o', traceFile] } : {}),
+  });
+  t.teardown(async () => {
+    const running = kiosk.running;
+    await kiosk.stop(5_000);
+    // A stopped strace detaches: the traced kiosk (our child's child) would live on. (strace that ended by itself outlived its tracees.)
+    if (useStrace && running) await killTraced(traceFile);
   });
   // The customers at the keypad: application ID, then code; then EOF, and the kiosk exits.
   kiosk.write(apps.map((a) => `${a.input.id}\n${a.input.code}\n`).join(''));

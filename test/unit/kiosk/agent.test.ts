@@ -15,7 +15,7 @@ import { decodeKioskConfig } from '../../../kiosk/config.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
 import { loadIdentity } from '../../../kiosk/identity.js';
 import { signRegistry } from '../../../wire/registry.js';
-import { CODE, FakeStation, FakeTransport, JOB, NOW, READER, SCRIPT, SCRIPT_RESPONSES, cardAnswers, readerPublic } from './fakes.js';
+import { CODE, FakeStation, FakeTransport, JOB, NOW, READER, SCRIPT, SCRIPT_RESPONSES, cardAnswers, issuedBody, readerPublic } from './fakes.js';
 import { CenterOnTheWire, ID, pki } from './wire-center.js';
 
 void t.test('one customer end to end over the wire: issued, card ejected, signing key zeroized on stop', async (t) => {
@@ -29,7 +29,7 @@ void t.test('one customer end to end over the wire: issued, card ejected, signin
     if (m.type === 'hello') reply('welcome', { registry });
     if (m.type === 'request') reply('insert-card', { job: JOB, attempt: 1, challenge: '0102030405060708', sdAid: 'A000000151000000', kvn: 0x30, recover: false });
     if (m.type === 'card') reply('script', { job: JOB, attempt: 1, kind: 'write', stop: 'first-error', apdus: [...SCRIPT], summary: { storeDataBlocks: 2, dgis: 1 } });
-    if (m.type === 'result') reply('issued', { job: JOB });
+    if (m.type === 'result') reply('issued', issuedBody(JOB));
   });
   let connectUrl = '';
   const agent = await startKiosk({

@@ -72,6 +72,7 @@ void t.test('a real simulated card: the center authenticates it over the relay, 
   const hostChallenge = hex('1122334455667788');
   const isd = hex('A000000151000000');
   let channel: HostSecureChannel | undefined;
+  let iuSeen: Uint8Array | undefined;
   let client: CenterOnTheWire | undefined;
   const r = await cli(['kiosk', '--identity', p.kioskDir, '--broker', 'mqtts://127.0.0.1:18883', '--station', sim.dir, '--request', 'app-1', '--once'], {
     stdin: () => stdin,
@@ -82,6 +83,7 @@ void t.test('a real simulated card: the center authenticates it over the relay, 
         if (m.type === 'card') {
           // S260 at the center: the card's keys from the stock master key and its KDD; the cryptogram is checked in open().
           const iu = hex(m.body.iu ?? '');
+          iuSeen = iu;
           const { kdd, kvn } = parseInitializeUpdateResponse(iu);
           channel = HostSecureChannel.open({ keys: { ...diversifyKdf3(kmc, kdd), kvn }, hostChallenge, initUpdateResponse: iu, securityLevel: 0x33, aid: isd });
           const apdus = [channel.externalAuthenticate(), channel.wrap(getData(0x9f7f))].map((c) => toHex(encodeCommand(c)));
@@ -91,7 +93,8 @@ void t.test('a real simulated card: the center authenticates it over the relay, 
           const [ea, cplc] = m.body.responses.map((x) => parseResponse(hex(x)));
           const plain = cplc && channel ? channel.unwrap(cplc) : undefined;
           const ok = ea?.sw === 0x9000 && plain?.sw === 0x9000 && plain.data.length > 0;
-          reply(ok ? 'issued' : 'failed', ok ? { job: JOB } : { job: JOB, reason: 'verification' });
+          if (ok) reply('issued', { job: JOB, card: toHex(parseInitializeUpdateResponse(iuSeen!).kdd), sdAid: toHex(isd) });
+          else reply('failed', { job: JOB, reason: 'verification' });
         }
       });
       const c = client;

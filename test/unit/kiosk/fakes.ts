@@ -32,6 +32,10 @@ export const readerPublic = ed25519PublicKey(readerSecret);
 export const ATR = hex('3B8F8001804F0CA000000306030001000000006A');
 /** An INITIALIZE UPDATE response, 29 bytes: KDD 10 ‖ 30 03 60 ‖ challenge 8 ‖ cryptogram 8. */
 export const IU_DATA = hex('00112233445566778899300360A1A2A3A4A5A6A7A8C1C2C3C4C5C6C7C8');
+/** An `issued` body naming the fake card (its KDD: the first 10 bytes of IU_DATA). */
+export function issuedBody(job: string): { job: string; card: string; sdAid: string } {
+  return { job, card: '00112233445566778899', sdAid: 'A000000151000000' };
+}
 /** Script APDUs (their bytes only matter as values that must not leak). */
 export const SCRIPT = ['8482330010DEADBEEFCAFEBABE0102030405060708', '84E6200018F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF0001020304050607', '84E2000020C0FFEE0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF', '84E2800010BADC0FFEE0DDF00DBADC0FFEE0DDF00D'];
 export const SCRIPT_RESPONSES = ['9000', 'ABCDEF12345678909000', '13579BDF2468ACE09000', 'FEDCBA98765432109000'];

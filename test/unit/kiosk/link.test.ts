@@ -13,7 +13,7 @@ import { KioskLink, type DownDelivery } from '../../../kiosk/link.js';
 import type { MqttClientLike, MqttConnectOptions } from '../../../kiosk/mqtt-client.js';
 import { openEnvelope, sealEnvelope, type Envelope } from '../../../wire/envelope.js';
 import { ed25519PublicKey } from '../../../wire/keys.js';
-import { JOB, KIOSK, NOW, centerPublic, centerSecret } from './fakes.js';
+import { JOB, KIOSK, NOW, centerPublic, centerSecret, issuedBody } from './fakes.js';
 
 const kioskSecret = new Uint8Array(32).fill(0x11);
 const kioskPublic = ed25519PublicKey(kioskSecret);
@@ -89,7 +89,7 @@ function setup() {
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function downEnvelope(session: string, seq: number, overrides: Partial<Envelope> = {}): Envelope {
-  return { v: 1, kiosk: KIOSK, from: 'center', session, seq, deadline: NOW + 10_000, type: 'issued', body: { job: JOB }, ...overrides };
+  return { v: 1, kiosk: KIOSK, from: 'center', session, seq, deadline: NOW + 10_000, type: 'issued', body: issuedBody(JOB), ...overrides };
 }
 
 function refusals(lines: string[]): { reason: string; type?: string }[] {
@@ -163,7 +163,7 @@ void t.test('down: valid delivered once; replayed, forged, late, other session, 
   const good = sealEnvelope(downEnvelope(session, 1), centerSecret);
   send(good);
   t.equal(s.deliveries.length, 1);
-  t.same(s.deliveries[0], { message: { type: 'issued', body: { job: JOB } }, deadline: NOW + 10_000, seq: 1 });
+  t.same(s.deliveries[0], { message: { type: 'issued', body: issuedBody(JOB) }, deadline: NOW + 10_000, seq: 1 });
 
   send(good); // QoS 1 redelivery or a replay
   send(sealEnvelope(downEnvelope(session, 2), new Uint8Array(32).fill(0x66))); // not the center's key

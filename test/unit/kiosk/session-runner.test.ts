@@ -14,6 +14,7 @@ import {
   CODE,
   FakeReader,
   IU_DATA,
+  issuedBody,
   JOB,
   JOB2,
   NOW,
@@ -72,7 +73,7 @@ void t.test('happy path: hello, welcome, reader auth, request, card, script, res
   t.notOk(r.transport.powered, 'powered off after the result');
   t.equal(r.runner.state(), 'verifying');
 
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   t.same(await outcome, { outcome: 'issued', job: JOB });
   t.same(r.station.moves, ['feed', 'eject']);
   t.same(r.link.last('card-done'), { job: JOB, action: 'ejected', ok: true });
@@ -97,7 +98,7 @@ void t.test('APDU and response buffers are zeroized after the result is sent', a
   t.equal(scriptCommands.length, 4);
   t.ok(scriptCommands.every((b) => b.every((x) => x === 0)), 'command buffers zeroed');
   t.ok(r.transport.returned.every((b) => b.every((x) => x === 0)), 'response buffers zeroed (IU included)');
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   await outcome;
 });
 
@@ -106,7 +107,7 @@ void t.test('logs and events of the happy path carry no APDU, response, IU, ATR 
   const { outcome: outcome } = await requested(r);
   r.runner.deliver(insertCard());
   r.runner.deliver(script());
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   await outcome;
   const logs = r.logger.lines.join('');
   const screen = JSON.stringify(r.events);
@@ -215,7 +216,7 @@ void t.test('card-refused: the card is captured, and the next insert-card feeds 
 
   r.runner.deliver(insertCard(2));
   r.runner.deliver(script({ attempt: 2 }));
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   t.same(await outcome, { outcome: 'issued', job: JOB });
   t.same(r.station.moves, ['feed', 'capture', 'feed', 'eject']);
   t.same(
@@ -247,7 +248,7 @@ void t.test('inspect script (stop never): runs through failures', async (t) => {
   await r.runner.idle();
   t.equal(r.transport.commands.length, 2 + 4);
   t.same(r.link.last('result'), { job: JOB, attempt: 1, responses: ['9000', '6A88', SCRIPT_RESPONSES[2], SCRIPT_RESPONSES[3]] });
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   await outcome;
 });
 
@@ -284,7 +285,7 @@ void t.test('a script for another job or attempt is refused, logged, and never t
   t.equal(refusals.length, 2);
   t.match(refusals[0], /"reason":"wrong-job","type":"script"/);
   r.runner.deliver(script());
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   t.equal((await outcome).outcome, 'issued', 'the right script still runs afterwards');
 });
 
@@ -360,27 +361,27 @@ void t.test('recovery driven by the center runs first; a request waits until it 
   t.same(r.station.moves, ['capture']);
   r.runner.deliver(insertCard());
   r.runner.deliver(script());
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   t.same(await outcome, { outcome: 'issued', job: JOB });
 });
 
 void t.test('issued for an unknown job (after a restart) is accepted; for another job it is refused', async (t) => {
   const r = await readyRig();
   r.station.cardAt = true;
-  r.runner.deliver(down('issued', { job: JOB2 }));
+  r.runner.deliver(down('issued', issuedBody(JOB2)));
   await r.runner.idle();
   t.same(r.station.moves, ['eject']);
   t.same(r.link.last('card-done'), { job: JOB2, action: 'ejected', ok: true });
 
   const { outcome: outcome } = await requested(r);
   r.runner.deliver(insertCard());
-  r.runner.deliver(down('issued', { job: JOB2 }));
+  r.runner.deliver(down('issued', issuedBody(JOB2)));
   r.runner.deliver(down('failed', { job: JOB2, reason: 'internal' }));
   await r.runner.idle();
   t.same(r.station.moves, ['eject', 'feed'], 'nothing moved for the other job');
   t.equal(r.logger.lines.filter((l) => /wire refused.*wrong-job/.test(l)).length, 2);
   r.runner.deliver(script());
-  r.runner.deliver(down('issued', { job: JOB }));
+  r.runner.deliver(down('issued', issuedBody(JOB)));
   await outcome;
 });
 
@@ -432,4 +433,27 @@ void t.test('stop: a waiting customer gets failed/stopped', async (t) => {
   t.same(await outcome, { outcome: 'failed', reason: 'stopped' });
   t.equal(r.runner.state(), 'stopped');
   t.same(await r.runner.request(APP, CODE), { outcome: 'refused', reason: 'stopped' });
+});
+
+void t.test('issued naming another card: the card at the station is captured, never ejected', async (t) => {
+  const r = await readyRig();
+  const { outcome } = await requested(r);
+  r.runner.deliver(insertCard());
+  r.runner.deliver(script());
+  await r.runner.idle();
+  r.runner.deliver(down('issued', { ...issuedBody(JOB), card: 'FFEEDDCCBBAA99887766' }));
+  t.same(await outcome, { outcome: 'failed', job: JOB, reason: 'wrong-card' });
+  t.same(r.station.moves, ['feed', 'capture'], 'captured, not ejected');
+  t.same(r.link.last('card-done'), { job: JOB, action: 'captured', ok: false, error: 'wrong-card' });
+});
+
+void t.test('issued re-sent after a restart: the card is read again and ejected only if it is the one', async (t) => {
+  const r = await readyRig();
+  r.station.cardAt = true; // a card left at the station by an earlier process
+  r.runner.deliver(down('issued', issuedBody(JOB)));
+  await r.runner.idle();
+  t.same(r.transport.seen.slice(0, 2), ['00A4040008A00000015100000000', r.transport.seen[1]], 'SELECT ISD, then INITIALIZE UPDATE to read its KDD');
+  t.match(r.transport.seen[1], /^80500000/, "INITIALIZE UPDATE, any key version");
+  t.same(r.station.moves, ['eject']);
+  t.same(r.link.last('card-done'), { job: JOB, action: 'ejected', ok: true });
 });

@@ -149,14 +149,15 @@ void t.test('a kiosk marked revoked in the registry', async (t) => {
     const r = await kiosk.request(app!.id, app!.code);
     t.same(r, { outcome: 'refused', reason: 'kiosk-revoked' }, 'the customer is told issuance is not possible here');
     t.match(kiosk.events.at(-1), { type: 'refused', reason: 'kiosk-revoked' }, 'S310 on the screen');
-    await log.waitFor(/"ns":"[a-z:]*:registry","msg":"message from a revoked kiosk refused","kiosk":"kiosk-4","type":"request"/, 'the refusal in the center log', { from: m.line });
+    await log.waitFor(/"ns":"[a-z:]*:registry","msg":"message from a revoked kiosk refused","kiosk":"kiosk-4","type":"request","reason":"kiosk-revoked"/, 'the refusal in the center log', { from: m.line });
     await center.idle();
     const entries = await rig.audit(m.entry);
     t.same(
       entries.filter((e) => e.kiosk === 'kiosk-4').map((e) => `${e.kind} ${String(e.detail.type)}`),
-      ['wire.in request', 'wire.out refused'],
-      'audited: the request in, the refusal out, and nothing else',
+      ['wire.in request', 'kiosk.refused request', 'wire.out refused'],
+      'audited: the request in, the refusal with its reason, the refusal out, and nothing else',
     );
+    t.match(entries.find((e) => e.kind === 'kiosk.refused')?.detail, { reason: 'kiosk-revoked' }, 'the audit entry names the reason');
     t.equal((await rig.jobOf(app!.id))?.state, 'PENDING', 'the job was not reserved');
     t.same(await station.cards('hopper'), hopper, 'no card was fed');
     t.same(await kiosk.request(app!.id, app!.code), { outcome: 'refused', reason: 'kiosk-revoked' }, 'later customers are refused at the kiosk');

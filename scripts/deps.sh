@@ -14,6 +14,7 @@ PACKAGES=(
   socat            # pseudo-terminal pairs and socket listeners in tests
   postgresql-15    # initdb/postgres binaries: the storage tests start a private server of their own
   openssl          # an independent check of the dev PKI's certificates in tests
+  strace           # the no-card-data test lists every file the kiosk process writes
 )
 
 missing=()

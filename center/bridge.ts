@@ -150,12 +150,23 @@ export class Bridge {
 
   /** One audit entry per exchange: type, position and a keyed hash of the body (no personal data in clear, DESIGN §6). */
   private async auditWire(kind: 'wire.in' | 'wire.out', kiosk: string, env: Envelope<unknown>): Promise<void> {
-    const bodyMac = createHmac('sha256', this.deps.auditKey).update(JSON.stringify(env.body)).digest('hex');
+    const bodyMac = createHmac('sha256', this.deps.auditKey).update(JSON.stringify(withoutCode(env.body))).digest('hex');
     const job = jobOf(env.body);
     await this.deps.db.transaction((tx) =>
       this.deps.audit.append(tx, { kind, kiosk, session: env.session, ...(job ? { job } : {}), detail: { type: env.type, seq: env.seq, body: bodyMac } }),
     );
   }
+}
+
+/**
+ * The one-time code never enters the audit log, not even under the keyed
+ * hash: a 6-digit code is guessable from its MAC by whoever holds the audit
+ * key, and the log is append-only. It is protected by scrypt alone.
+ */
+function withoutCode(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('code' in body)) return body;
+  const { code: _code, ...rest } = body as Record<string, unknown>;
+  return rest;
 }
 
 function jobOf(body: unknown): string | undefined {

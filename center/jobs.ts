@@ -107,3 +107,32 @@ export async function withJob<T>(deps: JobsDeps, id: string, from: readonly JobS
     return fn(tx, job);
   });
 }
+
+/**
+ * An operator voids a job that has not ended (a kiosk that never came back,
+ * a reservation to cancel). The application stays pending: a later request
+ * starts a new job. A card the job held stays where it is; the kiosk is never
+ * told `issued` for it, so it is never handed out.
+ */
+export async function voidJob(deps: JobsDeps, id: string, reason: string): Promise<JobRow> {
+  return withJob(deps, id, ['PENDING', 'RESERVED', 'CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, job) =>
+    moveJob(deps, tx, job, 'VOIDED', { reason: 'voided' }, { reason: reason.slice(0, 200) }),
+  );
+}
+
+/**
+ * A revoked kiosk's live jobs end with the revocation, in its transaction: a
+ * reservation goes back to PENDING (nothing was written), a job holding a
+ * card FAILS (the card stays in the revoked kiosk, which gets no `issued`).
+ */
+export async function endJobsOfKiosk(deps: JobsDeps, tx: Sql, kiosk: string, reason: string): Promise<number> {
+  const r = await tx.query<JobRow>(
+    `SELECT ${COLUMNS} FROM jobs WHERE kiosk_id = $1 AND state IN ('RESERVED', 'CARD_AUTHENTICATED', 'WRITING', 'VERIFYING') FOR UPDATE`,
+    [kiosk],
+  );
+  for (const job of r.rows) {
+    if (job.state === 'RESERVED') await moveJob(deps, tx, job, 'PENDING', { kiosk_id: null, session_id: null }, { reason });
+    else await moveJob(deps, tx, job, 'FAILED', { reason }, { reason });
+  }
+  return r.rows.length;
+}

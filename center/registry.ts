@@ -8,6 +8,7 @@ import { signRegistry, type ReaderRegistry, type SignedRegistry } from '../wire/
 import { ID_PATTERN } from '../wire/messages.js';
 import type { AuditLog } from './audit/types.js';
 import { CenterError } from './errors.js';
+import { endJobsOfKiosk } from './jobs.js';
 import type { Db, Sql } from './store/db.js';
 
 export interface KioskRow {
@@ -51,6 +52,7 @@ export async function setKioskStatus(deps: RegistryDeps, id: string, status: 'ac
     const r = await tx.query('UPDATE kiosks SET status = $2, updated_at = $3 WHERE id = $1', [id, status, new Date(deps.clock.now())]);
     if (r.rowCount === 0) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${id}`);
     await deps.audit.append(tx, { kind: 'kiosk.status', kiosk: id, detail: { status, reason } });
+    if (status === 'revoked') await endJobsOfKiosk(deps, tx, id, 'kiosk-revoked');
   });
 }
 

@@ -91,6 +91,8 @@ export interface RunnerContext extends RunnerDeps {
   kioskRefused(reason: string): void;
   /** A center answer concerning the pending request arrived (resets its timeout). */
   touch(): void;
+  /** True while a customer's request waits for its outcome. */
+  hasCustomer(): boolean;
   /** The request was answered without a job (request-refused). */
   answerRequest(outcome: KioskOutcome): boolean;
   /** The current job ended (issued/failed): settles the customer's request, if any, and frees the kiosk. */

@@ -244,6 +244,7 @@ export class SessionRunner {
         else this.#changes.notify();
       },
       touch: () => this.#pending?.touch(),
+      hasCustomer: () => this.#pending !== undefined,
       answerRequest: (outcome) => {
         const pending = this.#pending;
         if (pending === undefined || state.job !== undefined) return false;

@@ -81,7 +81,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const connects = new WeakMap<Client, Pick<ConnectPacket, 'will'>>();
   const kiosks = new Map<string, Client>();
 
-  const refuse = (r: BrokerRefusal): void => {
+  const refuse = (given: BrokerRefusal): void => {
+    // The topic comes from the client: bounded and stripped of control characters before it reaches a log or the audit.
+    const r = given.topic === undefined ? given : { ...given, topic: safeTopic(given.topic) };
     logger.warn(`${r.stage} refused`, { ...r });
     try {
       opts.onRefusal?.(r);
@@ -236,4 +238,10 @@ function verifyReason(socket: TLSSocket): string | undefined {
   if (typeof e === 'string' && /^[A-Z0-9_]{1,64}$/.test(e)) return e;
   if (e instanceof Error) return (e as NodeJS.ErrnoException).code;
   return undefined;
+}
+
+/** A client-chosen topic as it may be logged: printable ASCII only, at most 128 characters, with the original length. */
+export function safeTopic(topic: string): string {
+  const clean = topic.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length <= 128 ? clean : `${clean.slice(0, 128)}…(${topic.length} chars)`;
 }

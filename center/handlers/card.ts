@@ -22,6 +22,7 @@ import { getJob, moveJob, withJob, type JobRow } from '../jobs.js';
 import { authenticateCard } from '../script/card-auth.js';
 import { buildScript } from '../script/build.js';
 import { profileByName } from '../script/profile.js';
+import { isUniqueViolation } from '../store/query-error.js';
 import { sendInsertCard } from './insert-card.js';
 import { currentJob } from './current-job.js';
 
@@ -68,9 +69,18 @@ export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody
   }
 
   // Bind the card (first time) and build the script from the stored, encrypted writing data.
-  const bound = recovering
-    ? job
-    : await withJob(deps, job.id, ['RESERVED'], (tx, j) => moveJob(deps, tx, j, 'CARD_AUTHENTICATED', { card_serial: auth.serial, iu_response: iu }, { reason: 'card-authenticated' }));
+  let bound = job;
+  if (!recovering) {
+    try {
+      bound = await withJob(deps, job.id, ['RESERVED'], (tx, j) => moveJob(deps, tx, j, 'CARD_AUTHENTICATED', { card_serial: auth.serial, iu_response: iu }, { reason: 'card-authenticated' }));
+    } catch (e) {
+      // The unique index (jobs_one_job_per_card) caught a race the check above could not: same refusal.
+      if (!isUniqueViolation(e)) throw e;
+      log.warn('card already bound to another job', { job: job.id });
+      await refuseCard(deps, ctx, job, 'wrong-card', 'card bound to another job');
+      return;
+    }
+  }
   const dgis = openDgis(deps.keys.dataKey, app.id, app.data_nonce, app.data_enc);
   let script;
   try {

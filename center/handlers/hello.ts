@@ -44,6 +44,8 @@ async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boole
     // Reserved, no card bound: nothing was written anywhere. Release it for the customer's next try.
     await withJob(deps, live.id, ['RESERVED'], (tx, job) => moveJob(deps, tx, job, 'PENDING', { kiosk_id: null, session_id: null }, { reason: 'kiosk-reconnected' }));
     log.info('reservation released', { job: live.id });
+    // The kiosk may still believe it holds the job (a card fed, waiting for the script): let it go.
+    await ctx.send('failed', { job: live.id, reason: 'voided' });
     return;
   }
   if (!cardPresent) {

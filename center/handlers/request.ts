@@ -2,7 +2,9 @@
  * S230 (DESIGN §3 step 3): the customer's application ID and one-time code.
  *
  * - An unknown ID and a wrong code get the same answer ('bad-credentials'),
- *   so the kiosk cannot probe which IDs exist.
+ *   and the application's state (locked, issued, expired) is told only to
+ *   the right code. `attemptsLeft` does tell a known ID from an unknown one:
+ *   the customer needs it, and IDs are references, not secrets — the code is.
  * - Each wrong code counts; the fifth locks the application (lockout).
  * - The code is hashed before the transaction (scrypt is slow), then the
  *   row is locked and re-read: a lock that happened meanwhile wins.
@@ -32,8 +34,8 @@ export async function onRequest(deps: CenterDeps, ctx: InboundContext, body: UpB
   const verdict = await deps.db.transaction(async (tx): Promise<Verdict> => {
     const app = await getApplicationForUpdate(tx, body.application);
     if (!app) return { ok: false, reason: 'bad-credentials' };
-    if (app.locked) return { ok: false, reason: 'locked' };
-    if (app.status !== 'pending' || (app.expires_at && app.expires_at.getTime() < deps.clock.now())) return { ok: false, reason: 'not-pending' };
+    // A wrong code learns nothing about the application's state: locked, issued or expired show only to the right code.
+    if (!match && app.locked) return { ok: false, reason: 'bad-credentials' };
     if (!match) {
       const failed = app.failed_attempts + 1;
       const locked = failed >= MAX_CODE_ATTEMPTS;
@@ -41,14 +43,17 @@ export async function onRequest(deps: CenterDeps, ctx: InboundContext, body: UpB
       await deps.audit.append(tx, { kind: 'application.code-wrong', kiosk: ctx.kiosk.id, detail: { application: app.id, failed, locked } });
       return locked ? { ok: false, reason: 'locked' } : { ok: false, reason: 'bad-credentials', attemptsLeft: MAX_CODE_ATTEMPTS - failed };
     }
+    if (app.locked) return { ok: false, reason: 'locked' };
+    if (app.status !== 'pending' || (app.expires_at && app.expires_at.getTime() < deps.clock.now())) return { ok: false, reason: 'not-pending' };
     if (app.failed_attempts > 0) await tx.query('UPDATE applications SET failed_attempts = 0 WHERE id = $1', [app.id]);
-    const live = await tx.query<{ id: string; state: string; updated_at: Date }>(
-      `SELECT id, state, updated_at FROM jobs WHERE application_id = $1 AND state NOT IN ('FAILED', 'VOIDED') FOR UPDATE`,
+    const live = await tx.query<{ id: string; state: string; updated_at: Date; kiosk_id: string | null }>(
+      `SELECT id, state, updated_at, kiosk_id FROM jobs WHERE application_id = $1 AND state NOT IN ('FAILED', 'VOIDED') FOR UPDATE`,
       [app.id],
     );
     let jobId = live.rows[0]?.id;
     const current = live.rows[0];
-    if (current?.state === 'RESERVED' && deps.clock.now() - current.updated_at.getTime() > deps.limits.reservationTtlMs) {
+    const ownStale = current?.state === 'RESERVED' && current.kiosk_id === ctx.kiosk.id;
+    if (current?.state === 'RESERVED' && (ownStale || deps.clock.now() - current.updated_at.getTime() > deps.limits.reservationTtlMs)) {
       // A reservation without a card whose kiosk went silent: nothing was written; release it for this customer.
       await moveJob(deps, tx, (await lockJob(tx, current.id))!, 'PENDING', { kiosk_id: null, session_id: null }, { reason: 'reservation-expired' });
     } else if (current && current.state !== 'PENDING') {

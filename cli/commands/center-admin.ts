@@ -11,6 +11,7 @@ import { readKeyFile } from '../../common/key-files.js';
 import { addApplications } from '../../center/applications.js';
 import { parseApplicationsJson } from '../../center/application-input.js';
 import { DEFAULT_SCRYPT } from '../../center/code-hash.js';
+import { voidJob } from '../../center/jobs.js';
 import { addKiosk, addReader, setKioskStatus } from '../../center/registry.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { withOfflineCenter } from '../center/offline.js';
@@ -88,12 +89,31 @@ export const readerAddCommand: Command = {
   },
 };
 
+export const jobVoidCommand: Command = {
+  path: ['center', 'jobs', 'void'],
+  summary: 'Void a job that has not ended (the application stays pending)',
+  usage: 'center jobs void --pki DIR --job UUID (--data DIR | --database URL) [--reason TEXT]',
+  options: {
+    ...STORE_OPTIONS,
+    job: { type: 'string', arg: 'UUID', description: 'Job ID' },
+    reason: { type: 'string', arg: 'TEXT', description: 'Why (recorded in the audit log)', default: 'operator' },
+  },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const id = required(opts, 'job');
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new UsageError('--job must be a job UUID');
+    const reason = typeof opts.reason === 'string' ? opts.reason : 'operator';
+    const job = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => voidJob({ db: c.db, audit: c.audit, clock: ctx.clock }, id, reason));
+    ctx.out(`job ${job.id} voided (application ${job.application_id} stays pending)\n`);
+    return 0;
+  },
+};
+
 export const applicationsAddCommand: Command = {
   path: ['center', 'applications', 'add'],
   summary: 'Add applications (writing data + one-time code) from JSON',
   usage: 'center applications add --pki DIR --file FILE|- (--data DIR | --database URL)',
   description: `
-JSON input, one application or an array (docs/operations.md):
+JSON input, one application or an array (docs/operations.md has an example):
   { "id": "APP-0001", "code": "483920", "profile": "cardline-basic",
     "expires": "2027-01-31T00:00:00Z",
     "dgis": [ { "tag": "0101", "value": "70…" }, { "tag": "8000", "value": "…" } ] }

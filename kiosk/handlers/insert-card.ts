@@ -25,6 +25,13 @@ export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-ca
     ctx.refuse('insert-card', 'reader-not-authenticated');
     return;
   }
+  // A new card is fed only for a customer who is waiting: one who gave up (timeout) has left the kiosk,
+  // and a card written now would go to whoever stands there next. The center then releases the job.
+  if (!recover && !ctx.hasCustomer()) {
+    ctx.refuse('insert-card', 'no-customer');
+    await ctx.send('card', { job, attempt, error: { code: 'no-card' } });
+    return;
+  }
   const previous = ctx.state.job;
   if (previous !== undefined && previous.id !== job) ctx.logger.info('job replaced by the center', { previous: previous.id, job });
   ctx.state.job = { id: job, attempt, recover };

@@ -66,6 +66,8 @@ CREATE TABLE jobs (
 -- One application never yields two cards: at most one live-or-issued job per application.
 CREATE UNIQUE INDEX jobs_one_live_per_application ON jobs (application_id) WHERE state NOT IN ('FAILED', 'VOIDED');
 CREATE INDEX jobs_by_card ON jobs (card_serial) WHERE card_serial IS NOT NULL;
+-- One card is never bound to two jobs at once, nor re-bound after it was issued (a cloned KDD, a card fed twice).
+CREATE UNIQUE INDEX jobs_one_job_per_card ON jobs (card_serial) WHERE state IN ('CARD_AUTHENTICATED', 'WRITING', 'VERIFYING', 'ISSUED');
 CREATE INDEX jobs_by_kiosk ON jobs (kiosk_id) WHERE state IN ('RESERVED', 'CARD_AUTHENTICATED', 'WRITING', 'VERIFYING');
 
 CREATE TABLE sessions (

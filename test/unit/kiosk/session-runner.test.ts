@@ -324,6 +324,7 @@ void t.test('hopper empty → card error; recover without a card → no-card; a 
 
   const leftover = await readyRig();
   leftover.station.cardAt = true;
+  await requested(leftover);
   leftover.runner.deliver(insertCard(1, false));
   await leftover.runner.idle();
   t.same(leftover.station.moves, ['capture', 'feed']);
@@ -332,11 +333,13 @@ void t.test('hopper empty → card error; recover without a card → no-card; a 
 
 void t.test('card errors at SELECT / INITIALIZE UPDATE are reported with their SW', async (t) => {
   const r = await readyRig({ respond: (apdu) => (apdu[1] === 0xa4 ? hex('6A82') : hex('9000')) });
+  await requested(r);
   r.runner.deliver(insertCard());
   await r.runner.idle();
   t.same(r.link.last('card'), { job: JOB, attempt: 1, atr: toHex(ATR), error: { code: 'status', sw: 0x6a82 } });
   const r2 = await readyRig({ respond: cardAnswers(() => hex('9000')) });
   r2.transport.respond = (apdu) => (apdu[1] === 0xa4 ? hex('9000') : apdu[1] === 0x50 ? hex('6A88') : hex('9000'));
+  await requested(r2);
   r2.runner.deliver(insertCard());
   await r2.runner.idle();
   t.same(r2.link.last('card'), { job: JOB, attempt: 1, atr: toHex(ATR), error: { code: 'status', sw: 0x6a88 } });
@@ -456,4 +459,25 @@ void t.test('issued re-sent after a restart: the card is read again and ejected 
   t.match(r.transport.seen[1], /^80500000/, "INITIALIZE UPDATE, any key version");
   t.same(r.station.moves, ['eject']);
   t.same(r.link.last('card-done'), { job: JOB, action: 'ejected', ok: true });
+});
+
+void t.test('a new card is never fed without a waiting customer; the kiosk says no-card and logs the refusal', async (t) => {
+  const r = await readyRig();
+  r.runner.deliver(insertCard());
+  await r.runner.idle();
+  t.same(r.station.moves, [], 'nothing fed');
+  t.same(r.link.last('card'), { job: JOB, attempt: 1, error: { code: 'no-card' } });
+  t.match(r.logger.lines.join(''), /"msg":"wire refused","reason":"no-customer","type":"insert-card"/);
+  t.equal(r.runner.state(), 'ready', 'still free for the next customer');
+});
+
+void t.test('failed for a job the kiosk holds (a released reservation) frees the kiosk', async (t) => {
+  const r = await readyRig();
+  const { outcome } = await requested(r);
+  r.runner.deliver(insertCard());
+  await r.runner.idle();
+  r.runner.deliver(down('failed', { job: JOB, reason: 'voided' }));
+  t.same(await outcome, { outcome: 'failed', job: JOB, reason: 'voided' });
+  t.same(r.station.moves, ['feed', 'capture'], 'the fed card goes to the reject bin');
+  t.equal(r.runner.state(), 'ready');
 });

@@ -12,6 +12,7 @@
  * - A transport error ends the run with `index` = the APDU that got no
  *   response (= responses.length).
  */
+import { swHex } from '../card/status-words.js';
 import { isTransportError, type CardTransport } from '../hardware/card-transport.js';
 import type { Logger } from '../common/log.js';
 
@@ -80,7 +81,5 @@ export async function relayScript(transport: CardTransport, apdus: readonly Uint
   return { responses };
 }
 
-/** `6A88`: status words are logged as four hex digits. */
-export function hexSw(sw: number): string {
-  return sw.toString(16).toUpperCase().padStart(4, '0');
-}
+/** `6A88`: status words are logged as four hex digits (card/status-words.ts). */
+export const hexSw = swHex;

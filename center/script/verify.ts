@@ -40,8 +40,9 @@ export function verifyResult(input: VerifyResultInput): Verdict {
 }
 
 /** A kiosk reason code may go into a detail; anything else it sent may not. */
+/** The kiosk's error code as it may appear in a detail: a wire reason code (`card-removed`, `late`, …) or a generic word. */
 function reasonCode(code: string): string {
-  return /^[A-Z][A-Z0-9_]{0,31}$/.test(code) ? code : 'kiosk error';
+  return /^[a-z][a-z-]{0,31}$/.test(code) || /^[A-Z][A-Z0-9_]{0,31}$/.test(code) ? code : 'kiosk error';
 }
 
 function walk(input: VerifyResultInput, steps: readonly PlainStep[], channel: HostSecureChannel): Verdict {

@@ -1,5 +1,4 @@
 /** The `--data DIR | --database URL` choice every center command shares, decoded once. */
-import { randomBytes } from 'node:crypto';
 import type { StoreLocation } from '../../center/store/db.js';
 import { UsageError, type OptionSpec, type ParsedOptions } from '../command.js';
 
@@ -27,6 +26,4 @@ export function pkiDir(opts: ParsedOptions): string {
   return dir;
 }
 
-export function cryptoRandom(n: number): Uint8Array {
-  return new Uint8Array(randomBytes(n));
-}
+export { cryptoRandom } from '../random.js';

@@ -2,7 +2,6 @@
  * `cardline card demo`: personalize a simulated card over SCP03 and read it
  * back. The main job until end-to-end issuance (issue 3) lands.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +12,9 @@ import { SimReader } from '../../hardware/sim/sim-reader.js';
 import { REFERENCE_LATENCY } from '../../hardware/sim/card/index.js';
 import { runDemoFlow } from '../card-demo/flow.js';
 import { UsageError, type Command } from '../command.js';
+import { cryptoRandom } from '../random.js';
 
-const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+const random = cryptoRandom;
 
 export const cardDemo: Command = {
   path: ['card', 'demo'],

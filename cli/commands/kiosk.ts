@@ -4,7 +4,6 @@
  * stderr. The one-time code is read from stdin only, never from argv: the
  * process table is visible to every user of the machine.
  */
-import { randomBytes } from 'node:crypto';
 import { SimStation } from '../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig, type KioskConfig } from '../../kiosk/config.js';
@@ -12,8 +11,9 @@ import { LineInput, type TextInput } from '../../kiosk/front/line-input.js';
 import { runTerminal, terminalEvents } from '../../kiosk/front/terminal.js';
 import type { MqttConnect } from '../../kiosk/mqtt-client.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+import { cryptoRandom } from '../random.js';
 
-const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+const random = cryptoRandom;
 
 export interface KioskCommandDeps {
   /** The keypad (default: process.stdin). */

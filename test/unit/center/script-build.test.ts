@@ -86,6 +86,7 @@ void t.test('verifyResult: short, long and odd results', async (t) => {
   t.match(verifyResult({ ...input, responses: all.slice(0, 3) }), { outcome: 'failed', at: 3, detail: /no response \(the kiosk stopped\)/ });
   t.match(verifyResult({ ...input, responses: [] }), { outcome: 'failed', at: 0 });
   t.match(verifyResult({ ...input, responses: all, error: { index: 4, code: 'TIMEOUT' } }), { outcome: 'failed', at: 4, detail: /TIMEOUT/ });
+  t.match(verifyResult({ ...input, responses: all, error: { index: 4, code: 'card-removed' } }), { outcome: 'failed', at: 4, detail: /card-removed/ }, 'the wire reason codes are kept');
   t.match(verifyResult({ ...input, responses: all, error: { index: 2, code: 'card 1234 gone' } }), { outcome: 'failed', at: 2, detail: /kiosk error/ }, 'a free-text code is not echoed');
   t.match(verifyResult({ ...input, responses: [...all, Uint8Array.of(0x90, 0)] }), { outcome: 'failed', at: all.length, detail: /responses for/ });
   const noSw = all.slice();

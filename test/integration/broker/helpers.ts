@@ -4,7 +4,6 @@
  * and mqtt.js 5 clients speaking MQTT 3.1.1 with a certificate.
  */
 import type { Test } from 'tap';
-import { webcrypto } from 'node:crypto';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { startBroker, type Admission, type BrokerRefusal, type RunningBroker } from '../../../center/broker/broker.js';
 import { memoryLogger } from '../../../common/log.js';
 import { initDevPki, type DevPkiLayout } from '../../../provisioning/pki/dev-pki.js';
-import { exportPkcs8Pem, newP256KeyPair, P256_ECDSA } from '../../../provisioning/pki/tls-keys.js';
-import * as x509 from '../../../provisioning/pki/x509.js';
+import { selfSignedCreds } from '../../fixtures/mqtt-clients.js';
 
 export interface Creds {
   cert: string;
@@ -127,17 +125,7 @@ export async function waitFor(cond: () => boolean, what: string, ms = 3000): Pro
   }
 }
 
-/** A self-signed client certificate that claims to be kiosk-1 (no CA vouches for it). */
-export async function selfSigned(cn = 'kiosk-1'): Promise<Creds> {
-  const keys = await newP256KeyPair();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: [{ O: ['Cardline'] }, { OU: ['kiosk'] }, { CN: [cn] }],
-      keys,
-      signingAlgorithm: P256_ECDSA,
-      extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
-    },
-    webcrypto,
-  );
-  return { cert: cert.toString('pem'), key: await exportPkcs8Pem(keys.privateKey) };
+/** A self-signed client certificate that claims to be kiosk-1 (no CA vouches for it): the e2e fixture's. */
+export function selfSigned(cn = 'kiosk-1'): Promise<Creds> {
+  return selfSignedCreds(cn);
 }

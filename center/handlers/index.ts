@@ -7,8 +7,20 @@ import { onHello } from './hello.js';
 import { onCardDone, onReaderReport } from './reports.js';
 import { onRequest } from './request.js';
 import { onResult } from './result.js';
+import { onHandlerError } from './handler-error.js';
 
 export function dispatcher(deps: CenterDeps): Dispatch {
+  const handle = route(deps);
+  return async (ctx: InboundContext, msg: UpMessage): Promise<void> => {
+    try {
+      await handle(ctx, msg);
+    } catch (e) {
+      await onHandlerError(deps, ctx, msg, e);
+    }
+  };
+}
+
+function route(deps: CenterDeps): Dispatch {
   return async (ctx: InboundContext, msg: UpMessage): Promise<void> => {
     // A kiosk revoked mid-session gets nothing but the refusal (hello says the same).
     if (ctx.kiosk.status !== 'active' && msg.type !== 'hello') {

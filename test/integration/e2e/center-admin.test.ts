@@ -82,3 +82,21 @@ void t.test('the one-time code is not in the audited body MAC', async (t) => {
   t.equal(entry?.detail.body, mac({ application: app!.id }), 'MAC of the body without the code');
   t.not(entry?.detail.body, mac({ application: app!.id, code: app!.code }));
 });
+
+void t.test('writing data that no longer authenticates at rest: the job FAILS, the card is captured, nothing reaches the gate', async (t) => {
+  const [app] = await rig.addApps(1);
+  // Someone edits the ciphertext in the database: XChaCha20-Poly1305 refuses it (DATA_INTEGRITY).
+  await d.db.query('UPDATE applications SET data_enc = set_byte(data_enc, 0, get_byte(data_enc, 0) # 1) WHERE id = $1', [app!.id]);
+  const station = rig.stations['kiosk-1']!;
+  const gateBefore = (await station.cards('gate')).length;
+  const rejectBefore = (await station.cards('reject')).length;
+  const mark = (await rig.audit()).length;
+  const r = await kiosk1.request(app!.id, app!.code);
+  t.same(r, { outcome: 'failed', job: r.job, reason: 'internal' }, 'the customer is told it failed');
+  t.equal((await rig.jobOf(app!.id))?.state, 'FAILED');
+  t.equal((await station.cards('gate')).length, gateBefore, 'no card to the gate');
+  t.equal((await station.cards('reject')).length, rejectBefore + 1, 'the bound card is captured');
+  const failure = (await rig.audit(mark)).find((e) => e.kind === 'handler.failed');
+  t.match(failure?.detail, { type: 'card', code: 'DATA_INTEGRITY' }, 'audited with its code');
+  t.match(rig.logs.center.matching(/"msg":"handler failed"/).join(''), /"code":"DATA_INTEGRITY"/, 'logged with its code');
+});

@@ -9,7 +9,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import { TransportError } from '../card-transport.js';
-import { SlotTransport } from '../sim/slot-transport.js';
+import { SlotTransport } from '../slot-transport.js';
 import { CMD, IC_OFF, IC_ON, PM_NONE, RESULT, resultName } from './dispenser-protocol.js';
 import { isDispenserError } from './errors.js';
 import type { Matcher } from './matcher.js';

@@ -23,11 +23,7 @@ export function isPowerCut(e: unknown): boolean {
   return e instanceof Error && e.name === 'SimPowerCutError';
 }
 
-/** The status word of a response APDU as 4 hex digits, for logs (never the data). */
-export function swOf(rapdu: Uint8Array): string {
-  if (rapdu.length < 2) return 'none';
-  return ((rapdu[rapdu.length - 2]! << 8) | rapdu[rapdu.length - 1]!).toString(16).padStart(4, '0').toUpperCase();
-}
+export { swOf } from '../transport-kit.js';
 
 /**
  * What a transport may log about a card's failure: the error's name and code,

@@ -22,7 +22,7 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import { TransportError } from '../card-transport.js';
 import { cardErrorSummary, isPowerCut, type CardEndpoint } from './card-endpoint.js';
-import { SlotTransport } from './slot-transport.js';
+import { SlotTransport } from '../slot-transport.js';
 
 export interface SimReaderOptions {
   /** Reader name (default `sim:0`). */

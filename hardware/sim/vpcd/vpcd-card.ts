@@ -23,7 +23,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../../../common/clock.js';
 import { silentLogger, type Logger } from '../../../common/log.js';
 import { cardErrorSummary, isPowerCut, swOf, type CardEndpoint } from '../card-endpoint.js';
-import { startTimer, type Timer } from '../timers.js';
+import { startTimer, type Timer } from '../../timers.js';
 import { encodeVpcdFrame, VPCD_CTRL, VpcdFrameParser } from './vpcd-framing.js';
 
 /** Default vpcd port (vsmartcard's VPCDPORT). */

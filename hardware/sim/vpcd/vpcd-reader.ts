@@ -20,7 +20,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../../../common/clock.js';
 import { silentLogger, type Logger } from '../../../common/log.js';
 import { TransportError } from '../../card-transport.js';
-import { SlotTransport } from '../slot-transport.js';
+import { SlotTransport } from '../../slot-transport.js';
 import { encodeVpcdFrame, VPCD_CTRL, VpcdFrameParser } from './vpcd-framing.js';
 
 export interface VpcdReaderOptions {

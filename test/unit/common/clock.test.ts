@@ -1,7 +1,7 @@
 /** The injected clocks: sleeps wake on time, and an aborted sleep is cancelled and rejects. */
 import t from 'tap';
 import { FakeClock, systemClock } from '../../../common/clock.js';
-import { startTimer } from '../../../hardware/sim/timers.js';
+import { startTimer } from '../../../hardware/timers.js';
 
 void t.test('FakeClock wakes sleepers in time order, and only when their time has come', async (t) => {
   const clock = new FakeClock(1000);

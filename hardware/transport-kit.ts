@@ -7,8 +7,8 @@
  * half-duplex), races it against an optional timeout on the injected clock,
  * and lets the transport fail it from outside (removal, close, power off).
  */
-import type { Clock } from '../../common/clock.js';
-import { TransportError, type CardTransportEvent } from '../card-transport.js';
+import type { Clock } from '../common/clock.js';
+import { TransportError, type CardTransportEvent } from './card-transport.js';
 import { startTimer } from './timers.js';
 
 export class TransportEvents {
@@ -107,4 +107,10 @@ function toIo(what: string, e: unknown): TransportError {
   const code = (e as { code?: unknown }).code;
   // Only the error's name and code: a card-side message is not ours to print.
   return new TransportError('IO', `${what} failed (${(e as Error).name ?? 'Error'}${typeof code === 'string' ? ` ${code}` : ''})`);
+}
+
+/** The status word of a response APDU as 4 hex digits, for logs (never the data). */
+export function swOf(rapdu: Uint8Array): string {
+  if (rapdu.length < 2) return 'none';
+  return ((rapdu[rapdu.length - 2]! << 8) | rapdu[rapdu.length - 1]!).toString(16).padStart(4, '0').toUpperCase();
 }

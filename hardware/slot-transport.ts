@@ -9,11 +9,10 @@
  * Subclasses set `card` and `powered` when a card arrives or leaves and
  * emit the events through `events`.
  */
-import type { Clock } from '../../common/clock.js';
-import type { Logger } from '../../common/log.js';
-import { TransportError, type CardTransport, type CardTransportEvent } from '../card-transport.js';
-import { swOf } from './card-endpoint.js';
-import { CallSlot, TransportEvents } from './transport-kit.js';
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import { TransportError, type CardTransport, type CardTransportEvent } from './card-transport.js';
+import { CallSlot, swOf, TransportEvents } from './transport-kit.js';
 
 export interface SlotTransportOptions {
   name: string;
@@ -126,3 +125,4 @@ export abstract class SlotTransport<C> implements CardTransport {
     };
   }
 }
+

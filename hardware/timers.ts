@@ -3,7 +3,7 @@
  * real timer behind (the clock's sleep is aborted), so an abandoned 30 s
  * transmit timeout never holds a finished test or a stopped CLI alive.
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../common/clock.js';
 
 export interface Timer {
   /** Resolves when the time is up; never resolves once cancelled. */

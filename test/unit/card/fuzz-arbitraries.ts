@@ -2,6 +2,7 @@
 // raw bytes biased toward the structure bytes the parsers branch on, valid
 // APDUs / TLV trees / DGI lists, and mutations of valid encodings.
 import fc from 'fast-check';
+import { mutate, mutationsOf, type Mutation } from '../../fixtures/fuzz.js';
 import type { CommandApdu } from '../../../card/apdu.js';
 import type { Dgi } from '../../../card/dgi.js';
 import { encodeTlvTree, type Tlv } from '../../../card/tlv.js';
@@ -119,30 +120,6 @@ export function chunksAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array
   return out;
 }
 
-export interface Mutation {
-  readonly kind: 'truncate' | 'set' | 'insert' | 'delete';
-  readonly at: number;
-  readonly b: number;
-}
-
-export const mutationArb: fc.Arbitrary<Mutation[]> = fc.array(
-  fc.record({
-    kind: fc.constantFrom('truncate' as const, 'set' as const, 'insert' as const, 'delete' as const),
-    at: fc.nat(),
-    b: byte,
-  }),
-  { minLength: 1, maxLength: 3 },
-);
-
-/** Applies mutations to a copy: cut short, overwrite, insert or delete a byte. */
-export function mutate(bytes: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
-  let out = Uint8Array.from(bytes);
-  for (const m of mutations) {
-    const at = m.at % (out.length + 1);
-    if (m.kind === 'truncate') out = out.slice(0, at);
-    else if (m.kind === 'set' && at < out.length) out[at] = m.b;
-    else if (m.kind === 'insert') out = Uint8Array.from([...out.subarray(0, at), m.b, ...out.subarray(at)]);
-    else if (m.kind === 'delete' && at < out.length) out = Uint8Array.from([...out.subarray(0, at), ...out.subarray(at + 1)]);
-  }
-  return out;
-}
+export type { Mutation };
+export const mutationArb: fc.Arbitrary<Mutation[]> = mutationsOf(byte);
+export { mutate };

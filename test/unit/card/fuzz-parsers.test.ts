@@ -20,22 +20,14 @@ import { toHex } from '../../../card/bytes.js';
 import { DgiStreamParser, encodeDgis, parseDgis, type Dgi } from '../../../card/dgi.js';
 import { CardError } from '../../../card/errors.js';
 import { encodeTlvTree, parseTlv, type ParseTlvOptions, type Tlv } from '../../../card/tlv.js';
+import { fuzzSettings } from '../../fixtures/fuzz.js';
 import { apduLikeBytes, chunksAt, commandArb, cutsArb, dgiListArb, mutate, mutationArb, randomBytes, tlvListArb } from './fuzz-arbitraries.js';
 
-const RUNS = positiveIntFromEnv('FUZZ_RUNS', 2000);
-const SEED = process.env.FUZZ_SEED === undefined || process.env.FUZZ_SEED === '' ? undefined : Number(process.env.FUZZ_SEED);
-const PARAMS: fc.Parameters<unknown> = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
+const { runs: RUNS, params: PARAMS } = fuzzSettings();
 
 // The default timeout (300 s, .taprc) covers CI; the long run scales it.
 t.setTimeout(Math.max(300_000, RUNS * 20));
 
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 let inputs = 0;
 

@@ -18,11 +18,10 @@ import { parsePutKey, parsePutKeyResponse, putKeyAes } from '../../../card/gp/pu
 import { parseFci } from '../../../card/gp/select.js';
 import { parseSetStatusCommand } from '../../../card/gp/set-status.js';
 import { packDgis, parseStoreDataP1 } from '../../../card/gp/store-data.js';
+import { fuzzSettings } from '../../fixtures/fuzz.js';
 import { dgiListArb, mutate, mutationArb, randomBytes } from './fuzz-arbitraries.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? '') || 2000;
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
-const PARAMS: fc.Parameters<unknown> = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
+const { runs: RUNS, params: PARAMS } = fuzzSettings();
 t.setTimeout(Math.max(300_000, RUNS * 20));
 
 const DEK = hex('404142434445464748494A4B4C4D4E4F');

@@ -12,24 +12,16 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { decodeUp } from '../../../wire/codec.js';
+import { fuzzSettings, mutate, mutationsOf } from '../../fixtures/fuzz.js';
 import { openEnvelope, sealEnvelope, type Envelope } from '../../../wire/envelope.js';
 import { WireError } from '../../../wire/errors.js';
 import { KIOSK, NOW, SESSION, craft, helloBody, kioskSecret, outer, upEnvelope, upOptions, wrap } from './fixtures.js';
 
-const RUNS = positiveIntFromEnv('FUZZ_RUNS', 2000);
-const SEED = process.env.FUZZ_SEED === undefined || process.env.FUZZ_SEED === '' ? undefined : Number(process.env.FUZZ_SEED);
+const { runs: RUNS, params: PARAMS } = fuzzSettings();
 const SIGNED_RUNS = Math.max(25, Math.floor(RUNS / 20));
-const PARAMS: fc.Parameters<unknown> = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
 
 t.setTimeout(Math.max(300_000, RUNS * 20));
 
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 const outcomes = new Map<string, number>();
 
@@ -48,22 +40,7 @@ function receive(payload: Uint8Array): void {
 // Bytes that matter to JSON and base64.
 const special = fc.constantFrom(...'{}[]":,\\=+/0aAeEsu_- \n'.split('').map((c) => c.charCodeAt(0)), 0x00, 0x7f, 0x80, 0xc3, 0xff);
 const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), special);
-const mutationArb = fc.array(fc.record({ kind: fc.constantFrom('truncate' as const, 'set' as const, 'insert' as const, 'delete' as const), at: fc.nat(), b: byte }), {
-  minLength: 1,
-  maxLength: 3,
-});
-
-function mutate(bytes: Uint8Array, mutations: readonly { kind: string; at: number; b: number }[]): Uint8Array {
-  let out = Uint8Array.from(bytes);
-  for (const m of mutations) {
-    const at = m.at % (out.length + 1);
-    if (m.kind === 'truncate') out = out.slice(0, at);
-    else if (m.kind === 'set' && at < out.length) out[at] = m.b;
-    else if (m.kind === 'insert') out = Uint8Array.from([...out.subarray(0, at), m.b, ...out.subarray(at)]);
-    else if (m.kind === 'delete' && at < out.length) out = Uint8Array.from([...out.subarray(0, at), ...out.subarray(at + 1)]);
-  }
-  return out;
-}
+const mutationArb = mutationsOf(byte);
 
 const valid: Envelope[] = [
   upEnvelope('hello', helloBody),

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 # Debian packages, each with why we need it (docs/dependencies.md has the full list).
 PACKAGES=(
   pcscd            # PC/SC daemon: the independent proof drives our simulated card through it
+  libpcsclite-dev  # headers the @pokusew/pcsclite binding compiles against (hardware/pcsc)
   vsmartcard-vpcd  # the virtual PC/SC reader our simulated card connects to
   pcsc-tools       # scriptor: an independent PC/SC client
   python3-pyscard  # pyscard: an independent PC/SC client used by the integration test

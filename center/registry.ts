@@ -21,7 +21,7 @@ export interface KioskRow {
 
 export interface ReaderRow {
   id: string;
-  kind: 'sim' | 'pcsc' | 'dispenser';
+  kind: 'sim' | 'pcsc' | 'dispenser' | 'keypad';
   public_key: Uint8Array | null;
 }
 

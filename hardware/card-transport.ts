@@ -29,12 +29,15 @@
  * - Close: close() rejects every pending call with 'CANCELED' (we closed it,
  *   as node-serialport's `canceled`), releases the reader and is idempotent.
  *   Any other call after close, powerOff included, rejects with 'CLOSED'.
+ * - An APDU the reader or card cannot carry (an extended APDU on a reader
+ *   or card without extended length) rejects 'UNSUPPORTED' before anything
+ *   is sent; the card is untouched.
  * - Any other error means the device went away or misbehaved ('IO').
  * - Calls are serialized: a second transmit while one is pending rejects
  *   with 'BUSY'. A card is a half-duplex device.
  */
 
-export type TransportErrorCode = 'NO_CARD' | 'CARD_REMOVED' | 'NOT_POWERED' | 'TIMEOUT' | 'CANCELED' | 'CLOSED' | 'BUSY' | 'IO';
+export type TransportErrorCode = 'NO_CARD' | 'CARD_REMOVED' | 'NOT_POWERED' | 'TIMEOUT' | 'CANCELED' | 'CLOSED' | 'BUSY' | 'UNSUPPORTED' | 'IO';
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';

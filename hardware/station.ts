@@ -29,7 +29,12 @@
  */
 import type { CardTransport } from './card-transport.js';
 
-export type StationErrorCode = 'OCCUPIED' | 'HOPPER_EMPTY' | 'NO_CARD' | 'JAM' | 'CLOSED' | 'IO' | 'ARGUMENT_INVALID';
+/**
+ * 'UNSUPPORTED': the mechanism has no such move (a plain reader cannot
+ * capture: the customer holds the card). 'TIMEOUT': a wait for the customer
+ * (a plain reader's feed) ran out; nothing moved.
+ */
+export type StationErrorCode = 'OCCUPIED' | 'HOPPER_EMPTY' | 'NO_CARD' | 'JAM' | 'CLOSED' | 'IO' | 'ARGUMENT_INVALID' | 'UNSUPPORTED' | 'TIMEOUT';
 
 export class StationError extends Error {
   override readonly name = 'StationError';
@@ -45,13 +50,33 @@ export function isStationError(e: unknown, code?: StationErrorCode): e is Statio
   return e instanceof StationError && (code === undefined || e.code === code);
 }
 
-export type ReaderKind = 'sim' | 'pcsc' | 'dispenser';
+export type ReaderKind = 'sim' | 'pcsc' | 'dispenser' | 'keypad';
+
+/**
+ * What a device reports about itself, as its driver reads it: USB
+ * descriptors (HID), the PC/SC reader name (pcsc-lite's friendly name and
+ * USB serial), the dispenser's IDENTITY answer. Not a proof: a keyless
+ * device is authenticated by matching this against the center-signed
+ * registry (identity match), which a cloned device could pass; a device
+ * with a key must sign a challenge instead.
+ */
+export interface DeviceDescriptor {
+  /** Vendor as the device reports it (USB vendor ID as 4 hex digits, or a name). */
+  readonly vendor: string;
+  /** Product / model as the device reports it. */
+  readonly product: string;
+  /** The device's serial number, null when it reports none. */
+  readonly serial: string | null;
+}
 
 /** Who a reader says it is, and the proof. */
 export interface ReaderIdentity {
   /** Registry ID of the reader (e.g. its serial number). */
   readonly id: string;
   readonly kind: ReaderKind;
+  readonly descriptor: DeviceDescriptor;
+  /** True when the device holds an identity key and can sign a challenge. */
+  readonly canSign: boolean;
   /**
    * Signs `message` (built by wire/reader-auth.ts `readerChallengeMessage`)
    * with the reader's Ed25519 key; resolves with the 64-byte signature.

@@ -32,7 +32,7 @@ export function hexBytes(min: number, max: number): z.ZodString {
 /** One command or response APDU: 2..65 544 bytes (extended length). */
 const apduHex = hexBytes(2, 65_544);
 
-export const readerKindSchema = z.enum(['sim', 'pcsc', 'dispenser']);
+export const readerKindSchema = z.enum(['sim', 'pcsc', 'dispenser', 'keypad']);
 
 // ---- kiosk → center (topic kiosk/<id>/up) --------------------------------
 

@@ -19,7 +19,7 @@ export const MAX_REGISTRY_READERS = 64;
 
 export interface RegistryReader {
   id: string;
-  kind: 'sim' | 'pcsc' | 'dispenser';
+  kind: 'sim' | 'pcsc' | 'dispenser' | 'keypad';
   /** The reader's Ed25519 identity key, hex of 32 bytes; null when the reader has none (identified by SAM serial/ATR). */
   publicKey: string | null;
 }

@@ -82,6 +82,9 @@ export class SerialDispenser implements CardStation {
       const identity: ReaderIdentity = {
         id,
         kind: 'dispenser',
+        // The protocol (docs/serial-dispenser.md) names no vendor or model; the device's id is its serial.
+        descriptor: { vendor: 'cardline', product: 'stx-etx-dispenser/1', serial: id },
+        canSign: true,
         sign: async (message) => {
           const r = ok(await matcher.request(CMD.IDENTITY, ID_SIGN, message, timeouts.command), 'sign');
           if (r.data.length !== 64) throw new DispenserError('PROTOCOL', `signature is ${r.data.length} bytes, not 64`);

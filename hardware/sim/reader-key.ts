@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { equalBytes, toHex, zeroize } from '../../card/bytes.js';
 import { KeyFileError, readKeyFile, writeKeyFile } from '../../common/key-files.js';
-import type { ReaderIdentity } from '../station.js';
+import type { DeviceDescriptor, ReaderIdentity } from '../station.js';
 
 export const READER_KEY_FILE = 'reader.key';
 export const READER_PUB_FILE = 'reader.pub';
@@ -54,6 +54,7 @@ export function defaultReaderId(publicKey: Uint8Array): string {
 
 export class SimReaderIdentity implements ReaderIdentity {
   readonly kind = 'sim' as const;
+  readonly canSign = true;
   private destroyed = false;
 
   private constructor(
@@ -108,6 +109,11 @@ export class SimReaderIdentity implements ReaderIdentity {
     const theId = id ?? defaultReaderId(pub);
     checkReaderId(theId);
     return new SimReaderIdentity(theId, secret, pub);
+  }
+
+  /** The simulated reader reports its ID as its serial. */
+  get descriptor(): DeviceDescriptor {
+    return { vendor: 'cardline', product: 'sim-reader', serial: this.id };
   }
 
   get publicKey(): Uint8Array {

@@ -8,7 +8,7 @@ import { hex, toHex } from '../../../card/bytes.js';
 import { FakeClock } from '../../../common/clock.js';
 import { memoryLogger, type Logger } from '../../../common/log.js';
 import { TransportError, type CardTransport, type CardTransportEvent } from '../../../hardware/card-transport.js';
-import { StationError, type CardStation, type ReaderIdentity, type StationStatus } from '../../../hardware/station.js';
+import { StationError, type CardStation, type DeviceDescriptor, type ReaderIdentity, type StationStatus } from '../../../hardware/station.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
 import type { DownDelivery, UpLink } from '../../../kiosk/link.js';
 import { SessionRunner } from '../../../kiosk/session-runner.js';
@@ -108,6 +108,12 @@ export class FakeReader implements ReaderIdentity {
     /** null: a reader without a key (signs nothing). */
     private readonly secret: Uint8Array | null = readerSecret,
   ) {}
+  get canSign(): boolean {
+    return this.secret !== null;
+  }
+  get descriptor(): DeviceDescriptor {
+    return { vendor: 'cardline', product: 'fake-reader', serial: this.id };
+  }
   sign(message: Uint8Array): Promise<Uint8Array | undefined> {
     return Promise.resolve(this.secret ? ed25519Sign(message, this.secret) : undefined);
   }

@@ -5,6 +5,7 @@
  * echoing the value.
  */
 import { z } from 'zod';
+import { parseStationSpec, type StationSpec } from '../hardware/station-spec.js';
 import { idSchema } from '../wire/messages.js';
 import { KioskError } from './errors.js';
 
@@ -36,8 +37,17 @@ export const kioskConfigSchema = z.strictObject({
   /** `<pki>/kiosks/<id>/`: tls.crt, tls.key, ca.crt, signing.key, center-signing.pub. */
   identityDir: z.string().min(1),
   brokerUrl: z.string().refine(isBrokerUrl, 'must be mqtts://host:port'),
-  /** The card station's directory (the simulated station's state). */
-  stationDir: z.string().min(1),
+  /** The card station (hardware/station-spec.ts): `sim:DIR` (or a bare DIR), `serial:/dev/ttyUSB0[@BAUD]`, `pcsc` or `pcsc:READER NAME`. */
+  station: z.string().transform((text, ctx): StationSpec => {
+    try {
+      return parseStationSpec(text);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** An optional HID keypad for customers (hardware/hid/): `hid:VVVV:PPPP[:SERIAL]`. */
+  keypad: z.string().min(1).max(200).optional(),
   /** How long a customer waits for each answer of the center before the kiosk gives up. */
   requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
   /** Per-APDU timeout on the card transport. */

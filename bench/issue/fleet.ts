@@ -100,7 +100,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     for (const [i, id] of ids.entries()) {
       const timeline = new KioskTimeline();
       const agent = await startKiosk({
-        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, brokerUrl: center.url, stationDir: stations[i]!.dir }),
+        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, brokerUrl: center.url, station: stations[i]!.dir }),
         station: stations[i]!,
         clock: o.clock,
         logger: o.logger,

@@ -1,10 +1,11 @@
 /**
- * `cardline kiosk`: runs the kiosk agent over a simulated card station, with
+ * `cardline kiosk`: runs the kiosk agent over a card station (simulated,
+ * serial dispenser or PC/SC reader: hardware/station-spec.ts), with
  * the terminal as its screen (stdout) and keypad (stdin). Logs are JSON on
  * stderr. The one-time code is read from stdin only, never from argv: the
  * process table is visible to every user of the machine.
  */
-import { SimStation } from '../../hardware/sim/sim-station.js';
+import { openStation } from '../../hardware/open-station.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig, type KioskConfig } from '../../kiosk/config.js';
 import { LineInput, type TextInput } from '../../kiosk/front/line-input.js';
@@ -24,8 +25,8 @@ export interface KioskCommandDeps {
 export function makeKioskCommand(deps: KioskCommandDeps): Command {
   return {
     path: ['kiosk'],
-    summary: 'Run the kiosk agent over a simulated card station, with the terminal as its screen',
-    usage: 'kiosk --identity DIR --broker mqtts://HOST:PORT --station DIR [--request APP_ID] [--once]',
+    summary: 'Run the kiosk agent over a card station, with the terminal as its screen',
+    usage: 'kiosk --identity DIR --broker mqtts://HOST:PORT --station SPEC [--request APP_ID] [--once]',
     description: `
 Connects to the center's broker with the kiosk's certificate (mutual TLS),
 authenticates the station's card reader against the center-signed registry
@@ -36,11 +37,17 @@ exit code 0 when the card was issued, 1 otherwise. Otherwise the kiosk
 serves customers until EOF or SIGINT.
 
 The identity directory holds tls.crt (CN = kiosk ID), tls.key, ca.crt,
-signing.key and center-signing.pub (the dev PKI's kiosks/<id>/).`,
+signing.key and center-signing.pub (the dev PKI's kiosks/<id>/).
+
+The station SPEC names the card station:
+  sim:DIR (or just DIR)   the simulated dispenser whose state is in DIR
+  serial:PATH[@BAUD]      a serial card dispenser on the tty PATH (default 115200 baud)
+  pcsc                    the first PC/SC reader (a plain reader: the customer inserts the card)
+  pcsc:NAME               the PC/SC reader named NAME (see 'cardline hw list')`,
     options: {
       identity: { type: 'string', arg: 'DIR', description: "The kiosk's identity directory (required)" },
       broker: { type: 'string', arg: 'URL', description: 'The broker, mqtts://HOST:PORT (required)' },
-      station: { type: 'string', arg: 'DIR', description: 'The simulated card station directory (required)' },
+      station: { type: 'string', arg: 'SPEC', description: 'The card station: sim:DIR, serial:PATH[@BAUD], pcsc or pcsc:NAME (required)' },
       id: { type: 'string', arg: 'ID', description: "The kiosk ID (default: the certificate's CN; checked against it)" },
       request: { type: 'string', arg: 'APP_ID', description: 'Serve this application; read only the code from stdin' },
       once: { type: 'boolean', description: 'Exit after one customer (0 issued, 1 otherwise)' },
@@ -60,7 +67,7 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
     ...(typeof opts.id === 'string' ? { kioskId: opts.id } : {}),
     identityDir: opts.identity,
     brokerUrl: opts.broker,
-    stationDir: opts.station,
+    station: opts.station,
     exitOnRefused: opts['exit-on-refused'] === true,
     logLevel: ctx.env.CARDLINE_LOG_LEVEL ?? 'warn',
   });
@@ -69,7 +76,7 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
 async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCommandDeps): Promise<number> {
   const config = configOf(ctx, opts);
   const application = typeof opts.request === 'string' ? opts.request : undefined;
-  const station = await SimStation.open(config.stationDir, { clock: ctx.clock, logger: ctx.logger });
+  const station = await openStation(config.station, { clock: ctx.clock, logger: ctx.logger });
   const input = new LineInput(deps.stdin());
   let agent: KioskAgent | undefined;
   const stop = new AbortController();

@@ -84,7 +84,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (const [i, id] of kioskIds.entries()) {
       const station = stations[i]!;
       const agent = await startKiosk({
-        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, brokerUrl: center.url, stationDir: station.dir }),
+        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, brokerUrl: center.url, station: station.dir }),
         station,
         clock: o.clock,
         logger: o.logger,

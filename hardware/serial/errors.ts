@@ -3,13 +3,11 @@
  * it, carrying the protocol's own result code when the device sent one (as
  * zigbee-herdsman's `EzspError { code: EzspStatus }`, STYLE.md).
  *
- * The CardStation contract's own refusals (HOPPER_EMPTY, OCCUPIED, NO_CARD)
+ * The CardStation contract's own refusals (HOPPER_EMPTY, OCCUPIED, NO_CARD, JAM)
  * are StationErrors (hardware/station.ts); everything else the device or the
  * line reports is a DispenserError. Protocol: docs/serial-dispenser.md.
  */
 export type DispenserErrorCode =
-  /** The mechanism reports a jam (result 0x20); the card is wherever the motor left it. */
-  | 'JAM'
   /** The device refused the command (any result code without a better name). */
   | 'DEVICE'
   /** The device answered NAK to every try of one command (bounded retries). */

@@ -8,8 +8,8 @@
  * Layers (zigbee-herdsman style): FrameParser (bytes → frames) → Matcher
  * (request/response, ACK/NAK/ENQ, timeouts) → this class (commands →
  * CardStation semantics). Contract refusals (HOPPER_EMPTY, OCCUPIED,
- * NO_CARD) are StationErrors; a jam and other device results are
- * DispenserErrors carrying the protocol's result code.
+ * NO_CARD, JAM) are StationErrors; other device results are DispenserErrors
+ * carrying the protocol's result code.
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import { StationError, type CardStation, type ReaderIdentity, type StationStatus } from '../station.js';
 import { CMD, decodeStatus, ID_READ, ID_SIGN, PM_NONE, RESULT, resultName, type DeviceStatus } from './dispenser-protocol.js';
+import { endPort } from './end-port.js';
 import { DispenserError } from './errors.js';
 import type { Frame } from './frame.js';
 import { Matcher } from './matcher.js';
@@ -98,7 +99,7 @@ export class SerialDispenser implements CardStation {
       return d;
     } catch (e) {
       matcher.fail(new DispenserError('CLOSED', 'open failed'));
-      opts.port.destroy();
+      await endPort(opts.port);
       throw e;
     }
   }
@@ -138,11 +139,7 @@ export class SerialDispenser implements CardStation {
     this.closed = true;
     await this.transport.close();
     this.matcher.fail(new DispenserError('CLOSED', 'the dispenser is closed'));
-    await new Promise<void>((resolve) => {
-      if (this.port.destroyed) return resolve();
-      this.port.once('close', () => resolve());
-      this.port.destroy();
-    });
+    await endPort(this.port);
   }
 
   private async deviceStatus(): Promise<DeviceStatus> {
@@ -175,7 +172,7 @@ function ok(r: Frame, what: string): Frame {
     case RESULT.NO_CARD:
       throw new StationError('NO_CARD', `${what}: no card at the IC station`);
     case RESULT.JAM:
-      throw new DispenserError('JAM', `${what}: the mechanism is jammed`, r.pm);
+      throw new StationError('JAM', `${what}: the mechanism is jammed (result 0x20); the card is where the motor left it`);
     default:
       throw new DispenserError('DEVICE', `${what}: the device refused (${resultName(r.pm)})`, r.pm);
   }

@@ -18,6 +18,7 @@ import { isTransportError } from '../card-transport.js';
 import { CMD, encodeStatus, IC_OFF, IC_ON, ID_READ, ID_SIGN, RESULT } from '../serial/dispenser-protocol.js';
 import { ACK, encodeFrame, ENQ, NAK, type Frame } from '../serial/frame.js';
 import { FrameParser, type ParserEvent } from '../serial/parser.js';
+import { endPort } from '../serial/end-port.js';
 import { FrameWriter } from '../serial/writer.js';
 import { isStationError } from '../station.js';
 import { damage, noFaults, noiseSource, type DispenserFaults } from './dispenser-faults.js';
@@ -62,13 +63,8 @@ export class SimDispenser {
 
   /** Stops answering and closes the port (the station stays open: its owner closes it). */
   async close(): Promise<void> {
-    const port = this.opts.port;
     await this.work;
-    if (port.destroyed) return;
-    await new Promise<void>((resolve) => {
-      port.once('close', () => resolve());
-      port.destroy();
-    });
+    await endPort(this.opts.port);
   }
 
   private onEvents(events: ParserEvent[]): void {

@@ -89,7 +89,7 @@ export async function startLocalRig(o: LocalRigOptions): Promise<LocalRig> {
     let agent: KioskAgent | undefined;
     if (o.kiosk !== false) {
       const started = await startKiosk({
-        config: decodeKioskConfig({ identityDir: kioskDir, brokerUrl: center.url, stationDir: station.dir, requestTimeoutMs: o.requestTimeoutMs ?? 15_000 }),
+        config: decodeKioskConfig({ identityDir: kioskDir, brokerUrl: center.url, station: station.dir, requestTimeoutMs: o.requestTimeoutMs ?? 15_000 }),
         station,
         clock,
         logger: silentLogger,

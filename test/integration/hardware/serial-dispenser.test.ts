@@ -7,16 +7,13 @@
  * hopper). Each test starts its own socat and kills it in teardown.
  */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { endPort } from '../../../hardware/serial/end-port.js';
 import { SerialDispenser } from '../../../hardware/serial/serial-dispenser.js';
-import { SimDispenser } from '../../../hardware/sim/sim-dispenser.js';
-import { SimStation } from '../../../hardware/sim/sim-station.js';
+import type { SimDispenser } from '../../../hardware/sim/sim-dispenser.js';
+import type { SimStation } from '../../../hardware/sim/sim-station.js';
+import { startPtyDispenser } from '../../fixtures/pty-dispenser.js';
 import { initUpdate, KMC, madeWith } from './station-helpers.js';
 
 interface Rig {
@@ -26,33 +23,14 @@ interface Rig {
 }
 
 async function rig(t: Test, count = 3): Promise<Rig> {
-  // Its own temp dir per rig (a test may make two): the PTY links, the station.
-  const dir = await mkdtemp(join(tmpdir(), 'cardline-serial-'));
-  const [hostPath, devPath] = [join(dir, 'host'), join(dir, 'dev')];
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devPath}`], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => socat.once('exit', () => resolve()));
-  const stopSocat = async (): Promise<void> => {
-    socat.kill('SIGTERM');
-    await exited;
-  };
-  const opened: { close(): Promise<void> }[] = [];
-  // One teardown, in order: the ports close before socat goes (a PTY whose other side vanished under an open port is what we avoid).
-  t.teardown(async () => {
-    for (const o of opened.reverse()) await o.close();
-    await stopSocat();
-    await rm(dir, { recursive: true, force: true });
-  });
-  for (let i = 0; i < 100 && !(existsSync(hostPath) && existsSync(devPath)); i++) await new Promise((r) => setTimeout(r, 20));
-  const station = await SimStation.create({ dir: join(dir, 'station'), count, stockMasterKey: KMC });
-  opened.push(station);
-  const sim = await SimDispenser.openPath(devPath, station);
-  opened.push(sim);
-  const port = new SerialPort({ path: hostPath, baudRate: 115200, autoOpen: false });
+  const pty = await startPtyDispenser({ create: { count, stockMasterKey: KMC } });
+  t.teardown(() => pty.stop());
+  const port = new SerialPort({ path: pty.hostPath, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-  opened.push({ close: () => new Promise<void>((resolve) => (port.destroyed ? resolve() : port.once('close', () => resolve()).destroy())) });
+  pty.own({ close: () => endPort(port) });
   const host = await SerialDispenser.open({ port, ackTimeoutMs: 150, maxRetries: 3, moveTimeoutMs: 3000, commandTimeoutMs: 2000 });
-  opened.push(host);
-  return { host, sim, station };
+  pty.own(host);
+  return { host, sim: pty.sim, station: pty.station };
 }
 
 const tx = (h: SerialDispenser) => (apdu: Uint8Array) => h.transport.transmit(apdu);
@@ -127,10 +105,10 @@ void t.test('NAK storm: gives up after the retries with NAK_LIMIT; the line work
   t.match(await host.status(), { cardAtStation: false, hopperRemaining: 3 });
 });
 
-void t.test('jam: DispenserError JAM with the protocol result 0x20; nothing moves; cleared, the feed works', async (t) => {
+void t.test('jam: StationError JAM (protocol result 0x20); nothing moves; cleared, the feed works', async (t) => {
   const { host, sim, station } = await rig(t);
   sim.faults.jammed = true;
-  await t.rejects(host.feed(), { name: 'DispenserError', code: 'JAM', status: 0x20 });
+  await t.rejects(host.feed(), { name: 'StationError', code: 'JAM', message: /result 0x20/ });
   t.same(await station.cards('ic'), []);
   sim.faults.jammed = false;
   await host.feed();

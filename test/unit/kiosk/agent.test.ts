@@ -33,7 +33,7 @@ void t.test('one customer end to end over the wire: issued, card ejected, signin
   });
   let connectUrl = '';
   const agent = await startKiosk({
-    config: decodeKioskConfig({ identityDir: p.kioskDir, brokerUrl: 'mqtts://127.0.0.1:18883', stationDir: '/unused' }),
+    config: decodeKioskConfig({ identityDir: p.kioskDir, brokerUrl: 'mqtts://127.0.0.1:18883', station: '/unused' }),
     station,
     clock,
     logger,
@@ -91,7 +91,7 @@ void t.test('startKiosk refuses a certificate for another kiosk before connectin
   let connected = false;
   await t.rejects(
     startKiosk({
-      config: decodeKioskConfig({ kioskId: 'kiosk-9', identityDir: p.kioskDir, brokerUrl: 'mqtts://127.0.0.1:1', stationDir: '/x' }),
+      config: decodeKioskConfig({ kioskId: 'kiosk-9', identityDir: p.kioskDir, brokerUrl: 'mqtts://127.0.0.1:1', station: '/x' }),
       station: new FakeStation(new FakeTransport(cardAnswers())),
       clock: new FakeClock(NOW),
       logger: memoryLogger(),

@@ -128,8 +128,10 @@ void t.test('EOF without a newline still yields the last line; abort ends the lo
 });
 
 void t.test('config: defaults, and invalid values name their key', (t) => {
-  const base = { identityDir: '/id', brokerUrl: 'mqtts://127.0.0.1:8883', stationDir: '/st' };
-  t.same(decodeKioskConfig(base), { ...base, requestTimeoutMs: 30_000, apduTimeoutMs: 10_000, exitOnRefused: false, logLevel: 'info' });
+  const base = { identityDir: '/id', brokerUrl: 'mqtts://127.0.0.1:8883', station: '/st' };
+  t.same(decodeKioskConfig(base), { ...base, station: { kind: 'sim', dir: '/st' }, requestTimeoutMs: 30_000, apduTimeoutMs: 10_000, exitOnRefused: false, logLevel: 'info' });
+  t.same(decodeKioskConfig({ ...base, station: 'serial:/dev/ttyUSB0@9600' }).station, { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 9600 }, 'a serial dispenser by configuration');
+  t.same(decodeKioskConfig({ ...base, station: 'pcsc:Virtual PCD 00 00' }).station, { kind: 'pcsc', reader: 'Virtual PCD 00 00' }, 'a PC/SC reader by configuration');
   const bad: [object, RegExp][] = [
     [{ ...base, brokerUrl: 'mqtt://127.0.0.1:1883' }, /'brokerUrl'/],
     [{ ...base, brokerUrl: 'mqtts://127.0.0.1' }, /'brokerUrl'/],
@@ -139,7 +141,9 @@ void t.test('config: defaults, and invalid values name their key', (t) => {
     [{ ...base, requestTimeoutMs: 5 }, /'requestTimeoutMs'/],
     [{ ...base, logLevel: 'verbose' }, /'logLevel'/],
     [{ ...base, colour: 'red' }, /'colour'/],
-    [{ brokerUrl: base.brokerUrl, stationDir: '/st' }, /'identityDir'/],
+    [{ brokerUrl: base.brokerUrl, station: '/st' }, /'identityDir'/],
+    [{ ...base, station: 'serial:/dev/ttyUSB0@300' }, /'station'.*baud rate/],
+    [{ ...base, station: 'usb:x' }, /'station'.*unknown scheme/],
   ];
   for (const [input, key] of bad) t.throws(() => decodeKioskConfig(input), { code: 'CONFIG_INVALID', message: key });
   t.end();

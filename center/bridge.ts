@@ -84,13 +84,28 @@ export class Bridge {
       this.log.warn('message on an unexpected topic dropped', { topicLength: topic.length });
       return;
     }
-    const prev = this.queues.get(addr.kiosk) ?? Promise.resolve();
-    const next = prev.then(() => this.handle(addr.kiosk, topic, new Uint8Array(payload)));
-    const tail = next.catch((e: unknown) => this.log.error('handler failed', { kiosk: addr.kiosk, error: e }));
-    this.queues.set(addr.kiosk, tail);
+    this.exclusive(addr.kiosk, () => this.handle(addr.kiosk, topic, new Uint8Array(payload))).catch((e: unknown) =>
+      this.log.error('handler failed', { kiosk: addr.kiosk, error: e }),
+    );
+  }
+
+  /**
+   * Runs `task` in the kiosk's queue, after every message of that kiosk
+   * received so far and before the next: a registry push (registry-push.ts)
+   * never interleaves with a handler of the same kiosk.
+   */
+  exclusive<T>(kiosk: string, task: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(kiosk) ?? Promise.resolve();
+    const next = prev.then(task);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(kiosk, tail);
     void tail.then(() => {
-      if (this.queues.get(addr.kiosk) === tail) this.queues.delete(addr.kiosk);
+      if (this.queues.get(kiosk) === tail) this.queues.delete(kiosk);
     });
+    return next;
   }
 
   private async handle(kioskId: string, topic: string, payload: Uint8Array): Promise<void> {

@@ -16,7 +16,8 @@ import { DEFAULT_LIMITS, type CenterDeps, type CenterLimits } from './deps.js';
 import { dispatcher } from './handlers/index.js';
 import { loadCenterKeys } from './keys.js';
 import { RateLimiter } from './rate-limit.js';
-import { getKiosk } from './registry.js';
+import { addReader, getKiosk, removeReader, type NewReader } from './registry.js';
+import { RegistryPush } from './registry-push.js';
 import type { Db, StoreLocation } from './store/db.js';
 import { openStore } from './store/open.js';
 
@@ -39,6 +40,17 @@ export interface RunningCenter {
   readonly port: number;
   readonly url: string;
   readonly deps: CenterDeps;
+  /**
+   * Reader-registry changes made by this process: each is one transaction
+   * with its audit entry (registry.ts), then pushed at once to the kiosk if
+   * it is connected. Resolve with the kiosk's new registry version.
+   */
+  readonly readers: {
+    add(r: NewReader): Promise<number>;
+    remove(r: { kiosk: string; id: string; reason?: string }): Promise<number>;
+  };
+  /** Pushes changed registries to connected kiosks now (what the periodic check does); resolves with the number pushed. */
+  pushRegistries(kiosk?: string): Promise<number>;
   /** Resolves when every message received so far has been handled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -91,6 +103,22 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     cleanups.unshift(() => new Promise<void>((resolve) => client.end(true, {}, () => resolve())));
     const bridge = new Bridge(client, { db: store, audit, clock: opts.clock, logger, signingKey: keys.signingKey, auditKey: keys.auditKey, deadlineMs: deps.limits.deadlineMs }, dispatcher(deps));
     await bridge.start();
+    const push = new RegistryPush({
+      db: store,
+      clock: opts.clock,
+      logger,
+      signingKey: keys.signingKey,
+      exclusive: (kiosk, task) => bridge.exclusive(kiosk, task),
+      send: (kiosk, session, type, body) => bridge.send(kiosk, session, type, body),
+    });
+    const pollStop = new AbortController();
+    const polling = limits.registryPollMs > 0 ? push.run(limits.registryPollMs, pollStop.signal) : Promise.resolve();
+    const stopPolling = async (): Promise<void> => {
+      pollStop.abort();
+      await polling;
+    };
+    cleanups.unshift(stopPolling);
+    const registryDeps = { db: store, audit, clock: opts.clock };
     await store.transaction((tx) => audit.append(tx, { kind: 'center.started', detail: { port: broker.port, store: store.kind } }));
     logger.info('center started', { url, store: store.kind });
     let stopped = false;
@@ -98,10 +126,25 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       port: broker.port,
       url,
       deps,
+      readers: {
+        add: async (r) => {
+          const version = await addReader(registryDeps, r);
+          await push.sweep(r.kiosk);
+          return version;
+        },
+        remove: async (r) => {
+          const version = await removeReader(registryDeps, r);
+          await push.sweep(r.kiosk);
+          return version;
+        },
+      },
+      pushRegistries: (kiosk) => push.sweep(kiosk),
       idle: () => bridge.idle(),
       async stop() {
         if (stopped) return;
         stopped = true;
+        // No push after the final checkpoint.
+        await stopPolling();
         await bridge.idle();
         await store.transaction((tx) => audit.checkpoint(tx)).catch((e: unknown) => logger.error('final checkpoint failed', { error: e }));
         for (const c of cleanups) await c().catch((e: unknown) => logger.error('shutdown step failed', { error: e }));

@@ -20,9 +20,11 @@ export interface CenterLimits {
   requestsPerMinute: number;
   /** A reservation without a card older than this is released when someone else asks for the application. */
   reservationTtlMs: number;
+  /** How often the center looks for reader-registry changes made by another process, to push them (registry-push.ts); 0: never. */
+  registryPollMs: number;
 }
 
-export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000 };
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000 };
 
 export interface CenterDeps {
   db: Db;

@@ -8,6 +8,7 @@ export type CenterErrorCode =
   | 'KIOSK_EXISTS'
   | 'KIOSK_UNKNOWN'
   | 'READER_INVALID'
+  | 'READER_UNKNOWN'
   | 'JOB_CONFLICT'
   | 'JOB_MOVE_INVALID'
   | 'DATA_INTEGRITY';

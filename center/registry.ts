@@ -4,7 +4,7 @@
  * center signs and sends to the kiosk.
  */
 import type { Clock } from '../common/clock.js';
-import { signRegistry, type ReaderRegistry, type SignedRegistry } from '../wire/registry.js';
+import { DESCRIPTOR_PATTERN, signRegistry, type ReaderRegistry, type RegistryReader, type SignedRegistry } from '../wire/registry.js';
 import { ID_PATTERN } from '../wire/messages.js';
 import type { AuditLog } from './audit/types.js';
 import { CenterError } from './errors.js';
@@ -23,6 +23,10 @@ export interface ReaderRow {
   id: string;
   kind: 'sim' | 'pcsc' | 'dispenser' | 'keypad';
   public_key: Uint8Array | null;
+  /** NULL only for rows from before migration 003 that are not simulators: left out of the signed registry. */
+  vendor: string | null;
+  product: string | null;
+  serial: string | null;
 }
 
 export interface RegistryDeps {
@@ -56,20 +60,83 @@ export async function setKioskStatus(deps: RegistryDeps, id: string, status: 'ac
   });
 }
 
-export async function addReader(deps: RegistryDeps, r: { kiosk: string; id: string; kind: ReaderRow['kind']; publicKey: Uint8Array | null }): Promise<void> {
+/** What a reader reports about itself (hardware/station.ts `DeviceDescriptor`); the kiosk compares it for identity match. */
+export interface ReaderDescriptor {
+  vendor: string;
+  product: string;
+  /** null: the device reports no serial (and only such a device matches). */
+  serial: string | null;
+}
+
+export interface NewReader extends ReaderDescriptor {
+  kiosk: string;
+  id: string;
+  kind: ReaderRow['kind'];
+  /** The reader's Ed25519 identity key (32 bytes), or null for a device that cannot sign (identity match only). */
+  publicKey: Uint8Array | null;
+}
+
+const READER_KINDS: readonly string[] = ['sim', 'pcsc', 'dispenser', 'keypad'];
+
+/** Validates a new reader at the boundary (CenterError READER_INVALID names the field, never its value). */
+export function checkNewReader(r: NewReader): void {
   if (!ID_PATTERN.test(r.id)) throw new CenterError('READER_INVALID', 'reader id: 1..64 of [A-Za-z0-9._-]');
+  if (!READER_KINDS.includes(r.kind)) throw new CenterError('READER_INVALID', 'reader kind: sim, pcsc, dispenser or keypad');
+  if (!DESCRIPTOR_PATTERN.test(r.vendor)) throw new CenterError('READER_INVALID', 'reader vendor: 1..64 printable ASCII characters');
+  if (!DESCRIPTOR_PATTERN.test(r.product)) throw new CenterError('READER_INVALID', 'reader product: 1..64 printable ASCII characters');
+  if (r.serial !== null && !DESCRIPTOR_PATTERN.test(r.serial)) throw new CenterError('READER_INVALID', 'reader serial: 1..64 printable ASCII characters, or none');
   if (r.publicKey && r.publicKey.length !== 32) throw new CenterError('READER_INVALID', 'reader public key must be 32 bytes (Ed25519)');
-  await deps.db.transaction(async (tx) => {
+}
+
+/**
+ * Adds a reader to the kiosk's registry, or replaces the entry with the
+ * same ID; the registry version goes up. Resolves with the new version.
+ * A running center pushes it to the kiosk (center.ts `readers`, or its
+ * periodic check for changes made by other processes).
+ */
+export async function addReader(deps: RegistryDeps, r: NewReader): Promise<number> {
+  checkNewReader(r);
+  return deps.db.transaction(async (tx) => {
     const k = await tx.query('SELECT 1 FROM kiosks WHERE id = $1 FOR UPDATE', [r.kiosk]);
     if (k.rows.length === 0) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${r.kiosk}`);
     await tx.query(
-      `INSERT INTO readers (kiosk_id, id, kind, public_key, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (kiosk_id, id) DO UPDATE SET kind = EXCLUDED.kind, public_key = EXCLUDED.public_key`,
-      [r.kiosk, r.id, r.kind, r.publicKey, new Date(deps.clock.now())],
+      `INSERT INTO readers (kiosk_id, id, kind, public_key, vendor, product, serial, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (kiosk_id, id) DO UPDATE SET kind = EXCLUDED.kind, public_key = EXCLUDED.public_key,
+         vendor = EXCLUDED.vendor, product = EXCLUDED.product, serial = EXCLUDED.serial`,
+      [r.kiosk, r.id, r.kind, r.publicKey, r.vendor, r.product, r.serial, new Date(deps.clock.now())],
     );
-    await tx.query('UPDATE registry_versions SET version = version + 1 WHERE kiosk_id = $1', [r.kiosk]);
-    await deps.audit.append(tx, { kind: 'reader.added', kiosk: r.kiosk, detail: { reader: r.id, kind: r.kind, withKey: r.publicKey !== null } });
+    const version = await bumpVersion(tx, r.kiosk);
+    await deps.audit.append(tx, {
+      kind: 'reader.added',
+      kiosk: r.kiosk,
+      detail: { reader: r.id, kind: r.kind, withKey: r.publicKey !== null, vendor: r.vendor, product: r.product, serial: r.serial, registryVersion: version },
+    });
+    return version;
   });
+}
+
+/**
+ * Removes a reader from the kiosk's registry; the registry version goes up
+ * and resolves with it. CenterError READER_UNKNOWN when there is no such
+ * reader (nothing changes then).
+ */
+export async function removeReader(deps: RegistryDeps, r: { kiosk: string; id: string; reason?: string }): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const k = await tx.query('SELECT 1 FROM kiosks WHERE id = $1 FOR UPDATE', [r.kiosk]);
+    if (k.rows.length === 0) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${r.kiosk}`);
+    const del = await tx.query('DELETE FROM readers WHERE kiosk_id = $1 AND id = $2', [r.kiosk, r.id]);
+    if (del.rowCount === 0) throw new CenterError('READER_UNKNOWN', `kiosk ${r.kiosk} has no reader ${r.id}`);
+    const version = await bumpVersion(tx, r.kiosk);
+    await deps.audit.append(tx, { kind: 'reader.removed', kiosk: r.kiosk, detail: { reader: r.id, reason: (r.reason ?? 'operator').slice(0, 200), registryVersion: version } });
+    return version;
+  });
+}
+
+async function bumpVersion(tx: Sql, kiosk: string): Promise<number> {
+  const v = await tx.query<{ version: number }>('UPDATE registry_versions SET version = version + 1 WHERE kiosk_id = $1 RETURNING version', [kiosk]);
+  const row = v.rows[0];
+  if (!row) throw new CenterError('KIOSK_UNKNOWN', `kiosk ${kiosk} has no registry version`);
+  return row.version;
 }
 
 export async function getKiosk(db: Sql, id: string): Promise<KioskRow | undefined> {
@@ -78,20 +145,24 @@ export async function getKiosk(db: Sql, id: string): Promise<KioskRow | undefine
 }
 
 export async function listReaders(db: Sql, kiosk: string): Promise<ReaderRow[]> {
-  const r = await db.query<ReaderRow>('SELECT id, kind, public_key FROM readers WHERE kiosk_id = $1 ORDER BY id', [kiosk]);
+  const r = await db.query<ReaderRow>('SELECT id, kind, public_key, vendor, product, serial FROM readers WHERE kiosk_id = $1 ORDER BY id', [kiosk]);
   return r.rows;
 }
 
-/** The kiosk's reader registry, signed with the center's key. */
-export async function signedReaderRegistry(db: Sql, kiosk: string, centerKey: Uint8Array, now: number): Promise<SignedRegistry> {
+/** The kiosk's reader registry (format v2), and its version. Rows without a descriptor are left out: the kiosk could not match them. */
+export async function readerRegistry(db: Sql, kiosk: string, now: number): Promise<ReaderRegistry> {
   const readers = await listReaders(db, kiosk);
   const v = await db.query<{ version: number }>('SELECT version FROM registry_versions WHERE kiosk_id = $1', [kiosk]);
-  const reg: ReaderRegistry = {
-    v: 1,
-    kiosk,
-    version: v.rows[0]?.version ?? 1,
-    issuedAt: now,
-    readers: readers.map((r) => ({ id: r.id, kind: r.kind, publicKey: r.public_key ? Buffer.from(r.public_key).toString('hex') : null })),
-  };
-  return signRegistry(reg, centerKey);
+  const entries: RegistryReader[] = [];
+  for (const r of readers) {
+    if (r.vendor === null || r.product === null) continue;
+    entries.push({ id: r.id, kind: r.kind, vendor: r.vendor, product: r.product, serial: r.serial, publicKey: r.public_key ? Buffer.from(r.public_key).toString('hex') : null });
+  }
+  return { v: 2, kiosk, version: v.rows[0]?.version ?? 1, issuedAt: now, readers: entries };
+}
+
+/** The kiosk's reader registry, signed with the center's key. */
+export async function signedReaderRegistry(db: Sql, kiosk: string, centerKey: Uint8Array, now: number): Promise<{ signed: SignedRegistry; version: number }> {
+  const reg = await readerRegistry(db, kiosk, now);
+  return { signed: signRegistry(reg, centerKey), version: reg.version };
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { CardStation } from '../hardware/station.js';
 import type { UpBody, UpType } from '../wire/messages.js';
+import type { ReaderRegistry } from '../wire/registry.js';
 import type { KioskEvent } from './events.js';
 import type { UpLink } from './link.js';
 
@@ -56,8 +57,12 @@ export interface RunnerState {
   job?: CurrentJob;
   /** KDD (upper hex) of the card this process last read at the station; cleared when the card leaves. */
   cardKdd?: string;
-  /** Highest registry version accepted in this process: an older one is refused. */
+  /** Highest registry version accepted in this process (welcome or push): an older one is refused. */
   registryVersion?: number;
+  /** The registry the devices were last authenticated against. */
+  registry?: ReaderRegistry;
+  /** A pushed registry accepted while a customer was being served: applied when that customer is done. */
+  pendingRegistry?: ReaderRegistry;
 }
 
 export interface RunnerDeps {
@@ -93,6 +98,8 @@ export interface RunnerContext extends RunnerDeps {
   touch(): void;
   /** True while a customer's request waits for its outcome. */
   hasCustomer(): boolean;
+  /** True while a customer is being served (a request out, or a job running): a pushed registry waits. */
+  busy(): boolean;
   /** The request was answered without a job (request-refused). */
   answerRequest(outcome: KioskOutcome): boolean;
   /** The current job ended (issued/failed): settles the customer's request, if any, and frees the kiosk. */

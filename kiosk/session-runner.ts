@@ -18,6 +18,8 @@ import { onFailed } from './handlers/failed.js';
 import { onInsertCard } from './handlers/insert-card.js';
 import { onIssued } from './handlers/issued.js';
 import { onRefused } from './handlers/refused.js';
+import { applyRegistry } from './handlers/registry-check.js';
+import { onRegistry } from './handlers/registry.js';
 import { onRequestRefused } from './handlers/request-refused.js';
 import { onScript } from './handlers/script.js';
 import { onWelcome } from './handlers/welcome.js';
@@ -98,6 +100,8 @@ export class SessionRunner {
     switch (m.type) {
       case 'welcome':
         return onWelcome(this.#ctx, m.body);
+      case 'registry':
+        return onRegistry(this.#ctx, m.body);
       case 'refused':
         return onRefused(this.#ctx, m.body);
       case 'request-refused':
@@ -150,6 +154,7 @@ export class SessionRunner {
     if (this.#pending === pending) this.#pending = undefined;
     // Answered without a job, or given up on before one started: back to the start.
     if (this.#state.phase === 'requesting') this.#setPhase(this.#idlePhase());
+    this.#applyPendingRegistry();
     return this.#end(outcome);
   }
 
@@ -171,6 +176,28 @@ export class SessionRunner {
     if (s.refusal !== undefined) return s.refusal;
     if (s.reader === 'refused') return 'reader-refused';
     return undefined;
+  }
+
+  #busy(): boolean {
+    return this.#state.job !== undefined || this.#state.phase === 'requesting';
+  }
+
+  /**
+   * A registry pushed during a customer's session is applied once that
+   * customer is done, before the next: the reader is undecided until then
+   * (a waiting customer waits for READY), and the authentication runs in the
+   * message queue, in order with the down messages.
+   */
+  #applyPendingRegistry(): void {
+    const registry = this.#state.pendingRegistry;
+    if (registry === undefined || this.#busy() || this.#state.phase === 'stopped') return;
+    delete this.#state.pendingRegistry;
+    this.#state.reader = 'unknown';
+    this.#setPhase(this.#idlePhase());
+    this.#deps.logger.info('registry update', { version: registry.version, deferred: true });
+    this.#queue = this.#queue
+      .then(() => (this.#state.phase === 'stopped' ? undefined : applyRegistry(this.#ctx, registry)))
+      .catch((e: unknown) => this.#deps.logger.error('handler failed', { type: 'registry', err: e }));
   }
 
   #idlePhase(): Phase {
@@ -245,6 +272,7 @@ export class SessionRunner {
       },
       touch: () => this.#pending?.touch(),
       hasCustomer: () => this.#pending !== undefined,
+      busy: () => this.#busy(),
       answerRequest: (outcome) => {
         const pending = this.#pending;
         if (pending === undefined || state.job !== undefined) return false;
@@ -255,6 +283,7 @@ export class SessionRunner {
         delete state.job;
         this.#pending?.settle(outcome);
         this.#setPhase(this.#idlePhase());
+        this.#applyPendingRegistry();
       },
       refuse: (type, reason) => deps.logger.warn('wire refused', { reason, type }),
     };

@@ -5,6 +5,6 @@ export { ED25519_PUBLIC_BYTES, ED25519_SECRET_BYTES, ED25519_SIGNATURE_BYTES, ed
 export { MAX_PAYLOAD_BYTES, MAX_SEQ, WIRE_VERSION, openEnvelope, sealEnvelope, type Envelope, type EnvelopeHeader, type OpenOptions, type Sender } from './envelope.js';
 export { decodeDown, decodeUp } from './codec.js';
 export { SequenceWindow, type SequenceWindowOptions } from './replay.js';
-export { MAX_REGISTRY_READERS, signRegistry, verifyRegistry, type ReaderRegistry, type RegistryReader, type SignedRegistry } from './registry.js';
-export { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, readerChallengeMessage, verifyReaderSignature } from './reader-auth.js';
+export { DESCRIPTOR_PATTERN, MAX_REGISTRY_READERS, signRegistry, verifyRegistry, type ReaderRegistry, type RegistryReader, type SignedRegistry } from './registry.js';
+export { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, descriptorMatches, readerChallengeMessage, verifyReaderSignature, type ReportedDescriptor } from './reader-auth.js';
 export * from './messages.js';

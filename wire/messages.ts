@@ -44,12 +44,23 @@ export const helloSchema = z.strictObject({
   card: z.strictObject({ present: z.boolean() }),
 });
 
-/** Step 2: the result of authenticating one reader against the signed registry. */
+/**
+ * Why a kiosk refused a reader (docs/reader-auth.md): 'no-registry' (none
+ * held, or the one offered did not verify or was older), 'unknown-reader'
+ * (not in the registry: also a reader a pushed registry dropped),
+ * 'kind-mismatch', 'identity-mismatch' (vendor, product or serial differ),
+ * 'cannot-sign' (the entry has a key, the device cannot sign: no downgrade to
+ * identity match), 'bad-signature', 'io' (the device failed while signing).
+ */
+export const readerRefusalSchema = z.enum(['no-registry', 'unknown-reader', 'kind-mismatch', 'identity-mismatch', 'cannot-sign', 'bad-signature', 'io']);
+export type ReaderRefusalReason = z.infer<typeof readerRefusalSchema>;
+
+/** Step 2: the result of authenticating one reader (or keypad) against the signed registry. */
 export const readerReportSchema = z.strictObject({
   reader: idSchema,
   status: z.enum(['authenticated', 'refused']),
-  /** Reason code when refused: 'unknown-reader' | 'bad-signature' | 'kind-mismatch' | 'no-registry' | 'io'. */
-  reason: z.string().regex(/^[a-z-]{1,32}$/).optional(),
+  /** When refused. */
+  reason: readerRefusalSchema.optional(),
 });
 
 /** S230: the customer's application ID and one-time code. */
@@ -110,6 +121,14 @@ export const signedRegistrySchema = z.strictObject({
 
 /** S220 accepted: the session is open; here is the signed reader registry. */
 export const welcomeSchema = z.strictObject({ registry: signedRegistrySchema });
+
+/**
+ * Step 2, later: the kiosk's reader registry changed (a reader added or
+ * removed at the center). Sent on the current session; the kiosk verifies
+ * it like the welcome's and authenticates its devices again, after the
+ * current customer.
+ */
+export const registryUpdateSchema = z.strictObject({ registry: signedRegistrySchema });
 
 /** S310: issuance is not possible at this kiosk. */
 export const refusedSchema = z.strictObject({
@@ -179,6 +198,7 @@ export const UP_SCHEMAS = {
 
 export const DOWN_SCHEMAS = {
   welcome: welcomeSchema,
+  registry: registryUpdateSchema,
   refused: refusedSchema,
   'request-refused': requestRefusedSchema,
   'insert-card': insertCardSchema,

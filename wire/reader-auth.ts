@@ -1,5 +1,9 @@
 /**
- * Reader challenge-response (DESIGN §3 step 2): the kiosk sends a fresh
+ * Reader authentication (DESIGN §3 step 2), the two methods' pure parts:
+ * identity match (`descriptorMatches`) for devices without a key, and
+ * challenge-response for devices with one. docs/reader-auth.md.
+ *
+ * Challenge-response: the kiosk sends a fresh
  * random challenge, the reader signs it with its identity key, and the kiosk
  * checks the signature against the key in the center-signed registry.
  *
@@ -44,4 +48,21 @@ export function verifyReaderSignature(entry: RegistryReader, kiosk: string, chal
   // A registry entry was checked by verifyRegistry; a hand-made one may not have been.
   if (signature === undefined || !/^[0-9A-Fa-f]{64}$/.test(entry.publicKey)) return 'bad-signature';
   return ed25519Verify(signature, message, hex(entry.publicKey)) ? 'ok' : 'bad-signature';
+}
+
+/** What a device reports about itself (hardware/station.ts `DeviceDescriptor`; wire/ does not import hardware/). */
+export interface ReportedDescriptor {
+  readonly vendor: string;
+  readonly product: string;
+  readonly serial: string | null;
+}
+
+/**
+ * Identity match: the device reports exactly the vendor, product and serial
+ * the registry holds (byte for byte: no case folding, no trimming). A null
+ * serial in the registry matches only a device that reports none. This is
+ * not a proof: a device that copies another's descriptor passes it.
+ */
+export function descriptorMatches(entry: Pick<RegistryReader, 'vendor' | 'product' | 'serial'>, reported: ReportedDescriptor): boolean {
+  return entry.vendor === reported.vendor && entry.product === reported.product && entry.serial === reported.serial;
 }

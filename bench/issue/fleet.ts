@@ -125,5 +125,5 @@ async function registerKiosk(center: RunningCenter, kioskDir: string, id: string
   const cert = new X509Certificate(await readFile(join(kioskDir, 'tls.crt')));
   const deps = { db: d.db, audit: d.audit, clock: d.clock };
   await addKiosk(deps, { id, signingPublicKey: await readKeyFile(join(kioskDir, 'signing.pub'), 32), certFingerprint: cert.fingerprint256 });
-  await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
+  await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
 }

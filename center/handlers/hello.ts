@@ -29,7 +29,10 @@ export async function onHello(deps: CenterDeps, ctx: InboundContext, body: UpBod
     await ctx.send('refused', { reason: 'no-approved-reader', message: 'no reader is registered for this kiosk' });
     return;
   }
-  await ctx.send('welcome', { registry: await signedReaderRegistry(deps.db, kiosk.id, deps.keys.signingKey, deps.clock.now()) });
+  const registry = await signedReaderRegistry(deps.db, kiosk.id, deps.keys.signingKey, deps.clock.now());
+  await ctx.send('welcome', { registry: registry.signed });
+  // What this session holds: a later change is pushed to it (registry-push.ts).
+  await deps.db.query('UPDATE sessions SET registry_version = $2 WHERE id = $1', [ctx.session, registry.version]);
   await recover(deps, ctx, body.card.present);
 }
 

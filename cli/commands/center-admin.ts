@@ -1,5 +1,5 @@
 /**
- * `cardline center kiosks add|revoke`, `cardline center readers add` and
+ * `cardline center kiosks add|revoke`, `cardline center readers add|remove` and
  * `cardline center applications add`: registry and application changes,
  * each one transaction with its audit entry.
  */
@@ -12,10 +12,16 @@ import { addApplications } from '../../center/applications.js';
 import { parseApplicationsJson } from '../../center/application-input.js';
 import { DEFAULT_SCRYPT } from '../../center/code-hash.js';
 import { voidJob } from '../../center/jobs.js';
-import { addKiosk, addReader, setKioskStatus } from '../../center/registry.js';
+import { addKiosk, addReader, removeReader, setKioskStatus } from '../../center/registry.js';
+import { DESCRIPTOR_PATTERN } from '../../wire/registry.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { withOfflineCenter } from '../center/offline.js';
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
+
+function optional(opts: ParsedOptions, name: string): string | undefined {
+  const v = opts[name];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
 
 function required(opts: ParsedOptions, name: string): string {
   const v = opts[name];
@@ -65,26 +71,86 @@ export const kioskRevokeCommand: Command = {
   },
 };
 
+/** What the simulators report (hardware/sim/reader-key.ts, the serial dispenser): the defaults for those kinds. */
+const SIM_PRODUCTS: Partial<Record<string, string>> = { sim: 'sim-reader', dispenser: 'stx-etx-dispenser/1' };
+
 export const readerAddCommand: Command = {
   path: ['center', 'readers', 'add'],
-  summary: "Add a reader to a kiosk's signed reader registry",
-  usage: 'center readers add --pki DIR --kiosk ID --reader RID --kind sim|pcsc|dispenser [--public-key-file FILE] (--data DIR | --database URL)',
+  summary: "Add a reader (or keypad) to a kiosk's signed reader registry",
+  usage:
+    'center readers add --pki DIR --kiosk ID --reader RID --kind sim|pcsc|dispenser|keypad [--vendor V --product P] [--serial S | --no-serial] [--public-key-file FILE] (--data DIR | --database URL)',
+  description: `
+The entry is what the kiosk checks at every attach (docs/reader-auth.md):
+--vendor, --product and --serial exactly as the device reports them (1..64
+printable ASCII each), and the device's Ed25519 public key when it has one.
+With a key the kiosk requires a signed challenge; without one it matches the
+descriptor only (identity match, which a cloned device passes).
+--serial is required unless --no-serial says the device reports none. For
+--kind sim and dispenser the defaults are what the simulators report:
+vendor "cardline", product "sim-reader" / "stx-etx-dispenser/1", serial = RID.
+Replaces an entry with the same RID. A running center pushes the new
+registry to the kiosk (on PostgreSQL within two seconds; with PGlite the
+center is stopped, and the kiosk gets it when it next connects).`,
   options: {
     ...STORE_OPTIONS,
     kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID' },
     reader: { type: 'string', arg: 'RID', description: 'Reader ID (as the reader reports it)' },
-    kind: { type: 'string', arg: 'KIND', description: 'sim, pcsc or dispenser' },
+    kind: { type: 'string', arg: 'KIND', description: 'sim, pcsc, dispenser or keypad' },
+    vendor: { type: 'string', arg: 'V', description: 'Vendor as the device reports it (USB vendor ID or name)' },
+    product: { type: 'string', arg: 'P', description: 'Product as the device reports it' },
+    serial: { type: 'string', arg: 'S', description: "The device's serial number as it reports it" },
+    'no-serial': { type: 'boolean', description: 'The device reports no serial number (only such a device matches)' },
     'public-key-file': { type: 'string', arg: 'FILE', description: "The reader's Ed25519 public key, 64 hex digits (a simulated station's reader.pub)" },
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const kiosk = required(opts, 'kiosk');
     const reader = required(opts, 'reader');
     const kind = required(opts, 'kind');
-    if (kind !== 'sim' && kind !== 'pcsc' && kind !== 'dispenser') throw new UsageError('--kind must be sim, pcsc or dispenser');
+    if (kind !== 'sim' && kind !== 'pcsc' && kind !== 'dispenser' && kind !== 'keypad') throw new UsageError('--kind must be sim, pcsc, dispenser or keypad');
+    const simProduct = SIM_PRODUCTS[kind];
+    const vendor = optional(opts, 'vendor') ?? (simProduct !== undefined ? 'cardline' : undefined);
+    const product = optional(opts, 'product') ?? simProduct;
+    if (vendor === undefined) throw new UsageError(`--vendor is required for --kind ${kind}`);
+    if (product === undefined) throw new UsageError(`--product is required for --kind ${kind}`);
+    const serialOpt = optional(opts, 'serial');
+    if (serialOpt !== undefined && opts['no-serial'] === true) throw new UsageError('--serial and --no-serial exclude each other');
+    const serial = opts['no-serial'] === true ? null : (serialOpt ?? (simProduct !== undefined ? reader : undefined));
+    if (serial === undefined) throw new UsageError(`--serial (or --no-serial) is required for --kind ${kind}`);
+    for (const [name, v] of [['vendor', vendor], ['product', product], ['serial', serial]] as const) {
+      if (v !== null && !DESCRIPTOR_PATTERN.test(v)) throw new UsageError(`--${name} must be 1..64 printable ASCII characters`);
+    }
     const keyFile = opts['public-key-file'];
     const publicKey = typeof keyFile === 'string' ? await readKeyFile(keyFile, 32) : null;
-    await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => addReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, kind, publicKey }));
-    ctx.out(`reader ${reader} (${kind}) added to kiosk ${kiosk}\n`);
+    const version = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+      addReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, kind, vendor, product, serial, publicKey }),
+    );
+    ctx.out(`reader ${reader} (${kind}, ${publicKey ? 'challenge-response' : 'identity match'}) added to kiosk ${kiosk}: registry version ${version}\n`);
+    return 0;
+  },
+};
+
+export const readerRemoveCommand: Command = {
+  path: ['center', 'readers', 'remove'],
+  summary: "Remove a reader from a kiosk's signed reader registry",
+  usage: 'center readers remove --pki DIR --kiosk ID --reader RID (--data DIR | --database URL) [--reason TEXT]',
+  description: `
+The kiosk refuses the reader once it holds the new registry (pushed by a
+running center, or in the welcome of its next session), after the customer
+it is serving, and takes no further customers with it.`,
+  options: {
+    ...STORE_OPTIONS,
+    kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID' },
+    reader: { type: 'string', arg: 'RID', description: 'Reader ID' },
+    reason: { type: 'string', arg: 'TEXT', description: 'Why (recorded in the audit log)', default: 'operator' },
+  },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const kiosk = required(opts, 'kiosk');
+    const reader = required(opts, 'reader');
+    const reason = typeof opts.reason === 'string' ? opts.reason.slice(0, 200) : 'operator';
+    const version = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+      removeReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, reason }),
+    );
+    ctx.out(`reader ${reader} removed from kiosk ${kiosk}: registry version ${version}\n`);
     return 0;
   },
 };

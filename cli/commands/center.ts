@@ -15,7 +15,7 @@ messages until SIGINT or SIGTERM. Logs are JSON lines on stderr; one line
 on stdout says where it listens.
 
 Register kiosks, readers and applications with 'cardline center kiosks add',
-'cardline center readers add' and 'cardline center applications add'.`,
+'cardline center readers add|remove' and 'cardline center applications add'.`,
   options: {
     ...STORE_OPTIONS,
     host: { type: 'string', arg: 'HOST', description: 'Address the broker listens on', default: '127.0.0.1' },

@@ -2,7 +2,7 @@
 import type { Command } from '../command.js';
 import { cardDemo } from './card-demo.js';
 import { auditVerifyCommand } from './audit-verify.js';
-import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand } from './center-admin.js';
+import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand, readerRemoveCommand } from './center-admin.js';
 import { centerCommand } from './center.js';
 import { demoCommand } from './demo.js';
 import { kioskCommand } from './kiosk.js';
@@ -16,6 +16,7 @@ export const COMMANDS: Command[] = [
   kioskAddCommand,
   kioskRevokeCommand,
   readerAddCommand,
+  readerRemoveCommand,
   applicationsAddCommand,
   jobVoidCommand,
   auditVerifyCommand,

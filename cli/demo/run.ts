@@ -125,7 +125,7 @@ async function registerKiosk(center: RunningCenter, kioskDir: string, id: string
   const signingPublicKey = await readKeyFile(join(kioskDir, 'signing.pub'), 32);
   const deps = { db: d.db, audit: d.audit, clock: d.clock };
   await addKiosk(deps, { id, signingPublicKey, certFingerprint: cert.fingerprint256 });
-  await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
+  await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
 }
 
 interface IssuedCard {

@@ -5,6 +5,7 @@
  */
 import { CORE_MIGRATION } from './001-core.js';
 import { AUDIT_MIGRATION } from './002-audit.js';
+import { READER_DESCRIPTORS_MIGRATION } from './003-reader-descriptors.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps. */
@@ -15,4 +16,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION];

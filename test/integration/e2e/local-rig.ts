@@ -143,7 +143,7 @@ async function register(center: RunningCenter, kioskDir: string, id: string, sta
   const cert = new X509Certificate(await readFile(join(kioskDir, 'tls.crt')));
   const deps = { db: d.db, audit: d.audit, clock: d.clock };
   await addKiosk(deps, { id, signingPublicKey: await readKeyFile(join(kioskDir, 'signing.pub'), 32), certFingerprint: cert.fingerprint256 });
-  await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
+  await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
 }
 
 /** Resolves with `p`, or rejects naming `what` after `ms`. */

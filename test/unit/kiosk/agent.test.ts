@@ -15,7 +15,7 @@ import { decodeKioskConfig } from '../../../kiosk/config.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
 import { loadIdentity } from '../../../kiosk/identity.js';
 import { signRegistry } from '../../../wire/registry.js';
-import { CODE, FakeStation, FakeTransport, JOB, NOW, READER, SCRIPT, SCRIPT_RESPONSES, cardAnswers, issuedBody, readerPublic } from './fakes.js';
+import { CODE, FakeStation, FakeTransport, JOB, NOW, READER, SCRIPT, SCRIPT_RESPONSES, cardAnswers, issuedBody, readerEntry, readerPublic } from './fakes.js';
 import { CenterOnTheWire, ID, pki } from './wire-center.js';
 
 void t.test('one customer end to end over the wire: issued, card ejected, signing key zeroized on stop', async (t) => {
@@ -24,7 +24,7 @@ void t.test('one customer end to end over the wire: issued, card ejected, signin
   const logger = memoryLogger('agent-test');
   const events: KioskEvent[] = [];
   const station = new FakeStation(new FakeTransport(cardAnswers()));
-  const registry = signRegistry({ v: 1, kiosk: ID, version: 1, issuedAt: NOW, readers: [{ id: READER, kind: 'sim', publicKey: toHex(readerPublic) }] }, p.centerSecret);
+  const registry = signRegistry({ v: 2, kiosk: ID, version: 1, issuedAt: NOW, readers: [readerEntry({ publicKey: toHex(readerPublic) })] }, p.centerSecret);
   const client = new CenterOnTheWire(clock, p.centerSecret, p.kioskPublic, (m, reply) => {
     if (m.type === 'hello') reply('welcome', { registry });
     if (m.type === 'request') reply('insert-card', { job: JOB, attempt: 1, challenge: '0102030405060708', sdAid: 'A000000151000000', kvn: 0x30, recover: false });

@@ -59,7 +59,7 @@ async function simStation(t: SubTest, centerSecret: Uint8Array, kmc: Uint8Array)
   const readerId = station.identity.id;
   await station.close();
   const readerPub = await readKeyFile(join(dir, 'reader.pub'), 32);
-  const registry = signRegistry({ v: 1, kiosk: ID, version: 1, issuedAt: NOW, readers: [{ id: readerId, kind: 'sim', publicKey: toHex(readerPub) }] }, centerSecret);
+  const registry = signRegistry({ v: 2, kiosk: ID, version: 1, issuedAt: NOW, readers: [{ id: readerId, kind: 'sim', vendor: 'cardline', product: 'sim-reader', serial: readerId, publicKey: toHex(readerPub) }] }, centerSecret);
   return { dir, readerId, registry };
 }
 

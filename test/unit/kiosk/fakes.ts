@@ -8,7 +8,7 @@ import { hex, toHex } from '../../../card/bytes.js';
 import { FakeClock } from '../../../common/clock.js';
 import { memoryLogger, type Logger } from '../../../common/log.js';
 import { TransportError, type CardTransport, type CardTransportEvent } from '../../../hardware/card-transport.js';
-import { StationError, type CardStation, type DeviceDescriptor, type ReaderIdentity, type StationStatus } from '../../../hardware/station.js';
+import { StationError, type CardStation, type DeviceDescriptor, type ReaderIdentity, type ReaderKind, type StationStatus } from '../../../hardware/station.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
 import type { DownDelivery, UpLink } from '../../../kiosk/link.js';
 import { SessionRunner } from '../../../kiosk/session-runner.js';
@@ -102,17 +102,19 @@ export function scriptAnswers(override: (i: number) => Answer | undefined = () =
 }
 
 export class FakeReader implements ReaderIdentity {
-  readonly kind = 'sim' as const;
   constructor(
     readonly id: string = READER,
     /** null: a reader without a key (signs nothing). */
     private readonly secret: Uint8Array | null = readerSecret,
+    readonly kind: ReaderKind = 'sim',
+    /** What it reports (default: vendor 'cardline', product 'fake-reader', serial = id). */
+    private readonly reports: Partial<DeviceDescriptor> = {},
   ) {}
   get canSign(): boolean {
     return this.secret !== null;
   }
   get descriptor(): DeviceDescriptor {
-    return { vendor: 'cardline', product: 'fake-reader', serial: this.id };
+    return { vendor: 'cardline', product: 'fake-reader', serial: this.id, ...this.reports };
   }
   sign(message: Uint8Array): Promise<Uint8Array | undefined> {
     return Promise.resolve(this.secret ? ed25519Sign(message, this.secret) : undefined);
@@ -186,8 +188,14 @@ export class FakeLink implements UpLink {
   }
 }
 
-export function registry(readers: RegistryReader[] = [{ id: READER, kind: 'sim', publicKey: toHex(readerPublic) }], version = 1): DownBody<'welcome'> {
-  return { registry: signRegistry({ v: 1, kiosk: KIOSK, version, issuedAt: NOW, readers }, centerSecret) };
+/** The registry entry of the default FakeReader (its descriptor and key), with `over` applied. */
+export function readerEntry(over: Partial<RegistryReader> = {}): RegistryReader {
+  return { id: READER, kind: 'sim', vendor: 'cardline', product: 'fake-reader', serial: READER, publicKey: toHex(readerPublic), ...over };
+}
+
+/** A `welcome` (or `registry`) body: the readers signed by the center for KIOSK. */
+export function registry(readers: RegistryReader[] = [readerEntry()], version = 1, secret = centerSecret): DownBody<'welcome'> {
+  return { registry: signRegistry({ v: 2, kiosk: KIOSK, version, issuedAt: NOW, readers }, secret) };
 }
 
 /** A down message as the link hands it over (the runner does not look at `seq`: the link checked it). */

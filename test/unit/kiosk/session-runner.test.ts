@@ -31,6 +31,7 @@ import {
   scriptAnswers,
   until,
   type Rig,
+  readerEntry,
 } from './fakes.js';
 
 const APP = 'app-1';
@@ -123,7 +124,7 @@ void t.test('logs and events of the happy path carry no APDU, response, IU, ATR 
 void t.test('reader refused: unknown reader ID → reported, ready rejects, requests refused locally', async (t) => {
   const r = rig();
   await r.runner.sessionOpened();
-  r.runner.deliver(down('welcome', registry([{ id: 'another-reader', kind: 'sim', publicKey: toHex(new Uint8Array(32)) }])));
+  r.runner.deliver(down('welcome', registry([readerEntry({ id: 'another-reader', publicKey: toHex(new Uint8Array(32)) })])));
   await t.rejects(r.runner.ready, { code: 'READER_REFUSED' });
   t.same(r.link.last('reader-report'), { reader: READER, status: 'refused', reason: 'unknown-reader' });
   t.equal(r.runner.state(), 'reader-refused');
@@ -149,12 +150,12 @@ void t.test('a refused (or not yet authenticated) reader is never used, even if 
   t.equal(r.logger.lines.filter((l) => /wire refused.*wrong-job.*script/.test(l)).length, 1, 'no job was started for the script');
 });
 
-void t.test('reader refused: bad signature, wrong kind, no key, registry not from the center', async (t) => {
+void t.test('reader refused: bad signature, cannot sign, wrong kind, identity mismatch, registry not from the center', async (t) => {
   const cases: { name: string; welcome: Parameters<typeof down<'welcome'>>[1]; reader?: FakeReader; reason: string }[] = [
     { name: 'signed with another key', welcome: registry(), reader: new FakeReader(READER, new Uint8Array(32).fill(0x55)), reason: 'bad-signature' },
-    { name: 'no signature at all', welcome: registry(), reader: new FakeReader(READER, null), reason: 'bad-signature' },
-    { name: 'kind differs', welcome: registry([{ id: READER, kind: 'pcsc', publicKey: null }]), reason: 'kind-mismatch' },
-    { name: 'registry has no key', welcome: registry([{ id: READER, kind: 'sim', publicKey: null }]), reason: 'no-key' },
+    { name: 'keyed entry, reader cannot sign', welcome: registry(), reader: new FakeReader(READER, null), reason: 'cannot-sign' },
+    { name: 'kind differs', welcome: registry([readerEntry({ kind: 'pcsc', publicKey: null })]), reason: 'kind-mismatch' },
+    { name: 'keyless entry, other serial', welcome: registry([readerEntry({ serial: 'other', publicKey: null })]), reason: 'identity-mismatch' },
     { name: 'registry signature broken', welcome: { registry: { ...registry().registry, s: registry([]).registry.s } }, reason: 'no-registry' },
   ];
   for (const c of cases) {

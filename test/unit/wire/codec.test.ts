@@ -20,6 +20,7 @@ const upBodies: Record<keyof typeof UP_SCHEMAS, unknown> = {
 
 const downBodies: Record<keyof typeof DOWN_SCHEMAS, unknown> = {
   welcome: { registry: { r: 'e30=', s: 'AA==' } },
+  registry: { registry: { r: 'e30=', s: 'AA==' } },
   refused: { reason: 'kiosk-revoked', message: 'revoked' },
   'request-refused': { reason: 'bad-credentials', attemptsLeft: 2 },
   'insert-card': { job: JOB, attempt: 1, challenge: '0011223344556677', sdAid: 'A000000151000000', kvn: 0x30, recover: false },

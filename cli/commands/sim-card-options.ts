@@ -16,6 +16,8 @@ export interface SimCardArgs {
   kvn?: number;
   i?: 0x60 | 0x70;
   state?: string;
+  /** Protocol the card answers with: T=1 (default) or T=0 (61xx / 6Cxx procedure bytes, hardware/sim/vpcd/t0-card.ts). */
+  protocol?: 't0' | 't1';
 }
 
 export function parseSimCardArgs(o: ParsedOptions): SimCardArgs {
@@ -32,6 +34,8 @@ export function parseSimCardArgs(o: ParsedOptions): SimCardArgs {
   if (kvn !== undefined) args.kvn = parseKvn(kvn);
   const i = str(o, 'i');
   if (i !== undefined) args.i = parseI(i);
+  const protocol = str(o, 'protocol');
+  if (protocol !== undefined) args.protocol = parseProtocol(protocol);
   const state = str(o, 'state');
   if (state !== undefined) {
     if (state.trim() === '') throw new UsageError('--state: empty file name');
@@ -115,4 +119,12 @@ function parseI(text: string): 0x60 | 0x70 {
   if (t === '60') return 0x60;
   if (t === '70') return 0x70;
   throw new UsageError(`--i: '${text}' is not supported; use 60 or 70`);
+}
+
+/** --protocol t0|t1 (also T=0, T=1, 0, 1). */
+function parseProtocol(text: string): 't0' | 't1' {
+  const t = text.toLowerCase().replace(/^t=?/, '');
+  if (t === '0') return 't0';
+  if (t === '1') return 't1';
+  throw new UsageError(`--protocol: '${text}' is not supported; use t0 or t1`);
 }

@@ -6,6 +6,7 @@
 import { access } from 'node:fs/promises';
 import { toHex, zeroize } from '../../card/bytes.js';
 import { SimCard } from '../../hardware/sim/card/index.js';
+import { T0Card } from '../../hardware/sim/vpcd/t0-card.js';
 import { VpcdCardClient } from '../../hardware/sim/vpcd/vpcd-card.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { checkImageMatches } from './sim-card-image.js';
@@ -14,7 +15,7 @@ import { parseSimCardArgs, type SimCardArgs } from './sim-card-options.js';
 export const simCardCommand: Command = {
   path: ['sim', 'card'],
   summary: 'Run one simulated card in a vpcd virtual reader (pcscd) until killed',
-  usage: 'sim card --vpcd HOST:PORT [--keys ENC:MAC:DEK | --master KMC] [--kvn N] [--i 60|70] [--state FILE]',
+  usage: 'sim card --vpcd HOST:PORT [--keys ENC:MAC:DEK | --master KMC] [--kvn N] [--i 60|70] [--state FILE] [--protocol t0|t1]',
   description: `
 The card connects to vpcd (vsmartcard's virtual reader inside pcscd; it listens
 on 35963 by default) as the card side, and reconnects when pcscd restarts.
@@ -33,6 +34,11 @@ already has its keys: key options may then only restate them (they are
 compared with the image; a mismatch is refused). Without --state the card
 lives in memory only.
 
+--protocol t0 makes the card a T=0 card: its ATR offers T=0 only, a
+response with data comes as 61xx (the data is fetched with GET RESPONSE,
+00 C0 00 00 Le), and a case 2 command with the wrong Le is answered 6Cxx
+with the right one. Default t1: the card answers every APDU directly.
+
 Prints one line when connected. Keys are never printed or logged.`,
   options: {
     vpcd: { type: 'string', arg: 'HOST:PORT', description: 'Address of the vpcd reader to connect to (required)' },
@@ -41,6 +47,7 @@ Prints one line when connected. Keys are never printed or logged.`,
     kvn: { type: 'string', arg: 'N', description: 'Key version number, 1..127' },
     i: { type: 'string', arg: '60|70', description: 'SCP03 i parameter' },
     state: { type: 'string', arg: 'FILE', description: 'EEPROM image file (created if missing)' },
+    protocol: { type: 'string', arg: 't0|t1', description: 'Answer as a T=0 card (61xx/6Cxx, GET RESPONSE) or T=1 (default)' },
   },
   run: runSimCard,
 };
@@ -49,9 +56,10 @@ async function runSimCard(ctx: CommandContext, opts: ParsedOptions): Promise<num
   const args = parseSimCardArgs(opts);
   const card = await openCard(ctx, args);
   if (ctx.signal.aborted) return 0;
-  const client = new VpcdCardClient({ host: args.host, port: args.port, card, logger: ctx.logger, clock: ctx.clock });
+  const endpoint = args.protocol === 't0' ? new T0Card(card) : card;
+  const client = new VpcdCardClient({ host: args.host, port: args.port, card: endpoint, logger: ctx.logger, clock: ctx.clock });
   client.on('connected', () => {
-    ctx.out(`sim card ${card.serial} connected to vpcd at ${hostPort(args)} (ATR ${toHex(card.atr)})\n`);
+    ctx.out(`sim card ${card.serial} connected to vpcd at ${hostPort(args)} (ATR ${toHex(endpoint.atr)})\n`);
   });
   client.start();
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -10,12 +10,14 @@ void t.test('our simulated card: T=1, short APDUs only', (t) => {
   const info = parseAtr(DEFAULT_ATR)!;
   t.same(info.protocols, [1, 1]);
   t.equal(info.extendedLength, false, 'card capabilities byte 3 is 00');
+  t.end();
 });
 
 void t.test('the T=0 variant: T=0 only', (t) => {
   const info = parseAtr(t0Atr(parseAtr(DEFAULT_ATR)!.historical))!;
   t.same(info.protocols, [0]);
   t.equal(info.extendedLength, false);
+  t.end();
 });
 
 void t.test('card capabilities with b7 of the third table set: extended', (t) => {
@@ -26,6 +28,7 @@ void t.test('card capabilities with b7 of the third table set: extended', (t) =>
   t.equal(extendedLengthIn(hex('1001')), false, 'category 10 (DIR reference) carries no capabilities');
   t.equal(extendedLengthIn(hex('8075')), false, 'truncated object');
   t.equal(extendedLengthIn(new Uint8Array(0)), false);
+  t.end();
 });
 
 void t.test('implausible ATRs', (t) => {
@@ -34,6 +37,7 @@ void t.test('implausible ATRs', (t) => {
   t.equal(plausibleAtr(hex('3C00')), false, 'bad TS');
   t.equal(parseAtr(hex('3B80')), undefined, 'TD1 announced but missing');
   t.equal(parseAtr(hex('3B0F01')), undefined, '15 historical bytes announced, 1 there');
+  t.end();
 });
 
 void t.test('the extended APDU rule: T=1 and the card says so, else UNSUPPORTED', (t) => {
@@ -43,4 +47,5 @@ void t.test('the extended APDU rule: T=1 and the card says so, else UNSUPPORTED'
   t.match(refusal(ext, { protocol: 1, cardExtendedLength: false }), { code: 'UNSUPPORTED' });
   t.match(refusal(ext, { protocol: 0, cardExtendedLength: true }), { code: 'UNSUPPORTED' }, 'never under T=0');
   t.equal(refusal(short, { protocol: 0, cardExtendedLength: false }), undefined);
+  t.end();
 });

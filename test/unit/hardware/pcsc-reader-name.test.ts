@@ -9,6 +9,7 @@ void t.test('a CCID reader with a USB serial', (t) => {
   t.equal(p.id, 'pcsc-70D7E2EE');
   t.equal(p.index, '00');
   t.equal(p.slot, '00');
+  t.end();
 });
 
 void t.test('brackets in the friendly name, second slot', (t) => {
@@ -16,6 +17,7 @@ void t.test('brackets in the friendly name, second slot', (t) => {
   t.equal(p.descriptor.product, 'SCM Microsystems Inc. SCR 3310 [CCID Interface]');
   t.equal(p.descriptor.vendor, 'SCM');
   t.equal(p.id, 'pcsc-21120844306107-01', 'slots of one device get distinct IDs');
+  t.end();
 });
 
 void t.test('no serial: ID from the sanitised name, index and slot', (t) => {
@@ -25,6 +27,7 @@ void t.test('no serial: ID from the sanitised name, index and slot', (t) => {
   const odd = parseReaderName('ACME/Über "Reader" #2 0A 00');
   t.match(odd.id, READER_ID_PATTERN);
   t.equal(odd.id, 'pcsc-ACME-ber-Reader-2-0A-00');
+  t.end();
 });
 
 void t.test('IDs stay within 64 characters and match the registry pattern', (t) => {
@@ -34,6 +37,7 @@ void t.test('IDs stay within 64 characters and match the registry pattern', (t) 
   t.ok(p.id.endsWith('-00-03'), 'the slot suffix survives shortening');
   const s = parseReaderName(`Reader (${'9'.repeat(80)}) 00 00`);
   t.match(s.id, READER_ID_PATTERN);
+  t.end();
 });
 
 void t.test('names pcsc-lite would not give are refused', (t) => {
@@ -46,4 +50,5 @@ void t.test('names pcsc-lite would not give are refused', (t) => {
     }
     t.ok(isPcscError(err, 'READER_NAME_INVALID'), JSON.stringify(bad.slice(0, 20)));
   }
+  t.end();
 });

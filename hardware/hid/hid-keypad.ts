@@ -31,7 +31,7 @@ export interface HidKeypadOptions {
 
 /** Counts of reports not acted on, by reason (never their content). */
 export interface ReportCounts {
-  keys: number;
+  presses: number;
   invalid: number;
   rollover: number;
   otherReportId: number;
@@ -46,7 +46,7 @@ export class HidKeypad implements Keypad {
   readonly #reportId: number | null;
   readonly #kit: KeypadKit;
   readonly #edges = new KeyEdges();
-  readonly #counts: ReportCounts = { keys: 0, invalid: 0, rollover: 0, otherReportId: 0 };
+  readonly #counts: ReportCounts = { presses: 0, invalid: 0, rollover: 0, otherReportId: 0 };
   #released: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -159,7 +159,7 @@ export class HidKeypad implements Keypad {
     }
     const keys = this.#edges.next(report);
     report.keycodes.fill(0);
-    this.#counts.keys += keys.length;
+    this.#counts.presses += keys.length;
     for (const key of keys) this.#kit.press(key);
   }
 

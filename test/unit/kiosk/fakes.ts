@@ -194,7 +194,7 @@ export function readerEntry(over: Partial<RegistryReader> = {}): RegistryReader 
 }
 
 /** A `welcome` (or `registry`) body: the readers signed by the center for KIOSK. */
-export function registry(readers: RegistryReader[] = [readerEntry()], version = 1, secret = centerSecret): DownBody<'welcome'> {
+export function registry(readers: RegistryReader[] = [readerEntry()], version = 1, secret: Uint8Array = centerSecret): DownBody<'welcome'> {
   return { registry: signRegistry({ v: 2, kiosk: KIOSK, version, issuedAt: NOW, readers }, secret) };
 }
 

@@ -44,6 +44,7 @@ export class HidKeypad implements Keypad {
   readonly #handle: HidHandle;
   readonly #log: Logger;
   readonly #reportId: number | null;
+  readonly #spec: string;
   readonly #kit: KeypadKit;
   readonly #edges = new KeyEdges();
   readonly #counts: ReportCounts = { presses: 0, invalid: 0, rollover: 0, otherReportId: 0 };
@@ -84,13 +85,14 @@ export class HidKeypad implements Keypad {
     const info = keypadInfo(device);
     this.#handle = handle;
     this.#reportId = reportId;
+    this.#spec = info.spec;
     this.path = device.path;
     // Device strings are the device's own text: no control characters in our names.
     const product = info.productName.replace(/[\p{Cc}\p{Cf}]/gu, ' ').trim().slice(0, 64);
     this.name = product !== '' ? `${info.spec} (${product})` : info.spec;
     this.#log = logger.child('keypad');
     this.identity = {
-      id: info.spec,
+      id: info.id,
       kind: 'keypad',
       descriptor: info.descriptor,
       canSign: false,
@@ -99,7 +101,7 @@ export class HidKeypad implements Keypad {
     this.#kit = new KeypadKit((e) => this.#log.warn('keypad listener threw', { error: e }));
     handle.on('data', this.#onData);
     handle.on('error', this.#onError);
-    this.#log.info('keypad open', { keypad: info.spec, path: device.path, reportId });
+    this.#log.info('keypad open', { keypad: info.spec, id: info.id, path: device.path, reportId });
   }
 
   get attached(): boolean {
@@ -126,7 +128,7 @@ export class HidKeypad implements Keypad {
       this.#kit.close();
       this.#edges.wipe();
       await this.#release();
-      this.#log.info('keypad closed', { keypad: this.identity.id, ...this.#counts });
+      this.#log.info('keypad closed', { keypad: this.#spec, ...this.#counts });
     })();
     return this.#closed;
   }
@@ -165,9 +167,9 @@ export class HidKeypad implements Keypad {
 
   readonly #onError = (error: unknown): void => {
     const message = error instanceof Error ? error.message : String(error);
-    if (!this.#kit.detach(`keypad ${this.identity.id} went away: ${message}`)) return;
+    if (!this.#kit.detach(`keypad ${this.#spec} went away: ${message}`)) return;
     this.#edges.wipe();
-    this.#log.warn('keypad detached', { keypad: this.identity.id, error: message });
+    this.#log.warn('keypad detached', { keypad: this.#spec, error: message });
     // Release the node now: the read thread has stopped, and a replug makes a new node.
     this.#release().catch(() => undefined);
   };

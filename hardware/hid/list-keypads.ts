@@ -19,6 +19,8 @@ const KEYBOARD_USAGES = new Set([0x06, 0x07]);
 export interface KeypadInfo {
   /** The spec that selects exactly this keypad (with its serial when it has one). */
   spec: string;
+  /** Its registry ID (`ReaderIdentity.id`, see `keypadRegistryId`). */
+  id: string;
   /** The hidraw node (e.g. /dev/hidraw0). */
   path: string;
   descriptor: DeviceDescriptor;
@@ -46,10 +48,23 @@ function usageUnknown(d: HidDeviceInfo): boolean {
   return d.usagePage === undefined || d.usagePage === 0;
 }
 
+/**
+ * The registry ID a keypad reports (`ReaderIdentity.id`): `hid-VVVV-PPPP`,
+ * then `-SERIAL` when it has one. A keyless keypad cannot be told an ID,
+ * so it is derived from what it reports. Fits the registry's ID pattern
+ * (wire/messages.ts `ID_PATTERN`, docs/reader-auth.md): characters of the
+ * serial outside [A-Za-z0-9._-] become '_', and the whole is cut at 64.
+ */
+export function keypadRegistryId(descriptor: DeviceDescriptor): string {
+  const serial = descriptor.serial === null ? '' : `-${descriptor.serial.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  return `hid-${descriptor.vendor}-${descriptor.product}${serial}`.slice(0, 64);
+}
+
 export function keypadInfo(d: HidDeviceInfo & { path: string }): KeypadInfo {
   const descriptor = descriptorOf(d);
   return {
     spec: formatKeypadSpec({ vendorId: d.vendorId, productId: d.productId, serial: descriptor.serial ?? undefined }),
+    id: keypadRegistryId(descriptor),
     path: d.path,
     descriptor,
     manufacturer: d.manufacturer ?? '',

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { FakeHid } from '../../../hardware/hid/fake-hid.js';
 import { formatKeypadSpec, parseKeypadSpec } from '../../../hardware/hid/keypad-spec.js';
-import { listKeypads, selectKeypad } from '../../../hardware/hid/list-keypads.js';
+import { keypadRegistryId, listKeypads, selectKeypad } from '../../../hardware/hid/list-keypads.js';
+import { ID_PATTERN } from '../../../wire/messages.js';
 
 void t.test('keypad specs', (t) => {
   t.same(parseKeypadSpec('hid:0c45:7403'), { vendorId: 0x0c45, productId: 0x7403, serial: undefined });
@@ -48,6 +49,7 @@ void t.test('listKeypads: keyboard/keypad interfaces only, and none is not an er
     'the mouse and the consumer-control interface are not keypads; an empty serial is none',
   );
   t.equal(list[0]!.productName, 'Numeric Keypad');
+  t.same(list.map((k) => k.id), ['hid-0c45-7403-SN1', 'hid-1234-0001'], 'registry IDs');
   hid.listError = new Error('binding failed');
   await t.rejects(listKeypads(hid), { name: 'KeypadError', code: 'IO' }, 'node-hid failing is IO');
 });
@@ -67,5 +69,14 @@ void t.test('selectKeypad', (t) => {
   t.throws(() => selectKeypad(d, parseKeypadSpec('hid:abcd:0001')), { code: 'NOT_FOUND' });
   t.throws(() => selectKeypad(d, parseKeypadSpec('hid:6666:0001')), { code: 'NOT_FOUND', message: /no keyboard or keypad interface/ });
   t.equal(selectKeypad(d, parseKeypadSpec('hid:5555:0001')).path, '/dev/hidraw5', 'usage unknown (no report descriptor): accepted when alone');
+  t.end();
+});
+
+void t.test('keypadRegistryId fits the registry ID pattern', (t) => {
+  t.equal(keypadRegistryId({ vendor: '0c45', product: '7403', serial: null }), 'hid-0c45-7403');
+  t.equal(keypadRegistryId({ vendor: '0c45', product: '7403', serial: 'A:B/C' }), 'hid-0c45-7403-A_B_C');
+  const long = keypadRegistryId({ vendor: '0c45', product: '7403', serial: 'x'.repeat(126) });
+  t.equal(long.length, 64);
+  for (const id of ['hid-0c45-7403', long, keypadRegistryId({ vendor: 'ffff', product: '0000', serial: '~!' })]) t.match(id, ID_PATTERN, id);
   t.end();
 });

@@ -9,6 +9,7 @@ import { FakeHid } from '../../../hardware/hid/fake-hid.js';
 import { REPORTS } from '../../../hardware/hid/fixtures.js';
 import { HidKeypad } from '../../../hardware/hid/hid-keypad.js';
 import type { KeypadKey } from '../../../hardware/keypad.js';
+import { ID_PATTERN } from '../../../wire/messages.js';
 
 const KEYPAD = { vendorId: 0x0c45, productId: 0x7403, path: '/dev/hidraw3', serialNumber: 'SN-77', product: 'PIN\u001bPad' };
 
@@ -28,7 +29,8 @@ void t.test('open: identity from the USB descriptors, by hidraw path', async (t)
   t.equal(hid.last.info.path, '/dev/hidraw3', 'opened by path, not by VID/PID (which takes the first match)');
   t.equal(keypad.path, '/dev/hidraw3');
   t.same(keypad.identity.descriptor, { vendor: '0c45', product: '7403', serial: 'SN-77' });
-  t.equal(keypad.identity.id, 'hid:0c45:7403:SN-77', 'the id is the spec that selects exactly this keypad');
+  t.equal(keypad.identity.id, 'hid-0c45-7403-SN-77', 'the registry ID: derived from the descriptor');
+  t.match(keypad.identity.id, ID_PATTERN, 'fits the registry ID pattern');
   t.equal(keypad.identity.kind, 'keypad');
   t.equal(keypad.identity.canSign, false);
   t.equal(keypad.name, 'hid:0c45:7403:SN-77 (PIN Pad)', 'device strings lose their control characters');

@@ -5,6 +5,8 @@ import { auditVerifyCommand } from './audit-verify.js';
 import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand, readerRemoveCommand } from './center-admin.js';
 import { centerCommand } from './center.js';
 import { demoCommand } from './demo.js';
+import { hwListCommand } from './hw-list.js';
+import { hwTestCommand } from './hw-test.js';
 import { kioskCommand } from './kiosk.js';
 import { pkiInitCommand } from './pki-init.js';
 import { simCardCommand } from './sim-card.js';
@@ -21,6 +23,8 @@ export const COMMANDS: Command[] = [
   jobVoidCommand,
   auditVerifyCommand,
   kioskCommand,
+  hwListCommand,
+  hwTestCommand,
   pkiInitCommand,
   cardDemo,
   simCardCommand,

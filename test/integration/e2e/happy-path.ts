@@ -10,13 +10,20 @@
 import type { Test } from 'tap';
 import { verifyAuditLog } from '../../../center/audit/verify.js';
 import { readBackCard } from '../../../cli/demo/read-back.js';
+import type { CardStation } from '../../../hardware/station.js';
 import type { Rig } from '../../fixtures/rig.js';
 
 const JOB_PATH = ['PENDING>RESERVED', 'RESERVED>CARD_AUTHENTICATED', 'CARD_AUTHENTICATED>WRITING', 'WRITING>VERIFYING', 'VERIFYING>ISSUED'];
 
-export async function happyPath(t: Test, rig: Rig, kioskId = 'kiosk-1'): Promise<void> {
+/**
+ * `kioskStation`: what the kiosk drives instead of the rig's simulated
+ * station in process — a driver in front of that same station (the serial
+ * dispenser on a PTY, a PC/SC reader), so the checks on the station's
+ * gate and cards hold whichever way the kiosk reached it.
+ */
+export async function happyPath(t: Test, rig: Rig, kioskId = 'kiosk-1', kioskStation?: CardStation): Promise<void> {
   const station = rig.stations[kioskId]!;
-  const kiosk = await rig.startKiosk(kioskId);
+  const kiosk = await rig.startKiosk(kioskId, kioskStation ? { station: kioskStation } : {});
   const [app] = await rig.addApps(1);
   const hopperBefore = (await station.cards('hopper')).length;
   const from = (await rig.audit()).length;

@@ -29,7 +29,9 @@ export interface PcscCardReaderLike {
   on(event: 'status', listener: (status: PcscStatus) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
   on(event: 'error', listener: (e: Error) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: 'status', listener: (status: PcscStatus) => void): unknown;
+  removeListener(event: 'end', listener: () => void): unknown;
+  removeListener(event: 'error', listener: (e: Error) => void): unknown;
   connect(options: { share_mode?: number; protocol?: number }, cb: (err: Error | null | undefined, protocol: number) => void): void;
   disconnect(disposition: number, cb: (err: Error | null | undefined) => void): void;
   transmit(data: Buffer, resLen: number, protocol: number, cb: (err: Error | null | undefined, response: Buffer) => void): void;

@@ -13,6 +13,6 @@ export async function listPcscReaders(opts: PcscReadersOptions = {}): Promise<Pc
     await readers.settled(timeoutMs);
     return readers.names.map((n) => readers.info(n)!).filter((i) => i !== undefined);
   } finally {
-    readers.close();
+    await readers.close();
   }
 }

@@ -17,7 +17,7 @@ export class PcscReaderIdentity implements ReaderIdentity {
     this.descriptor = parsed.descriptor;
   }
 
-  sign(): Promise<Uint8Array | undefined> {
+  sign(_message: Uint8Array): Promise<Uint8Array | undefined> {
     return Promise.resolve(undefined);
   }
 }

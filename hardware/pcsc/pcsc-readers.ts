@@ -40,6 +40,10 @@ export interface PcscReaderInfo extends ParsedReaderName {
   readonly cardPresent: boolean | undefined;
 }
 
+/** See close(). */
+const QUIET_MS = 300;
+const MAX_QUIET_WAIT_MS = 3000;
+
 export type PcscReadersEvent = 'attached' | 'detached' | 'error';
 
 interface Entry {
@@ -53,6 +57,7 @@ export class PcscReaders {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Map<PcscReadersEvent, Set<(arg: string | Error) => void>>();
   private closed = false;
+  private lastStatusAt = -Infinity;
 
   private constructor(
     private readonly lite: PcscLiteLike,
@@ -72,7 +77,7 @@ export class PcscReaders {
     const ok = await Promise.race([listed.then(() => true), timer.done.then(() => false)]);
     timer.cancel();
     if (!ok) {
-      readers.close();
+      await readers.close();
       throw new PcscError('NO_SERVICE', `no PC/SC service: no reader listing within ${timeoutMs} ms`);
     }
     return readers;
@@ -117,10 +122,24 @@ export class PcscReaders {
     return transport;
   }
 
-  /** Stops watching; closes the binding's reader threads. Transports opened here should be closed first. */
-  close(): void {
+  /**
+   * Stops watching; closes the binding's reader threads. Transports opened
+   * here should be closed first.
+   *
+   * The binding's reader close() cancels the status thread's wait a few
+   * times over 50 ms and then joins the thread, blocking the event loop; a
+   * cancel that lands while the thread is between two waits (a status change
+   * being fetched from pcscd: a card arriving) is lost and the join never
+   * returns. So close waits for the readers to be quiet first
+   * (QUIET_MS without a status report, at most MAX_QUIET_WAIT_MS).
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const start = this.clock.now();
+    while (this.clock.now() - this.lastStatusAt < QUIET_MS && this.clock.now() - start < MAX_QUIET_WAIT_MS) {
+      await this.clock.sleep(QUIET_MS - (this.clock.now() - this.lastStatusAt));
+    }
     for (const e of this.entries.values()) e.reader.close();
     this.entries.clear();
     this.lite.close();
@@ -169,6 +188,7 @@ export class PcscReaders {
     this.entries.set(reader.name, entry);
     reader.on('status', (s: PcscStatus) => {
       entry.status = s;
+      this.lastStatusAt = this.clock.now();
       gotStatus();
     });
     // Without a listener the binding's 'error' would throw; 'end' follows it.

@@ -76,7 +76,7 @@ export class PcscStation implements CardStation {
       await readers.settled(opts.readers?.timeoutMs ?? 3000);
       return new PcscStation(readers, opts, true);
     } catch (e) {
-      readers.close();
+      await readers.close();
       throw e;
     }
   }
@@ -118,7 +118,7 @@ export class PcscStation implements CardStation {
     this.closed = true;
     for (const abort of [...this.aborts]) abort();
     await this.transport.close();
-    if (this.ownsReaders) this.readers.close();
+    if (this.ownsReaders) await this.readers.close();
   }
 
   private fed(): { label: string } {

@@ -25,7 +25,7 @@ const rig = await startPcscd();
 useSocket(rig);
 const readers = await PcscReaders.open({ timeoutMs: 5000 });
 t.teardown(async () => {
-  readers.close();
+  await readers.close();
   await rig.stop();
 });
 

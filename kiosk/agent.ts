@@ -7,7 +7,9 @@
 import { connect } from 'mqtt';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
-import type { CardStation } from '../hardware/station.js';
+import { join } from 'node:path';
+import type { CardStation, ReaderIdentity } from '../hardware/station.js';
+import { REGISTRY_FILE, saveSignedRegistry } from './registry-file.js';
 import type { KioskConfig } from './config.js';
 import type { KioskEventSink } from './events.js';
 import { loadIdentity } from './identity.js';
@@ -41,6 +43,8 @@ export interface StartKioskOptions {
   events: KioskEventSink;
   /** The MQTT client factory (default: mqtt.js `connect`). */
   mqttConnect?: MqttConnect;
+  /** Devices besides the station's reader that must be authenticated before use (a HID keypad). */
+  devices?: readonly ReaderIdentity[];
 }
 
 const mqttJsConnect: MqttConnect = (url, opts) => connect(url, opts);
@@ -72,6 +76,8 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     centerPublicKey: identity.centerPublicKey,
     apduTimeoutMs: config.apduTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    ...(opts.devices ? { devices: opts.devices } : {}),
+    saveRegistry: (signed) => saveSignedRegistry(config.registryFile ?? join(config.identityDir, REGISTRY_FILE), signed),
   });
   link.start({
     onSession: () => runner.sessionOpened(),

@@ -46,6 +46,8 @@ export const kioskConfigSchema = z.strictObject({
       return z.NEVER;
     }
   }),
+  /** Where the kiosk keeps the last center-signed reader registry it verified (default `<identityDir>/registry.json`; not secret). */
+  registryFile: z.string().min(1).optional(),
   /** An optional HID keypad for customers (hardware/hid/): `hid:VVVV:PPPP[:SERIAL]`. */
   keypad: z.string().min(1).max(200).optional(),
   /** How long a customer waits for each answer of the center before the kiosk gives up. */

@@ -5,9 +5,9 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
-import type { CardStation } from '../hardware/station.js';
+import type { CardStation, ReaderIdentity } from '../hardware/station.js';
 import type { UpBody, UpType } from '../wire/messages.js';
-import type { ReaderRegistry } from '../wire/registry.js';
+import type { ReaderRegistry, SignedRegistry } from '../wire/registry.js';
 import type { KioskEvent } from './events.js';
 import type { UpLink } from './link.js';
 
@@ -80,6 +80,10 @@ export interface RunnerDeps {
   apduTimeoutMs: number;
   /** Longest wait for each answer of the center during a request. */
   requestTimeoutMs: number;
+  /** Devices authenticated with the station's reader (a customer keypad): the kiosk is READY only when every one is. */
+  devices?: readonly ReaderIdentity[];
+  /** Keeps a registry that verified (DESIGN §6: the kiosk stores its signed registry); a failure is logged, never fatal. */
+  saveRegistry?: (signed: SignedRegistry) => Promise<void>;
 }
 
 export interface RunnerContext extends RunnerDeps {
@@ -90,8 +94,8 @@ export interface RunnerContext extends RunnerDeps {
   setPhase(phase: Phase): void;
   /** The phase when no job runs (ready, refused, …). */
   idlePhase(): Phase;
-  /** The reader is authenticated (`ok`) or refused: settles `ready`. */
-  readerDecided(ok: boolean, reason?: string): void;
+  /** The devices are authenticated (`ok`) or one is refused (`device`: its ID, default the station's reader): settles `ready`. */
+  readerDecided(ok: boolean, reason?: string, device?: string): void;
   /** S310: issuance is not possible here. */
   kioskRefused(reason: string): void;
   /** A center answer concerning the pending request arrived (resets its timeout). */

@@ -252,11 +252,11 @@ export class SessionRunner {
       emit: (e) => this.#emit(e),
       setPhase: (p) => this.#setPhase(p),
       idlePhase: () => this.#idlePhase(),
-      readerDecided: (ok, reason) => {
+      readerDecided: (ok, reason, device) => {
         state.reader = ok ? 'authenticated' : 'refused';
         if (ok) delete state.readerRefusal;
         else state.readerRefusal = reason ?? 'refused';
-        const reader = deps.station.identity.id;
+        const reader = device ?? deps.station.identity.id;
         this.#emit(ok ? { type: 'reader-authenticated', reader } : { type: 'reader-refused', reader, reason: state.readerRefusal ?? 'refused' });
         if (ok) this.#readyResolve();
         else this.#readyReject(new KioskError('READER_REFUSED', `reader ${reader} refused: ${state.readerRefusal ?? 'refused'}`));

@@ -5,7 +5,10 @@
  * stderr. The one-time code is read from stdin only, never from argv: the
  * process table is visible to every user of the machine.
  */
+import { HidKeypad } from '../../hardware/hid/hid-keypad.js';
+import type { Keypad } from '../../hardware/keypad.js';
 import { openStation } from '../../hardware/open-station.js';
+import { KeypadTextInput } from '../../kiosk/front/keypad-input.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig, type KioskConfig } from '../../kiosk/config.js';
 import { LineInput, type TextInput } from '../../kiosk/front/line-input.js';
@@ -20,6 +23,8 @@ export interface KioskCommandDeps {
   /** The keypad (default: process.stdin). */
   stdin: () => TextInput;
   mqttConnect?: MqttConnect;
+  /** Opens the customer keypad named by --keypad (default: a HID keypad through node-hid). */
+  openKeypad?: (spec: string) => Promise<Keypad>;
 }
 
 export function makeKioskCommand(deps: KioskCommandDeps): Command {
@@ -43,7 +48,13 @@ The station SPEC names the card station:
   sim:DIR (or just DIR)   the simulated dispenser whose state is in DIR
   serial:PATH[@BAUD]      a serial card dispenser on the tty PATH (default 115200 baud)
   pcsc                    the first PC/SC reader (a plain reader: the customer inserts the card)
-  pcsc:NAME               the PC/SC reader named NAME (see 'cardline hw list')`,
+  pcsc:NAME               the PC/SC reader named NAME (see 'cardline hw list')
+
+With --keypad the customer types on a HID keypad (digits, Enter ends a
+line, Cancel clears it; docs/keypad.md) instead of stdin. The keypad is
+authenticated against the center-signed registry like the reader (identity
+match): a keypad the registry does not list is refused, reported to the
+center, and the kiosk serves no customer.`,
     options: {
       identity: { type: 'string', arg: 'DIR', description: "The kiosk's identity directory (required)" },
       broker: { type: 'string', arg: 'URL', description: 'The broker, mqtts://HOST:PORT (required)' },
@@ -52,6 +63,7 @@ The station SPEC names the card station:
       request: { type: 'string', arg: 'APP_ID', description: 'Serve this application; read only the code from stdin' },
       once: { type: 'boolean', description: 'Exit after one customer (0 issued, 1 otherwise)' },
       'exit-on-refused': { type: 'boolean', description: 'Exit (code 1) when the center or the reader is refused' },
+      keypad: { type: 'string', arg: 'SPEC', description: 'Read customer input from a HID keypad, hid:VVVV:PPPP[:SERIAL], instead of stdin' },
     },
     run: (ctx, opts) => runKiosk(ctx, opts, deps),
   };
@@ -69,6 +81,7 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
     brokerUrl: opts.broker,
     station: opts.station,
     exitOnRefused: opts['exit-on-refused'] === true,
+    ...(typeof opts.keypad === 'string' ? { keypad: opts.keypad } : {}),
     logLevel: ctx.env.CARDLINE_LOG_LEVEL ?? 'warn',
   });
 }
@@ -77,7 +90,14 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
   const config = configOf(ctx, opts);
   const application = typeof opts.request === 'string' ? opts.request : undefined;
   const station = await openStation(config.station, { clock: ctx.clock, logger: ctx.logger });
-  const input = new LineInput(deps.stdin());
+  let keypad: Keypad | undefined;
+  try {
+    if (config.keypad !== undefined) keypad = await (deps.openKeypad ?? ((spec) => HidKeypad.open(spec, { logger: ctx.logger })))(config.keypad);
+  } catch (e) {
+    await station.close();
+    throw e;
+  }
+  const input = new LineInput(keypad ? new KeypadTextInput(keypad) : deps.stdin());
   let agent: KioskAgent | undefined;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -90,6 +110,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
       logger: ctx.logger,
       random,
       events: terminalEvents(ctx.out),
+      ...(keypad ? { devices: [keypad.identity] } : {}),
       ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
     });
     const running = agent;
@@ -115,6 +136,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
     ctx.signal.removeEventListener('abort', onAbort);
     input.close();
     await agent?.stop();
+    await keypad?.close();
     await station.close();
   }
 }

@@ -29,24 +29,31 @@ export function checkRegistry(ctx: RunnerContext, signed: SignedRegistry, via: '
     return undefined;
   }
   ctx.state.registryVersion = registry.version;
+  if (ctx.saveRegistry) {
+    ctx.saveRegistry(signed).catch((e: unknown) => ctx.logger.warn('registry not saved', { err: e }));
+  }
   return registry;
 }
 
 /**
- * Authenticates the station's reader against `registry` (undefined: none
- * could be accepted), records the decision and reports it to the center.
- * The kiosk is READY only with an authenticated reader.
+ * Authenticates the station's reader and the kiosk's other devices (a
+ * customer keypad) against `registry` (undefined: none could be accepted),
+ * reports each decision to the center and records the outcome. The kiosk is
+ * READY only when every device is authenticated: a refused device is never
+ * used, and the kiosk does not serve customers without it.
  */
 export async function applyRegistry(ctx: RunnerContext, registry: ReaderRegistry | undefined): Promise<void> {
   if (registry !== undefined) ctx.state.registry = registry;
-  const [outcome] = await authenticateDevices([ctx.station.identity], registry, ctx.kioskId, { random: ctx.random, logger: ctx.logger });
-  if (outcome === undefined) return;
-  const { device, result } = outcome;
-  if (result.status === 'authenticated') {
-    ctx.readerDecided(true);
-    await ctx.send('reader-report', { reader: device.id, status: 'authenticated' });
-  } else {
-    ctx.readerDecided(false, result.reason);
-    await ctx.send('reader-report', { reader: device.id, status: 'refused', reason: result.reason });
+  const devices = [ctx.station.identity, ...(ctx.devices ?? [])];
+  const outcomes = await authenticateDevices(devices, registry, ctx.kioskId, { random: ctx.random, logger: ctx.logger });
+  let refused: { reason: string; device: string } | undefined;
+  for (const { device, result } of outcomes) {
+    if (result.status === 'authenticated') {
+      await ctx.send('reader-report', { reader: device.id, status: 'authenticated' });
+    } else {
+      refused ??= { reason: result.reason, device: device.id };
+      await ctx.send('reader-report', { reader: device.id, status: 'refused', reason: result.reason });
+    }
   }
+  ctx.readerDecided(refused === undefined, refused?.reason, refused?.device);
 }

@@ -29,6 +29,8 @@ import { readBackCard } from '../../../cli/demo/read-back.js';
 import { spawnCardline } from '../../fixtures/process-rig.js';
 import { startLocalRig, type TestApplication } from './local-rig.js';
 import { writesOutside } from './strace-writes.js';
+import { readKeyFile } from '../../../common/key-files.js';
+import { verifyRegistry, type SignedRegistry } from '../../../wire/registry.js';
 
 interface Needle {
   what: string;
@@ -196,7 +198,15 @@ void t.test('the kiosk writes no card data, code or key to its disk or its logs'
 
   await t.test('every file the kiosk wrote (strace)', { skip: useStrace ? false : 'strace is not installed or may not trace here (apt-get install strace)' }, async (t) => {
     const trace = await readFile(traceFile, 'utf8');
-    const { writes, outside } = writesOutside(trace, sandbox, [stationDir, sandbox]);
+    // The one file the kiosk keeps outside its station (DESIGN §6): its signed reader registry, written whole (temp file, rename).
+    const registryFile = join(rig.kioskDir, 'registry.json');
+    const keptRegistry = (w: string): boolean => w.endsWith(` ${registryFile}`) || new RegExp(`^\\w+ ${rig.kioskDir}/\\.registry\\.json\\.[0-9a-f]{8}\\.tmp$`).test(w);
+    const { writes, outside: all } = writesOutside(trace, sandbox, [stationDir, sandbox]);
+    const outside = all.filter((w) => !keptRegistry(w));
+    t.ok(all.some(keptRegistry), 'the kiosk kept its signed registry');
+    const kept = JSON.parse(await readFile(registryFile, 'utf8')) as SignedRegistry;
+    t.same(Object.keys(kept).sort(), ['r', 's'], 'the registry file holds the signed registry and nothing else');
+    t.equal(verifyRegistry(kept, await readKeyFile(join(rig.kioskDir, 'center-signing.pub'), 32), 'kiosk-1').kiosk, 'kiosk-1', 'and it verifies with the center key');
     const inStation = writes.filter((p) => p.startsWith(`${stationDir}/`));
     t.comment(`strace: ${writes.length} file writes/creations/renames/removals, ${inStation.length} of them in the station`);
     t.ok(inStation.some((p) => p.startsWith(join(stationDir, 'ic'))), 'strace saw the cards at the station being written');

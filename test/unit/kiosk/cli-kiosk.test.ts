@@ -14,6 +14,7 @@ import { FakeClock } from '../../../common/clock.js';
 import { memoryLogger } from '../../../common/log.js';
 import { makeKioskCommand } from '../../../cli/commands/kiosk.js';
 import { runCli } from '../../../cli/run.js';
+import { SimKeypad } from '../../../hardware/sim/sim-keypad.js';
 import { SimStation } from '../../../hardware/sim/sim-station.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { signRegistry } from '../../../wire/registry.js';
@@ -150,4 +151,74 @@ void t.test('--request APP --once: code from stdin, refused by the center → ex
   t.match(r.out, /Request refused: wrong application ID or code \(4 attempts left\)/);
   t.notOk(r.out.includes(CODE) || r.err.includes(CODE) || r.logs.includes(CODE), 'the code is nowhere on screen or in logs');
   t.same(client?.states, ['{"online":true}', '{"online":false}']);
+});
+
+/** One run of `cardline kiosk --keypad` with a SimKeypad; `registryOf` says which devices the center approves. */
+async function keypadRun(t: SubTest, listKeypad: boolean) {
+  const p = await pki(t);
+  const kmc = new Uint8Array(16).fill(9);
+  const dir = await mkdtemp(join(tmpdir(), 'cardline-kiosk-keypad-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const station = await SimStation.create({ dir, count: 1, stockMasterKey: kmc });
+  const reader = { id: station.identity.id, kind: 'sim' as const, ...station.identity.descriptor, publicKey: station.identity.publicKeyHex };
+  await station.close();
+  const keypad = new SimKeypad({ descriptor: { vendor: '0c45', product: '7403', serial: 'KP0001' } });
+  const readers = listKeypad ? [reader, { id: keypad.identity.id, kind: 'keypad' as const, ...keypad.identity.descriptor, publicKey: null }] : [reader];
+  const registry = signRegistry({ v: 2, kiosk: ID, version: 1, issuedAt: NOW, readers }, p.centerSecret);
+  let client: CenterOnTheWire | undefined;
+  const r = await cli(['kiosk', '--identity', p.kioskDir, '--broker', 'mqtts://127.0.0.1:18883', '--station', `sim:${dir}`, '--keypad', 'hid:0c45:7403', '--request', 'app-1', '--once', '--exit-on-refused'], {
+    stdin: () => {
+      throw new Error('stdin must not be read when a keypad is given');
+    },
+    openKeypad: (spec) => {
+      t.equal(spec, 'hid:0c45:7403', 'the keypad spec reaches the opener');
+      return Promise.resolve(keypad);
+    },
+    mqttConnect: () => {
+      client = new CenterOnTheWire(new FakeClock(NOW), p.centerSecret, p.kioskPublic, (m, reply) => {
+        if (m.type === 'hello') reply('welcome', { registry });
+        // The customer types once both devices are reported (keys pressed before a prompt are dropped).
+        if (m.type === 'reader-report' && m.body.reader === keypad.identity.id) setTimeout(() => keypad.type('4242'), 50);
+        if (m.type === 'request') reply('request-refused', { reason: 'bad-credentials', attemptsLeft: 4 });
+      });
+      const c = client;
+      setImmediate(() => {
+        c.connected = true;
+        c.emit('connect');
+      });
+      return c;
+    },
+  });
+  return { r, ups: client?.ups ?? [], keypad, reader };
+}
+
+void t.test('--keypad: the keypad is authenticated by identity match and the code is typed on it', async (t) => {
+  const { r, ups, keypad, reader } = await keypadRun(t, true);
+  t.equal(r.code, 1, 'refused by the center: exit 1');
+  t.same(
+    ups.map((m) => m.type),
+    ['hello', 'reader-report', 'reader-report', 'request'],
+  );
+  t.same(ups[1]?.body, { reader: reader.id, status: 'authenticated' });
+  t.same(ups[2]?.body, { reader: keypad.identity.id, status: 'authenticated' }, 'the keypad, by identity match');
+  t.same(ups[3]?.body, { application: 'app-1', code: '4242' }, 'the code typed on the keypad went to the center');
+  t.notOk(r.out.includes('4242') || r.logs.includes('4242'), 'the typed code is nowhere on screen or in logs');
+  t.equal(keypad.attached, false, 'the keypad was closed at exit');
+});
+
+void t.test('--keypad: a keypad the registry does not list is refused, reported, and nobody is served', async (t) => {
+  const { r, ups, keypad, reader } = await keypadRun(t, false);
+  t.equal(r.code, 1);
+  t.same(
+    ups.filter((m) => m.type === 'reader-report').map((m) => m.body),
+    [
+      { reader: reader.id, status: 'authenticated' },
+      { reader: keypad.identity.id, status: 'refused', reason: 'unknown-reader' },
+    ],
+  );
+  t.notOk(
+    ups.some((m) => m.type === 'request'),
+    'no request was sent',
+  );
+  t.match(r.logs, /reader refused.*unknown-reader/);
 });

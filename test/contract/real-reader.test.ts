@@ -1,9 +1,13 @@
 /**
  * The CardTransport contract against a real PC/SC reader, named by
  * CARDLINE_TEST_READER (e.g. "ACS ACR39U ICC Reader 00 00"), with a
- * GlobalPlatform card in it. Skipped unless that variable is set.
+ * GlobalPlatform card in it, through the system pcscd (or the one
+ * PCSCLITE_CSOCK_NAME points at). Skipped unless that variable is set.
+ * Nobody is there to pull the card: the removal and stall tests skip.
  */
 import t from 'tap';
+import { PcscReaders } from '../../hardware/pcsc/pcsc-readers.js';
+import { cardTransportContract } from './card-transport.contract.js';
 
 const reader = process.env.CARDLINE_TEST_READER;
 
@@ -12,8 +16,11 @@ if (!reader) {
     skip: true,
   });
 } else {
-  // The PC/SC host transport (hardware/pcsc/) does not exist yet: there is nothing to run the contract on.
-  t.pass(`skipped: CARDLINE_TEST_READER=${reader}, but Cardline has no PC/SC host transport yet (hardware/pcsc/)`, {
-    skip: true,
+  const readers = await PcscReaders.open({ timeoutMs: 5000 });
+  await readers.settled(3000);
+  t.teardown(() => readers.close());
+  cardTransportContract(`PcscTransport on ${reader}`, () => {
+    const transport = readers.openTransport(reader);
+    return Promise.resolve({ transport, teardown: () => transport.close() });
   });
 }

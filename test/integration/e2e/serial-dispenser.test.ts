@@ -1,7 +1,8 @@
 /**
  * Issue 5 point 6: the issuance test over the serial dispenser. The kiosk
- * agent drives the real serialport driver (hardware/serial/) on the host
- * end of a socat PTY pair; the simulated dispenser on the device end serves
+ * agent opens its station by configuration (`serial:PATH`) and drives the
+ * real serialport driver (hardware/serial/) on the host end of a socat PTY
+ * pair; the simulated dispenser on the device end serves
  * the rig's simulated station. The registry lists the dispenser (kind
  * 'dispenser', its descriptor and its key), and the whole happy path holds:
  * the card at the gate reads back equal to the application, the audit log
@@ -9,7 +10,10 @@
  */
 import t from 'tap';
 import { addReader } from '../../../center/registry.js';
-import { openSerialDispenser } from '../../../hardware/serial/open-port.js';
+import { systemClock } from '../../../common/clock.js';
+import { silentLogger } from '../../../common/log.js';
+import { openStation } from '../../../hardware/open-station.js';
+import { parseStationSpec } from '../../../hardware/station-spec.js';
 import { startPtyDispenser } from '../../fixtures/pty-dispenser.js';
 import { startRig } from '../../fixtures/rig.js';
 import { happyPath } from './happy-path.js';
@@ -18,7 +22,8 @@ void t.test('one card issued end to end through the serial dispenser on a pseudo
   const rig = await startRig(t);
   const sim = rig.stations['kiosk-1']!;
   const pty = await startPtyDispenser({ station: sim });
-  const dispenser = await openSerialDispenser(pty.hostPath, 115200, { ackTimeoutMs: 200, moveTimeoutMs: 5000 });
+  // By configuration, as `cardline kiosk --station serial:PATH` opens it.
+  const dispenser = await openStation(parseStationSpec(`serial:${pty.hostPath}@115200`), { clock: systemClock, logger: silentLogger });
   pty.own(dispenser);
   t.teardown(() => pty.stop());
   t.equal(dispenser.identity.kind, 'dispenser', 'the kiosk sees a dispenser, not the simulator');

@@ -13,12 +13,12 @@
  * those tests are skipped with the reason. Tests on a real device use up
  * cards: each one fed is captured to the reject bin.
  */
-import t from 'tap';
 import { encodeCommand, parseResponse } from '../../card/apdu.js';
 import { selectIsd } from '../../card/gp/select.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { isStationError, type CardStation, type StationErrorCode } from '../../hardware/station.js';
 import { isTransportError } from '../../hardware/card-transport.js';
+import { rigTests } from './rig-test.js';
 
 export interface CardStationRig {
   station: CardStation;
@@ -33,31 +33,11 @@ export interface CardStationRig {
 
 export type StationRigFactory = () => Promise<CardStationRig>;
 
-type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 export function cardStationContract(name: string, factory: StationRigFactory): void {
-  const withRig = (title: string, needs: (keyof CardStationRig)[], body: (rig: CardStationRig, t: SubTest) => Promise<void>): void => {
-    void t.test(`${name}: ${title}`, async (t) => {
-      const rig = await factory();
-      t.teardown(() => rig.teardown());
-      const missing = needs.filter((k) => rig[k] === undefined);
-      if (missing.length > 0) {
-        t.pass('skipped', { skip: `this rig cannot give ${missing.join(', ')}` });
-        return;
-      }
-      await body(rig, t);
-    });
-  };
-  const refuses = async (t: SubTest, p: Promise<unknown>, code: StationErrorCode, what: string): Promise<void> => {
-    try {
-      await p;
-      t.fail(`${what}: resolved, expected StationError ${code}`);
-    } catch (e) {
-      t.ok(isStationError(e, code), `${what}: StationError ${code}`, { got: (e as Error).message });
-    }
-  };
+  const withRig = rigTests(name, factory, (e, code: StationErrorCode) => isStationError(e, code));
 
   withRig('identity: a registry ID, a kind, a descriptor; a signature that verifies when it can sign', [], async ({ station, publicKey }, t) => {
     const id = station.identity;
@@ -102,15 +82,15 @@ export function cardStationContract(name: string, factory: StationRigFactory): v
     if (before.hopperRemaining !== undefined) t.equal(after.hopperRemaining, before.hopperRemaining - 1, 'one card fewer in the hopper');
   });
 
-  withRig('a second feed is refused OCCUPIED and moves nothing; eject then frees the station', [], async ({ station }, t) => {
+  withRig('a second feed is refused OCCUPIED and moves nothing; eject then frees the station', [], async ({ station }, t, rejects) => {
     await station.feed();
     const held = await station.status();
-    await refuses(t, station.feed(), 'OCCUPIED', 'feed onto an occupied station');
+    await rejects(station.feed(), 'OCCUPIED', 'feed onto an occupied station');
     t.same(await station.status(), held, 'nothing moved');
     await station.eject();
     t.equal(await station.cardAtStation(), false, 'eject empties the station');
-    await refuses(t, station.eject(), 'NO_CARD', 'eject with nothing there');
-    await refuses(t, station.capture(), 'NO_CARD', 'capture with nothing there');
+    await rejects(station.eject(), 'NO_CARD', 'eject with nothing there');
+    await rejects(station.capture(), 'NO_CARD', 'capture with nothing there');
   });
 
   withRig("a card's power is cut when it leaves the station", [], async ({ station }, t) => {
@@ -132,14 +112,14 @@ export function cardStationContract(name: string, factory: StationRigFactory): v
     }
   });
 
-  withRig('an empty hopper refuses HOPPER_EMPTY and moves nothing', ['hopperCount'], async ({ station, hopperCount }, t) => {
+  withRig('an empty hopper refuses HOPPER_EMPTY and moves nothing', ['hopperCount'], async ({ station, hopperCount }, t, rejects) => {
     for (let i = 0; i < (hopperCount ?? 0); i++) {
       await station.feed();
       await station.capture();
     }
     const s = await station.status();
     t.equal(s.hopper, 'empty', 'the hopper says empty');
-    await refuses(t, station.feed(), 'HOPPER_EMPTY', 'feed from an empty hopper');
+    await rejects(station.feed(), 'HOPPER_EMPTY', 'feed from an empty hopper');
     t.equal(await station.cardAtStation(), false, 'nothing reached the station');
   });
 
@@ -152,12 +132,12 @@ export function cardStationContract(name: string, factory: StationRigFactory): v
     t.equal(await again.cardAtStation(), false);
   });
 
-  withRig('close is idempotent and final', [], async ({ station }, t) => {
+  withRig('close is idempotent and final', [], async ({ station }, t, rejects) => {
     await station.close();
     await station.close();
     t.pass('a second close resolves');
-    await refuses(t, station.feed(), 'CLOSED', 'feed after close');
-    await refuses(t, station.status(), 'CLOSED', 'status after close');
+    await rejects(station.feed(), 'CLOSED', 'feed after close');
+    await rejects(station.status(), 'CLOSED', 'status after close');
     try {
       await station.transport.powerOn();
       t.fail('powerOn after close resolved');

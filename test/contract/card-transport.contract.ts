@@ -8,13 +8,13 @@
  * human at it) the removal tests are skipped; without stall and a fake clock
  * the pending-call tests are skipped. Each skip says why.
  */
-import t from 'tap';
 import { encodeCommand } from '../../card/apdu.js';
 import { hex, toHex } from '../../card/bytes.js';
 import { selectByAid } from '../../card/gp/select.js';
 import type { FakeClock } from '../../common/clock.js';
 import { isTransportError, type CardTransport, type TransportErrorCode } from '../../hardware/card-transport.js';
 import type { Stall } from './gated-card.js';
+import { rigTests } from './rig-test.js';
 
 export interface CardTransportRig {
   transport: CardTransport;
@@ -33,39 +33,12 @@ export interface CardTransportRig {
 
 export type RigFactory = () => Promise<CardTransportRig>;
 
-/** The type of a tap subtest (the last overload of t.test takes just the callback). */
-type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
-
-type Rejects = (p: Promise<unknown>, code: TransportErrorCode, what: string) => Promise<void>;
 
 const DEFAULT_ISD = hex('A000000151000000');
 
 export function cardTransportContract(name: string, factory: RigFactory): void {
   const select = (rig: CardTransportRig): Uint8Array => encodeCommand(selectByAid(rig.isdAid ?? DEFAULT_ISD));
-  const withRig = (
-    title: string,
-    needs: (keyof CardTransportRig)[],
-    body: (rig: CardTransportRig, t: SubTest, rejects: Rejects) => Promise<void>,
-  ): void => {
-    void t.test(`${name}: ${title}`, async (t) => {
-      const rig = await factory();
-      t.teardown(() => rig.teardown());
-      const missing = needs.filter((k) => rig[k] === undefined);
-      if (missing.length > 0) {
-        t.pass('skipped', { skip: `this rig cannot ${missing.join(', ')}` });
-        return;
-      }
-      const rejects: Rejects = async (p, code, what) => {
-        try {
-          await p;
-          t.fail(`${what}: resolved, expected ${code}`);
-        } catch (e) {
-          t.ok(isTransportError(e, code), `${what}: ${code}`, { got: (e as Error).message });
-        }
-      };
-      await body(rig, t, rejects);
-    });
-  };
+  const withRig = rigTests(name, factory, (e, code: TransportErrorCode) => isTransportError(e, code));
 
   withRig('power on resolves with an ATR', [], async ({ transport }, t) => {
     t.equal(transport.cardPresent, true, 'card present');

@@ -6,7 +6,7 @@
  * it) the key tests are skipped; without `unplug` the detach test is
  * skipped. Each skip says why.
  */
-import t from 'tap';
+import { rigTests } from './rig-test.js';
 import { isKeypadError, type Keypad, type KeypadError, type KeypadErrorCode, type KeypadKey } from '../../hardware/keypad.js';
 
 export interface KeypadRig {
@@ -20,30 +20,9 @@ export interface KeypadRig {
 
 export type KeypadRigFactory = () => Promise<KeypadRig>;
 
-type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
-type Rejects = (p: Promise<unknown>, code: KeypadErrorCode, what: string) => Promise<void>;
 
 export function keypadContract(name: string, factory: KeypadRigFactory): void {
-  const withRig = (title: string, needs: (keyof KeypadRig)[], body: (rig: KeypadRig, t: SubTest, rejects: Rejects) => Promise<void>): void => {
-    void t.test(`${name}: ${title}`, async (t) => {
-      const rig = await factory();
-      t.teardown(() => rig.teardown());
-      const missing = needs.filter((k) => rig[k] === undefined);
-      if (missing.length > 0) {
-        t.pass('skipped', { skip: `this rig cannot ${missing.join(', ')}` });
-        return;
-      }
-      const rejects: Rejects = async (p, code, what) => {
-        try {
-          await p;
-          t.fail(`${what}: resolved, expected ${code}`);
-        } catch (e) {
-          t.ok(isKeypadError(e, code), `${what}: ${code}`, { got: (e as Error).message });
-        }
-      };
-      await body(rig, t, rejects);
-    });
-  };
+  const withRig = rigTests(name, factory, (e, code: KeypadErrorCode) => isKeypadError(e, code));
 
   withRig('identity: kind keypad, no key, a descriptor', [], async ({ keypad }, t) => {
     t.equal(keypad.identity.kind, 'keypad');

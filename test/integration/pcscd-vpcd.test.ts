@@ -18,89 +18,24 @@
  * Missing packages are a failure naming scripts/deps.sh, not a skip.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { hex, toHex } from '../../card/bytes.js';
 import { HostSecureChannel } from '../../card/scp03/host-channel.js';
+import { freePortPair, missingPcscDeps, outputOf, startProcess, stopProcess, VPCD_DRIVER, waitForOutput, type Proc } from '../fixtures/pcscd.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-pyscard lives (not a pyenv shim)
-const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 const ISD_AID = 'A000000151000000';
 // Arbitrary test keys (not the GP default 40..4F, so a card falling back to defaults would fail).
 const KEYS = { enc: '00112233445566778899AABBCCDDEEF0', mac: '0F1E2D3C4B5A69788796A5B4C3D2E1F0', dek: 'F0E0D0C0B0A090807060504030201000' };
 const KVN = 0x30;
 
-interface Proc {
-  child: ChildProcess;
-  out: string[];
-  err: string[];
-  exited: Promise<number | null>;
-}
-
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Proc {
-  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const err: string[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b.toString()));
-  child.stderr.on('data', (b: Buffer) => err.push(b.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return { child, out, err, exited };
-}
-
-/** Output of a process; pcscd --foreground logs to stdout when stderr is not a terminal, so 'any' reads both. */
-function text(p: Proc, stream: 'out' | 'err' | 'any'): string {
-  return stream === 'any' ? p.out.join('') + p.err.join('') : p[stream].join('');
-}
-
-async function waitFor(p: Proc, stream: 'out' | 'err' | 'any', pattern: RegExp, ms: number, what: string): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = pattern.exec(text(p, stream));
-    if (m) return m[0];
-    if (p.child.exitCode !== null) throw new Error(`${what}: exited (${p.child.exitCode}) before ${pattern}:\n${text(p, 'any').slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`${what}: no ${pattern} within ${ms} ms:\n${text(p, 'any').slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function stop(p: Proc | undefined, ms = 5000): Promise<number | null> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return p?.child.exitCode ?? null;
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), ms);
-  const code = await p.exited;
-  clearTimeout(timer);
-  return code;
-}
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.once('error', () => res(false));
-    s.listen(port, '0.0.0.0', () => s.close(() => res(true)));
-  });
-}
-
-/** A port P with P and P+1 free (vpcd listens on both, one per slot). */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const p = 20000 + Math.floor(Math.random() * 40000);
-    if ((await bindable(p)) && (await bindable(p + 1))) return p;
-  }
-  throw new Error('no free port pair found');
-}
-
+/** The fixture's pcscd/vpcd check, plus pyscard (the independent client). */
 function missingDeps(): string[] {
-  const missing: string[] = [];
-  const onPath = (bin: string): boolean =>
-    (process.env.PATH ?? '').split(':').concat('/usr/sbin', '/sbin').some((d) => existsSync(join(d, bin)));
-  if (!onPath('pcscd')) missing.push('pcscd');
-  if (!existsSync(VPCD_DRIVER)) missing.push('vsmartcard-vpcd');
+  const missing = missingPcscDeps();
   if (!existsSync(PYTHON) || !existsSync('/usr/lib/python3/dist-packages/smartcard')) missing.push('python3-pyscard');
   return missing;
 }
@@ -114,9 +49,9 @@ void t.test('pcscd + vpcd + pyscard drive our simulated card; our host side veri
   const dir = await mkdtemp(join(tmpdir(), 'cardline-pcscd-'));
   const procs: { pcscd?: Proc; card?: Proc; client?: Proc } = {};
   t.teardown(async () => {
-    await stop(procs.client);
-    await stop(procs.card);
-    await stop(procs.pcscd);
+    await stopProcess(procs.client);
+    await stopProcess(procs.card);
+    await stopProcess(procs.pcscd);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -125,21 +60,21 @@ void t.test('pcscd + vpcd + pyscard drive our simulated card; our host side veri
   const sock = join(dir, 'pcscd.comm');
   const portHex = port.toString(16).toUpperCase();
   await writeFile(conf, `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x${portHex}\nLIBPATH ${VPCD_DRIVER}\n`);
-  const pcscd = (procs.pcscd = start(PYTHON, [join(FIXTURES, 'pcscd_socket_activate.py'), sock, 'pcscd', '--foreground', '--debug', '--config', conf]));
-  await waitFor(pcscd, 'any', /daemon ready/, 10_000, 'pcscd');
-  t.match(text(pcscd, 'any'), new RegExp(`Waiting for virtual ICC on port ${port}\\b`), `vpcd listens on port ${port} from the temp config`);
-  t.match(text(pcscd, 'any'), /Started by systemd/, 'pcscd took our private socket (socket activation)');
+  const pcscd = (procs.pcscd = startProcess(PYTHON, [join(FIXTURES, 'pcscd_socket_activate.py'), sock, 'pcscd', '--foreground', '--debug', '--config', conf]));
+  await waitForOutput(pcscd, /daemon ready/, 10_000, 'pcscd');
+  t.match(outputOf(pcscd), new RegExp(`Waiting for virtual ICC on port ${port}\\b`), `vpcd listens on port ${port} from the temp config`);
+  t.match(outputOf(pcscd), /Started by systemd/, 'pcscd took our private socket (socket activation)');
 
   const state = join(dir, 'card.eeprom');
   const keys = `${KEYS.enc}:${KEYS.mac}:${KEYS.dek}`;
-  const card = (procs.card = start(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'sim', 'card', '--vpcd', `127.0.0.1:${port}`,
+  const card = (procs.card = startProcess(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'sim', 'card', '--vpcd', `127.0.0.1:${port}`,
     '--keys', keys, '--kvn', String(KVN), '--i', '70', '--state', state]));
-  const line = await waitFor(card, 'out', /connected to vpcd at [^\n]*\n/, 30_000, 'cardline sim card');
+  const line = await waitForOutput(card, /connected to vpcd at [^\n]*\n/, 30_000, 'cardline sim card');
   const ourAtr = /ATR ([0-9A-F]+)/.exec(line)?.[1];
   t.ok(ourAtr, 'the card printed its ATR');
   t.notMatch(card.out.join('') + card.err.join(''), new RegExp(`${KEYS.enc}|${KEYS.mac}|${KEYS.dek}`, 'i'), 'no key in the output');
 
-  const client = (procs.client = start(PYTHON, [join(FIXTURES, 'pyscard_init_update.py'), 'Virtual PCD 00 00', ISD_AID, KVN.toString(16), '20'], {
+  const client = (procs.client = startProcess(PYTHON, [join(FIXTURES, 'pyscard_init_update.py'), 'Virtual PCD 00 00', ISD_AID, KVN.toString(16), '20'], {
     ...process.env,
     PCSCLITE_CSOCK_NAME: sock,
   }));
@@ -176,6 +111,6 @@ void t.test('pcscd + vpcd + pyscard drive our simulated card; our host side veri
   wrongEnc.enc[15]! ^= 0x80;
   t.throws(() => open(wrongEnc), { name: 'CardError', code: 'CARD_CHALLENGE' }, 'a wrong ENC key fails the pseudo-random challenge');
 
-  t.equal(await stop(card), 0, 'sim card exits 0 on SIGTERM');
+  t.equal(await stopProcess(card), 0, 'sim card exits 0 on SIGTERM');
   t.ok(existsSync(state), 'the card kept its EEPROM image');
 });

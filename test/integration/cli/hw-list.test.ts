@@ -9,14 +9,13 @@
 import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FakeClock, systemClock } from '../../../common/clock.js';
-import { silentLogger } from '../../../common/log.js';
+import { systemClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { makeHwListCommand, type HwListDeps } from '../../../cli/commands/hw-list.js';
-import { runCli } from '../../../cli/run.js';
 import { parseReaderName } from '../../../hardware/pcsc/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
 import { signRegistry, type RegistryReader } from '../../../wire/registry.js';
+import { runCommands, type CliRun } from '../../fixtures/cli-run.js';
 import { startPtyDispenser } from '../../fixtures/pty-dispenser.js';
 import { random } from '../../fixtures/rig.js';
 import { KMC } from '../hardware/station-helpers.js';
@@ -27,19 +26,7 @@ const deps: HwListDeps = {
   keypads: () => Promise.resolve([]),
 };
 
-async function hwList(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['hw', 'list', ...args], [makeHwListCommand(deps)], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    logger: silentLogger,
-    clock: new FakeClock(),
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const hwList = (args: string[]): Promise<CliRun> => runCommands(['hw', 'list', ...args], [makeHwListCommand(deps)]);
 
 void t.test('hw list: devices with their identity, authenticated or refused against the signed registry', async (t) => {
   const dir = t.testdir({});

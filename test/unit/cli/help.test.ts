@@ -3,24 +3,10 @@
  * 0 for help, 2 for an unknown command or option.
  */
 import t from 'tap';
-import { FakeClock } from '../../../common/clock.js';
-import { silentLogger } from '../../../common/log.js';
 import { COMMANDS } from '../../../cli/commands/index.js';
-import { runCli } from '../../../cli/run.js';
+import { runCommands, type CliRun } from '../../fixtures/cli-run.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, COMMANDS, {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    logger: silentLogger,
-    clock: new FakeClock(),
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCommands(args, COMMANDS);
 
 void t.test('every command answers --help and -h with its usage and every option', async (t) => {
   t.ok(COMMANDS.length >= 2);

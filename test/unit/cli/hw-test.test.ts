@@ -1,9 +1,7 @@
 /** `cardline hw test`: which suites run with which device variables, and the refusals of bad input. */
 import t from 'tap';
-import { FakeClock } from '../../../common/clock.js';
-import { silentLogger } from '../../../common/log.js';
 import { checkoutRoot, makeHwTestCommand, type HwTestDeps } from '../../../cli/commands/hw-test.js';
-import { runCli } from '../../../cli/run.js';
+import { runCommands } from '../../fixtures/cli-run.js';
 
 interface Ran {
   cmd: string;
@@ -20,17 +18,7 @@ async function hwTest(args: string[], root = checkoutRoot()): Promise<{ code: nu
     },
     root: () => root,
   };
-  let out = '';
-  let err = '';
-  const code = await runCli(['hw', 'test', ...args], [makeHwTestCommand(deps)], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    logger: silentLogger,
-    clock: new FakeClock(),
-    env: { PATH: '/usr/bin' },
-    signal: new AbortController().signal,
-  });
-  return { code, out, err, ran };
+  return { ...(await runCommands(['hw', 'test', ...args], [makeHwTestCommand(deps)], { env: { PATH: '/usr/bin' } })), ran };
 }
 
 void t.test('each named device runs its real-device suite with its variable set', async (t) => {

@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../../card/bytes.js';
 import { FakeClock } from '../../../common/clock.js';
-import { memoryLogger } from '../../../common/log.js';
 import { makeKioskCommand } from '../../../cli/commands/kiosk.js';
-import { runCli } from '../../../cli/run.js';
+import { runCommands, type CliRun } from '../../fixtures/cli-run.js';
 import { SimKeypad } from '../../../hardware/sim/sim-keypad.js';
 import { SimStation } from '../../../hardware/sim/sim-station.js';
 import { readKeyFile } from '../../../common/key-files.js';
@@ -27,20 +26,7 @@ import { HostSecureChannel } from '../../../card/scp03/index.js';
 import { CODE, JOB, NOW } from './fakes.js';
 import { CenterOnTheWire, ID, pki, type SubTest } from './wire-center.js';
 
-async function cli(args: string[], deps: Parameters<typeof makeKioskCommand>[0]): Promise<{ code: number; out: string; err: string; logs: string }> {
-  let out = '';
-  let err = '';
-  const logger = memoryLogger('cli-test');
-  const code = await runCli(args, [makeKioskCommand(deps)], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    logger,
-    clock: new FakeClock(NOW),
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, out, err, logs: logger.lines.join('') };
-}
+const cli = (args: string[], deps: Parameters<typeof makeKioskCommand>[0]): Promise<CliRun> => runCommands(args, [makeKioskCommand(deps)], { clock: new FakeClock(NOW) });
 
 void t.test('usage: required options, and a bad broker URL names the key', async (t) => {
   const stdin = (): PassThrough => new PassThrough();

@@ -31,6 +31,10 @@ import { exchangeApdu, extendedAllowed, MAX_RESPONSE } from './apdu-exchange.js'
 import { parseAtr, plausibleAtr, type AtrInfo } from './atr.js';
 import { meansGone, SCARD, SCARD_CODE, scardCode, scardHex, type PcscCardReaderLike, type PcscStatus } from './binding.js';
 
+/** How long powerOn waits for pcscd to publish the ATR of a card it has just powered, and how often it looks. */
+const ATR_WAIT_MS = 2000;
+const ATR_POLL_MS = 20;
+
 export interface PcscTransportOptions {
   reader: PcscCardReaderLike;
   clock?: Clock;
@@ -147,6 +151,10 @@ export class PcscTransport extends SlotTransport<Inserted> {
     );
     if (this.card !== card) throw new TransportError('CARD_REMOVED', 'card removed during powerOn');
     if (protocol !== SCARD.PROTOCOL_T0 && protocol !== SCARD.PROTOCOL_T1) throw new TransportError('IO', `unexpected protocol ${protocol}`);
+    // A card reported present before pcscd could power it (a slow card, a loaded machine) has no ATR yet;
+    // SCardConnect powers it, and pcscd publishes the ATR in the next status report.
+    if (!plausibleAtr(card.atr)) await this.atrReport(card, ATR_WAIT_MS);
+    if (this.card !== card) throw new TransportError('CARD_REMOVED', 'card removed during powerOn');
     if (!plausibleAtr(card.atr)) throw new TransportError('IO', `implausible ATR of ${card.atr.length} bytes`);
     this.proto = protocol === SCARD.PROTOCOL_T0 ? 0 : 1;
     this.atrInfo = parseAtr(card.atr);
@@ -237,6 +245,18 @@ export class PcscTransport extends SlotTransport<Inserted> {
   }
 
   /** A binding error as the caller sees it: the SCARD code only (the binding's text is not ours to pass on). */
+  /** Waits (at most `ms`) for a status report to give `card` a plausible ATR. */
+  private async atrReport(card: Inserted, ms: number): Promise<void> {
+    const timer = startTimer(this.clock, ms);
+    let up = false;
+    void timer.done.then(() => (up = true));
+    try {
+      while (!up && this.card === card && !plausibleAtr(card.atr)) await this.clock.sleep(ATR_POLL_MS);
+    } finally {
+      timer.cancel();
+    }
+  }
+
   private mapScard(what: string, e: unknown): TransportError {
     if (e instanceof TransportError) return e;
     const code = scardCode(e);

@@ -164,10 +164,48 @@ void t.test('presence follows status events; reader end removes the card', async
   t.equal(reader.listenerCount('status'), 0, 'close unsubscribes');
 });
 
+/** Advances `clock` by `ms` in 20 ms steps, letting promises run between steps. */
+async function drive(clock: FakeClock, ms: number): Promise<void> {
+  for (let i = 0; i < 50 && clock.pending === 0; i++) await new Promise((r) => setImmediate(r));
+  for (let done = 0; done <= ms; done += 20) {
+    clock.advance(20);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 void t.test('an implausible ATR fails powerOn', async (t) => {
   const sim = await SimCard.open({});
   const reader = new FakeReader(sim, SCARD.PROTOCOL_T1);
-  const transport = new PcscTransport({ reader, clock: new FakeClock() });
+  const clock = new FakeClock();
+  const transport = new PcscTransport({ reader, clock });
   reader.emit('status', { state: SCARD.STATE_PRESENT, atr: Buffer.from('3B', 'hex') });
-  await rejects(t, transport.powerOn(), (e: unknown) => isTransportError(e, 'IO'));
+  const refused = rejects(t, transport.powerOn(), (e: unknown) => isTransportError(e, 'IO'));
+  await drive(clock, 2100);
+  await refused;
+});
+
+void t.test('a card reported present before pcscd powered it: powerOn waits for the ATR of a later status report, or fails IO', async (t) => {
+  const sim = await SimCard.open({});
+  const reader = new FakeReader(sim, SCARD.PROTOCOL_T1);
+  const clock = new FakeClock();
+  const transport = new PcscTransport({ reader, clock });
+  reader.emit('status', { state: SCARD.STATE_CHANGED | SCARD.STATE_PRESENT, atr: Buffer.alloc(0) });
+  t.equal(transport.cardPresent, true, 'present, no ATR yet');
+  const on = transport.powerOn();
+  // SCardConnect powers the card; pcscd then publishes the ATR.
+  for (let i = 0; i < 50 && clock.pending === 0; i++) await new Promise((r) => setImmediate(r));
+  clock.advance(20);
+  reader.emit('status', { state: SCARD.STATE_CHANGED | SCARD.STATE_PRESENT, atr: Buffer.from(sim.atr) });
+  clock.advance(20);
+  t.equal(toHex(await on), toHex(sim.atr), 'powerOn resolves with the ATR of the later report');
+
+  const mute = new FakeReader(await SimCard.open({}), SCARD.PROTOCOL_T1);
+  const clock2 = new FakeClock();
+  const silent = new PcscTransport({ reader: mute, clock: clock2 });
+  mute.emit('status', { state: SCARD.STATE_CHANGED | SCARD.STATE_PRESENT, atr: Buffer.alloc(0) });
+  const refused = rejects(t, silent.powerOn(), (e) => isTransportError(e, 'IO') && /implausible ATR of 0 bytes/.test((e as Error).message), 'no ATR within 2 s: IO');
+  await drive(clock2, 2100);
+  await refused;
+  await transport.close();
+  await silent.close();
 });

@@ -82,3 +82,12 @@ void t.test('--kvn and --i ranges', (t) => {
   usage(t, { vpcd: 'h:1', state: ' ' }, /--state: empty/);
   t.end();
 });
+
+void t.test('--protocol: t0 or t1 (and their other spellings); anything else is a usage error', (t) => {
+  t.equal(parseSimCardArgs({ vpcd: 'h:1' }).protocol, undefined, 'default: unset (T=1)');
+  for (const [text, want] of [['t0', 't0'], ['T=0', 't0'], ['0', 't0'], ['t1', 't1'], ['T=1', 't1'], ['1', 't1']] as const) {
+    t.equal(parseSimCardArgs({ vpcd: 'h:1', protocol: text }).protocol, want, text);
+  }
+  for (const bad of ['t2', 'T=15', '', 'x']) usage(t, { vpcd: 'h:1', protocol: bad }, /--protocol/);
+  t.end();
+});

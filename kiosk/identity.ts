@@ -62,6 +62,21 @@ export async function loadIdentity(dir: string, expectKioskId?: string): Promise
   };
 }
 
+/**
+ * Only the public half of the identity: the kiosk ID (tls.crt's CN) and the
+ * center's key, for tools that check the registry (`cardline hw list`)
+ * without reading, and so without holding unwipeable copies of, the
+ * kiosk's private keys.
+ */
+export async function loadPublicIdentity(dir: string): Promise<{ kioskId: string; centerPublicKey: Uint8Array }> {
+  const path = (name: string): string => join(dir, name);
+  const [cert, centerPublicKey] = await Promise.all([
+    read(() => readPemFile(path(IDENTITY_FILES.cert), { secret: false })),
+    read(() => readKeyFile(path(IDENTITY_FILES.centerPublicKey), 32, { secret: false })),
+  ]);
+  return { kioskId: commonName(cert, path(IDENTITY_FILES.cert)), centerPublicKey };
+}
+
 async function read<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();

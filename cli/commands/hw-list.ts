@@ -17,7 +17,7 @@ import { openStation } from '../../hardware/open-station.js';
 import { listPcscReaders, PcscReaderIdentity, type PcscReaderInfo } from '../../hardware/pcsc/index.js';
 import { parseStationSpec } from '../../hardware/station-spec.js';
 import type { ReaderIdentity } from '../../hardware/station.js';
-import { loadIdentity } from '../../kiosk/identity.js';
+import { loadPublicIdentity } from '../../kiosk/identity.js';
 import { authenticateReader } from '../../kiosk/reader-auth.js';
 import { verifyRegistry, type ReaderRegistry, type SignedRegistry } from '../../wire/registry.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
@@ -77,10 +77,8 @@ async function registryChecker(opts: ParsedOptions, logger: Logger): Promise<Che
     if (typeof opts.registry === 'string') throw new UsageError('--registry needs --identity (the center key and the kiosk ID are in it)');
     return { check: () => Promise.resolve('not checked (no --identity)') };
   }
-  const identity = await loadIdentity(opts.identity);
-  const kioskId = identity.kioskId;
-  const centerKey = identity.centerPublicKey;
-  identity.dispose();
+  // The public half only: listing devices never reads the kiosk's private keys.
+  const { kioskId, centerPublicKey: centerKey } = await loadPublicIdentity(opts.identity);
   const file = typeof opts.registry === 'string' ? opts.registry : join(opts.identity, 'registry.json');
   let registry: ReaderRegistry | undefined;
   let why = '';

@@ -7,7 +7,7 @@
  * someone else, a registry missing).
  */
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
@@ -63,6 +63,14 @@ void t.test('hw list: devices with their identity, authenticated or refused agai
     ],
     'the reader by identity match, the dispenser by its signature',
   );
+
+  // The listing reads only the public half of the identity: a directory without the private keys serves.
+  const publicOnly = join(dir, 'public-only');
+  await mkdir(publicOnly);
+  for (const f of ['tls.crt', 'center-signing.pub']) await copyFile(join(identity, f), join(publicOnly, f));
+  const pub = await hwList(['--identity', publicOnly, '--registry', join(dir, 'good.json'), '--dispenser', spec]);
+  t.equal(pub.code, 0, pub.err);
+  t.match(pub.out, /authenticated \(challenge-response\)/, 'without tls.key and signing.key in the directory');
 
   const mismatch = await hwList(['--identity', identity, '--registry', await write('mismatch.json', [{ ...dispenserEntry, publicKey: '11'.repeat(32) }, { ...readerEntry, serial: 'X123' }]), '--dispenser', spec]);
   t.equal(mismatch.code, 1, 'a refused device: exit code 1');

@@ -32,6 +32,12 @@ export interface KioskAgent {
   stop(): Promise<void>;
   /** The runner's phase: offline, awaiting-welcome, ready, requesting, card, writing, verifying, refused, reader-refused, stopped. */
   state(): string;
+  /**
+   * Liveness for the systemd watchdog (kiosk/systemd/): `wedged` when the
+   * session runner has been stuck in one handler with no progress for
+   * longer than `wedgedAfterMs` (default: twice the APDU timeout + 5 s).
+   */
+  health(wedgedAfterMs?: number): { wedged: boolean; phase: string; stalledMs: number };
 }
 
 export interface StartKioskOptions {
@@ -90,6 +96,7 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     request: (application, code) => runner.request(application, code),
     ready: runner.ready,
     state: () => runner.state(),
+    health: (wedgedAfterMs = 2 * config.apduTimeoutMs + 5000) => runner.health(wedgedAfterMs),
     stop: () =>
       (stopped ??= (async () => {
         await runner.stop();

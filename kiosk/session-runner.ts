@@ -36,6 +36,9 @@ export class SessionRunner {
   #queue: Promise<void> = Promise.resolve();
   #pending: PendingRequest | undefined;
   #customer = false;
+  /** When the handler now running started (undefined: none runs), and when anything last moved. */
+  #busySince: number | undefined;
+  #progressAt = 0;
   #readyResolve!: () => void;
   #readyReject!: (e: Error) => void;
   /** Resolves when the reader is authenticated; rejects when the kiosk or its reader is refused. */
@@ -85,7 +88,26 @@ export class SessionRunner {
 
   /** Queues a checked down message; handlers run one at a time, in order. */
   deliver(d: DownDelivery): void {
-    this.#queue = this.#queue.then(() => this.#dispatch(d)).catch((e: unknown) => this.#deps.logger.error('handler failed', { type: d.message.type, err: e }));
+    this.#queue = this.#queue
+      .then(() => {
+        this.#busySince = this.#progressAt = this.#deps.clock.now();
+        return this.#dispatch(d);
+      })
+      .catch((e: unknown) => this.#deps.logger.error('handler failed', { type: d.message.type, err: e }))
+      .finally(() => {
+        this.#busySince = undefined;
+      });
+  }
+
+  /**
+   * Liveness, for the systemd watchdog: wedged when a handler has been
+   * running for more than `wedgedAfterMs` without any step of progress (an
+   * event for the screen: an APDU answered, a card moved). A long script
+   * that keeps answering is not wedged; a transport that never returns is.
+   */
+  health(wedgedAfterMs: number): { wedged: boolean; phase: Phase; stalledMs: number } {
+    const stalledMs = this.#busySince === undefined ? 0 : this.#deps.clock.now() - Math.max(this.#busySince, this.#progressAt);
+    return { wedged: stalledMs > wedgedAfterMs, phase: this.#state.phase, stalledMs };
   }
 
   /** Resolves when every delivered message has been handled. */
@@ -216,6 +238,7 @@ export class SessionRunner {
   }
 
   #emit(e: KioskEvent): void {
+    this.#progressAt = this.#deps.clock.now();
     try {
       this.#deps.events(e);
     } catch (err) {

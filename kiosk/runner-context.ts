@@ -76,6 +76,12 @@ export interface RunnerDeps {
   random: (n: number) => Uint8Array;
   events: (e: KioskEvent) => void;
   centerPublicKey: Uint8Array;
+  /**
+   * The kiosk's X25519 sealing secret (from the key store, kiosk/keystore/):
+   * opens sealed-mode packages (wire/package.ts). Absent: the kiosk refuses
+   * every package ('no-sealing-key'). Owned and zeroized by the agent.
+   */
+  sealingKey?: Uint8Array;
   /** Per-APDU transport timeout. */
   apduTimeoutMs: number;
   /** Longest wait for each answer of the center during a request. */

@@ -16,6 +16,7 @@ PACKAGES=(
   postgresql-15    # initdb/postgres binaries: the storage tests start a private server of their own
   openssl          # an independent check of the dev PKI's certificates in tests
   strace           # the no-card-data test lists every file the kiosk process writes
+  libsystemd-dev   # headers and libsystemd.so the sd-notify binding compiles against (kiosk/systemd: sd_notify)
 )
 
 missing=()

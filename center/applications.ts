@@ -12,7 +12,7 @@ import { sealDgis } from './data-crypto.js';
 import { CenterError } from './errors.js';
 import type { ApplicationInput } from './application-input.js';
 import type { Db, Sql } from './store/db.js';
-import { profileByName } from './script/profile.js';
+import { profileByName } from '../card/script/profile.js';
 
 /** Wrong codes before an application locks (issue 3: "lockout after 5 tries"). */
 export const MAX_CODE_ATTEMPTS = 5;

@@ -16,6 +16,8 @@ export interface KioskRow {
   status: 'active' | 'revoked';
   mode: 'relay' | 'sealed';
   signing_public_key: Uint8Array;
+  /** X25519 (migration 004): sealed-mode packages are sealed to it. Null: relay mode only. */
+  sealing_public_key: Uint8Array | null;
   cert_fingerprint: string;
 }
 
@@ -35,19 +37,60 @@ export interface RegistryDeps {
   clock: Clock;
 }
 
-export async function addKiosk(deps: RegistryDeps, k: { id: string; signingPublicKey: Uint8Array; certFingerprint: string; site?: string }): Promise<void> {
+export interface NewKiosk {
+  id: string;
+  signingPublicKey: Uint8Array;
+  /** X25519 public key of the kiosk's sealing key (its key store): needed for sealed mode. */
+  sealingPublicKey?: Uint8Array;
+  certFingerprint: string;
+  site?: string;
+  /** Default 'relay' (DESIGN §3: sealed mode is opt-in per kiosk). */
+  mode?: 'relay' | 'sealed';
+}
+
+export async function addKiosk(deps: RegistryDeps, k: NewKiosk): Promise<void> {
   if (!ID_PATTERN.test(k.id)) throw new CenterError('KIOSK_INVALID', 'kiosk id: 1..64 of [A-Za-z0-9._-]');
   if (k.signingPublicKey.length !== 32) throw new CenterError('KIOSK_INVALID', 'signing public key must be 32 bytes (Ed25519)');
+  if (k.sealingPublicKey !== undefined && k.sealingPublicKey.length !== 32) throw new CenterError('KIOSK_INVALID', 'sealing public key must be 32 bytes (X25519)');
+  const mode = k.mode ?? 'relay';
+  if (mode === 'sealed' && k.sealingPublicKey === undefined) throw new CenterError('KIOSK_INVALID', 'sealed mode needs the kiosk\'s sealing public key');
   const now = new Date(deps.clock.now());
   await deps.db.transaction(async (tx) => {
     const exists = await tx.query('SELECT 1 FROM kiosks WHERE id = $1', [k.id]);
     if (exists.rows.length > 0) throw new CenterError('KIOSK_EXISTS', `kiosk ${k.id} is already registered`);
     await tx.query(
-      `INSERT INTO kiosks (id, status, site, signing_public_key, cert_fingerprint, created_at, updated_at) VALUES ($1, 'active', $2, $3, $4, $5, $5)`,
-      [k.id, k.site ?? '', k.signingPublicKey, k.certFingerprint, now],
+      `INSERT INTO kiosks (id, status, mode, site, signing_public_key, sealing_public_key, cert_fingerprint, created_at, updated_at) VALUES ($1, 'active', $2, $3, $4, $5, $6, $7, $7)`,
+      [k.id, mode, k.site ?? '', k.signingPublicKey, k.sealingPublicKey ?? null, k.certFingerprint, now],
     );
     await tx.query('INSERT INTO registry_versions (kiosk_id, version) VALUES ($1, 1)', [k.id]);
-    await deps.audit.append(tx, { kind: 'kiosk.added', kiosk: k.id, detail: { fingerprint: k.certFingerprint } });
+    await deps.audit.append(tx, { kind: 'kiosk.added', kiosk: k.id, detail: { fingerprint: k.certFingerprint, mode } });
+  });
+}
+
+/**
+ * Switches a kiosk between relay and sealed mode (DESIGN §3: opt-in per
+ * kiosk, at the center). Takes effect at the kiosk's next script: a job
+ * already WRITING finishes in the mode it started in. Throws CenterError
+ * KIOSK_UNKNOWN, or KIOSK_INVALID when sealed mode lacks a sealing key.
+ */
+export async function setKioskMode(deps: RegistryDeps, id: string, mode: 'relay' | 'sealed'): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const r = await tx.query<{ sealing_public_key: Uint8Array | null }>('SELECT sealing_public_key FROM kiosks WHERE id = $1 FOR UPDATE', [id]);
+    const row = r.rows[0];
+    if (row === undefined) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${id}`);
+    if (mode === 'sealed' && row.sealing_public_key === null) throw new CenterError('KIOSK_INVALID', `kiosk ${id} has no sealing public key: sealed mode is not possible`);
+    await tx.query('UPDATE kiosks SET mode = $2, updated_at = $3 WHERE id = $1', [id, mode, new Date(deps.clock.now())]);
+    await deps.audit.append(tx, { kind: 'kiosk.mode', kiosk: id, detail: { mode } });
+  });
+}
+
+/** Records (or replaces) a kiosk's sealing public key. Throws CenterError KIOSK_UNKNOWN / KIOSK_INVALID. */
+export async function setSealingKey(deps: RegistryDeps, id: string, sealingPublicKey: Uint8Array): Promise<void> {
+  if (sealingPublicKey.length !== 32) throw new CenterError('KIOSK_INVALID', 'sealing public key must be 32 bytes (X25519)');
+  await deps.db.transaction(async (tx) => {
+    const r = await tx.query('UPDATE kiosks SET sealing_public_key = $2, updated_at = $3 WHERE id = $1', [id, sealingPublicKey, new Date(deps.clock.now())]);
+    if (r.rowCount === 0) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${id}`);
+    await deps.audit.append(tx, { kind: 'kiosk.sealing-key', kiosk: id, detail: {} });
   });
 }
 
@@ -140,7 +183,7 @@ async function bumpVersion(tx: Sql, kiosk: string): Promise<number> {
 }
 
 export async function getKiosk(db: Sql, id: string): Promise<KioskRow | undefined> {
-  const r = await db.query<KioskRow>('SELECT id, status, mode, signing_public_key, cert_fingerprint FROM kiosks WHERE id = $1', [id]);
+  const r = await db.query<KioskRow>('SELECT id, status, mode, signing_public_key, sealing_public_key, cert_fingerprint FROM kiosks WHERE id = $1', [id]);
   return r.rows[0];
 }
 

@@ -45,6 +45,12 @@ export interface CurrentJob {
   id: string;
   attempt: number;
   recover: boolean;
+  /**
+   * The SCP03 session the last INITIALIZE UPDATE opened on this job's card:
+   * the center's host challenge and the card's response (neither secret).
+   * Sealed mode builds the script over it (handlers/package.ts).
+   */
+  card?: { hostChallenge: Uint8Array; iuResponse: Uint8Array };
 }
 
 export interface RunnerState {

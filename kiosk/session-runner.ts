@@ -21,6 +21,7 @@ import { onRefused } from './handlers/refused.js';
 import { applyRegistry } from './handlers/registry-check.js';
 import { onRegistry } from './handlers/registry.js';
 import { onRequestRefused } from './handlers/request-refused.js';
+import { onPackage } from './handlers/package.js';
 import { onScript } from './handlers/script.js';
 import { onWelcome } from './handlers/welcome.js';
 import type { DownDelivery } from './link.js';
@@ -134,6 +135,8 @@ export class SessionRunner {
         return onCardRefused(this.#ctx, m.body);
       case 'script':
         return onScript(this.#ctx, m.body, d.deadline);
+      case 'package':
+        return onPackage(this.#ctx, m.body);
       case 'issued':
         return onIssued(this.#ctx, m.body);
       case 'failed':

@@ -29,7 +29,11 @@ export type RefusalReason =
   /** A sequence number at or below the highest accepted for the session (replay.ts). */
   | 'replayed'
   /** A session the receiver does not hold (raised by receivers, not by wire/ itself). */
-  | 'unknown-session';
+  | 'unknown-session'
+  /** A sealed-mode package sealed to another kiosk's key (package.ts). */
+  | 'sealed-elsewhere'
+  /** A sealed-mode package that does not open: tampered, or bound to another kiosk, job, attempt or deadline (package.ts). */
+  | 'undecryptable';
 
 export class WireError extends Error {
   override readonly name = 'WireError';

@@ -95,7 +95,8 @@ export const resultSchema = z.strictObject({
     .strictObject({
       /** Index of the APDU that failed (responses.length when it got no response). */
       index: z.number().int().min(0).max(512),
-      code: z.enum(['status', 'card-removed', 'timeout', 'transport', 'late']),
+      /** 'package': a sealed-mode package the kiosk refused (sealed elsewhere, tampered, no card session); its log has the reason. */
+      code: z.enum(['status', 'card-removed', 'timeout', 'transport', 'late', 'package']),
     })
     .optional(),
 });
@@ -172,6 +173,30 @@ export const scriptSchema = z.strictObject({
   summary: z.strictObject({ storeDataBlocks: z.number().int().min(0).max(256), dgis: z.number().int().min(0).max(256) }),
 });
 
+/**
+ * S270 in sealed mode (DESIGN §3 "Sealed mode"): instead of the secured
+ * script, the card's static keys and the job's writing data, sealed to this
+ * kiosk's X25519 key (package.ts, package-content.ts). The kiosk opens it in
+ * memory, builds the same script itself (card/script/) over the session its
+ * INITIALIZE UPDATE opened, runs it and answers with `result`.
+ */
+export const packageSchema = z.strictObject({
+  job: jobIdSchema,
+  attempt: attemptSchema,
+  kind: z.enum(['write', 'inspect']),
+  /** The card profile's name (card/script/profile.ts). */
+  profile: idSchema,
+  /** The package's own deadline (ms since the epoch), bound into its AEAD: the kiosk refuses it after. */
+  deadline: z.number().int().min(0),
+  sealed: z.strictObject({
+    to: hexBytes(8, 8),
+    epk: hexBytes(32, 32),
+    nonce: hexBytes(24, 24),
+    /** base64 of ciphertext ‖ tag: keys + DGIs, at most ~100 KiB. */
+    ct: z.string().min(24).max(140_000),
+  }),
+});
+
 /** S290 accepted: the job is ISSUED; eject the card to the customer. */
 export const issuedSchema = z.strictObject({
   job: jobIdSchema,
@@ -204,6 +229,7 @@ export const DOWN_SCHEMAS = {
   'insert-card': insertCardSchema,
   'card-refused': cardRefusedSchema,
   script: scriptSchema,
+  package: packageSchema,
   issued: issuedSchema,
   failed: failedSchema,
 } as const;

@@ -7,11 +7,12 @@
  *   refused before anything is written: the kiosk captures it and is asked
  *   for another card with a fresh challenge, up to `maxCardsRefused`.
  * - A card that passes is bound to the job (CARD_AUTHENTICATED), and the
- *   whole secured script goes out in one message (WRITING).
+ *   whole secured script (relay mode) or a sealed package (sealed mode)
+ *   goes out in one message (WRITING; write.ts).
  * - During a recovery the job already holds a card: only that same card
  *   (same KDD) is accepted; any other means the job's card is gone.
  */
-import { hex, toHex, zeroize } from '../../card/bytes.js';
+import { hex, zeroize } from '../../card/bytes.js';
 import type { UpBody } from '../../wire/messages.js';
 import { getApplication } from '../applications.js';
 import type { InboundContext } from '../bridge.js';
@@ -19,12 +20,12 @@ import { openDgis } from '../data-crypto.js';
 import type { CenterDeps } from '../deps.js';
 import { CenterError } from '../errors.js';
 import { getJob, moveJob, withJob, type JobRow } from '../jobs.js';
-import { authenticateCard } from '../script/card-auth.js';
-import { buildScript } from '../script/build.js';
-import { profileByName } from '../script/profile.js';
+import { authenticateCard } from '../../card/script/card-auth.js';
+import { profileByName } from '../../card/script/profile.js';
 import { isUniqueViolation } from '../store/query-error.js';
 import { sendInsertCard } from './insert-card.js';
 import { currentJob } from './current-job.js';
+import { sendWrite } from './write.js';
 
 export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody<'card'>): Promise<void> {
   const log = deps.logger.child('card');
@@ -82,23 +83,11 @@ export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody
     }
   }
   const dgis = openDgis(deps.keys.dataKey, app.id, app.data_nonce, app.data_enc);
-  let script;
   try {
-    script = buildScript({ kind: bound.next_kind, profile, kmc: deps.keys.issuerMaster, hostChallenge: job.host_challenge, iuResponse: iu, dgis });
+    await sendWrite(deps, ctx, { job: bound, kind: bound.next_kind, profile, hostChallenge: job.host_challenge, iu, dgis });
   } finally {
     for (const d of dgis) zeroize(d.value);
   }
-  const writing = await withJob(deps, job.id, ['CARD_AUTHENTICATED'], (tx, j) =>
-    moveJob(deps, tx, j, 'WRITING', { iu_response: iu, script_kind: bound.next_kind }, { kind: bound.next_kind, apdus: script.apdus.length }),
-  );
-  const apdus = script.apdus.map((a) => toHex(a));
-  zeroize(...script.apdus);
-  log.info('script sent', { job: writing.id, attempt: writing.attempt, kind: writing.script_kind, apdus: apdus.length });
-  await ctx.send(
-    'script',
-    { job: writing.id, attempt: writing.attempt, kind: bound.next_kind, stop: script.stop, apdus, summary: script.summary },
-    { deadlineMs: deps.limits.scriptDeadlineMs },
-  );
 }
 
 /** S255: refuse this card; ask for another with a fresh challenge, or release the job after too many. */

@@ -4,7 +4,7 @@ import type { InboundContext } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
 import { getJob, type JobRow } from '../jobs.js';
 import { getApplication } from '../applications.js';
-import { profileByName } from '../script/profile.js';
+import { profileByName } from '../../card/script/profile.js';
 import { CenterError } from '../errors.js';
 
 /** S290 accepted: eject the card with this KDD (the kiosk checks it is the card at its station). */

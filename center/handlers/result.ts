@@ -22,8 +22,8 @@ import { openDgis } from '../data-crypto.js';
 import type { CenterDeps } from '../deps.js';
 import { CenterError } from '../errors.js';
 import { moveJob, withJob } from '../jobs.js';
-import { profileByName } from '../script/profile.js';
-import { verifyResult } from '../script/verify.js';
+import { profileByName } from '../../card/script/profile.js';
+import { verifyResult } from '../../card/script/verify.js';
 import { currentJob } from './current-job.js';
 import { sendInsertCard, sendIssued } from './insert-card.js';
 

@@ -12,7 +12,7 @@ import { hex, toHex } from '../../card/bytes.js';
 import { isStationError } from '../../hardware/station.js';
 import type { DownBody, UpBody } from '../../wire/messages.js';
 import { readCardForAuth } from '../card-auth-step.js';
-import type { RunnerContext } from '../runner-context.js';
+import type { CurrentJob, RunnerContext } from '../runner-context.js';
 import { captureCard, stationErrorCode } from './station-moves.js';
 
 type CardBody = UpBody<'card'>;
@@ -34,7 +34,8 @@ export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-ca
   }
   const previous = ctx.state.job;
   if (previous !== undefined && previous.id !== job) ctx.logger.info('job replaced by the center', { previous: previous.id, job });
-  ctx.state.job = { id: job, attempt, recover };
+  const current: CurrentJob = { id: job, attempt, recover };
+  ctx.state.job = current;
   ctx.setPhase('card');
   ctx.emit({ type: 'insert-card', job, attempt, recover });
   ctx.touch();
@@ -46,10 +47,11 @@ export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-ca
   }
   const challenge = hex(body.challenge);
   const read = await readCardForAuth(ctx.station.transport, { sdAid: hex(body.sdAid), kvn: body.kvn, challenge }, { timeoutMs: ctx.apduTimeoutMs, logger: ctx.logger });
-  challenge.fill(0);
   if (read.ok) {
     // The KDD (first 10 bytes) is the card's identity, not a secret: kept to check `issued` names this card.
     ctx.state.cardKdd = toHex(read.iu.subarray(0, 10)).toUpperCase();
+    // Sealed mode continues this session at the kiosk (handlers/package.ts).
+    current.card = { hostChallenge: challenge, iuResponse: read.iu.slice() };
     await sendCard(ctx, { job, attempt, atr: toHex(read.atr), iu: toHex(read.iu) });
     read.iu.fill(0);
     ctx.emit({ type: 'card-read', job });

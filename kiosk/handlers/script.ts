@@ -1,6 +1,7 @@
 /**
- * `script` (S270/S280): run the center's secured script over the card at
- * the station, in memory (relay.ts), and return every response (S290).
+ * `script` (S270/S280, relay mode): run the center's secured script over
+ * the card at the station, in memory, and return every response (S290;
+ * run-script.ts).
  *
  * - Only for the job and attempt the kiosk is working on; anything else is
  *   refused ('wrong-job') and dropped.
@@ -9,13 +10,13 @@
  *   script is never started (DESIGN §5 "Nothing lingers").
  * - APDUs and responses exist as bytes only here, and are zeroized after the
  *   result went out. (Their hex strings in the message bodies are immutable
- *   JavaScript strings: they go when the garbage collector takes them.)
+ *   JavaScript strings: they go when the garbage collector takes them. They
+ *   are secured by SCP03: C-DEC'd and MAC'd at SL 33.)
  */
-import { hex, toHex } from '../../card/bytes.js';
+import { hex } from '../../card/bytes.js';
 import type { DownBody } from '../../wire/messages.js';
-import { relayScript } from '../relay.js';
 import type { RunnerContext } from '../runner-context.js';
-import { powerOff } from './station-moves.js';
+import { runAndReport } from './run-script.js';
 
 export async function onScript(ctx: RunnerContext, body: DownBody<'script'>, deadline: number): Promise<void> {
   const job = ctx.state.job;
@@ -28,38 +29,10 @@ export async function onScript(ctx: RunnerContext, body: DownBody<'script'>, dea
     return;
   }
   ctx.touch();
-  const total = body.apdus.length;
   if (ctx.clock.now() > deadline) {
-    ctx.logger.warn('script late: not started', { job: body.job, attempt: body.attempt, total });
+    ctx.logger.warn('script late: not started', { job: body.job, attempt: body.attempt, total: body.apdus.length });
     await ctx.send('result', { job: body.job, attempt: body.attempt, responses: [], error: { index: 0, code: 'late' } });
     return;
   }
-  ctx.emit({ type: 'card-authenticated', job: body.job, kind: body.kind, apdus: total });
-  ctx.setPhase('writing');
-  const apdus = body.apdus.map((a) => hex(a));
-  let responses: Uint8Array[] = [];
-  try {
-    const started = ctx.clock.now();
-    const outcome = await relayScript(ctx.station.transport, apdus, {
-      stop: body.stop,
-      timeoutMs: ctx.apduTimeoutMs,
-      logger: ctx.logger,
-      onStep: (index, n) => ctx.emit({ type: 'writing', job: body.job, index, total: n }),
-    });
-    responses = outcome.responses;
-    ctx.logger.info('script run', { job: body.job, attempt: body.attempt, kind: body.kind, total, answered: responses.length, ms: ctx.clock.now() - started, stopped: outcome.error?.code ?? 'no' });
-    await ctx.send('result', {
-      job: body.job,
-      attempt: body.attempt,
-      responses: responses.map((r) => toHex(r)),
-      ...(outcome.error ? { error: outcome.error } : {}),
-    });
-  } finally {
-    for (const b of apdus) b.fill(0);
-    for (const b of responses) b.fill(0);
-    await powerOff(ctx);
-  }
-  ctx.setPhase('verifying');
-  ctx.emit({ type: 'verifying', job: body.job });
-  ctx.touch();
+  await runAndReport(ctx, { job: body.job, attempt: body.attempt, kind: body.kind, stop: body.stop, apdus: body.apdus.map((a) => hex(a)), mode: 'relay' });
 }

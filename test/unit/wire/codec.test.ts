@@ -26,6 +26,7 @@ const downBodies: Record<keyof typeof DOWN_SCHEMAS, unknown> = {
   'insert-card': { job: JOB, attempt: 1, challenge: '0011223344556677', sdAid: 'A000000151000000', kvn: 0x30, recover: false },
   'card-refused': { job: JOB, attempt: 1, reason: 'card-authentication' },
   script: { job: JOB, attempt: 1, kind: 'write', stop: 'first-error', apdus: ['84E2800000'], summary: { storeDataBlocks: 1, dgis: 1 } },
+  package: { job: JOB, attempt: 1, kind: 'write', profile: 'cardline-basic', deadline: 1, sealed: { to: '00'.repeat(8), epk: '11'.repeat(32), nonce: '22'.repeat(24), ct: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } },
   issued: { job: JOB, card: '00112233445566778899', sdAid: 'A000000151000000' },
   failed: { job: JOB, reason: 'voided' },
 };

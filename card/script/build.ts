@@ -7,7 +7,7 @@
  * from the KMC, the host challenge and the card's IU response; the DEK
  * encryption of secret DGIs has a zero ICV). verify.ts relies on that.
  */
-import { isCardError } from '../../card/errors.js';
+import { isCardError } from '../errors.js';
 import { ScriptError } from './errors.js';
 import { openChannel } from './channel.js';
 import { clearPlain, composeSteps, describe, wireCommand } from './steps.js';

@@ -20,7 +20,7 @@ import { TransportError } from '../../../hardware/card-transport.js';
 import { SimCard } from '../../../hardware/sim/card/index.js';
 import { SimReader } from '../../../hardware/sim/sim-reader.js';
 import { sampleApplication } from '../../../cli/card-demo/sample.js';
-import { authenticateCard, buildScript, profileByName, verifyResult, type BuiltScript, type ScriptKind, type Verdict } from '../../../center/script/index.js';
+import { authenticateCard, buildScript, profileByName, verifyResult, type BuiltScript, type ScriptKind, type Verdict } from '../../../card/script/index.js';
 
 export const PROFILE = profileByName('cardline-basic');
 /** The issuer master key the test cards were made with. */

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../../../card/bytes.js';
-import { authenticateCard, buildScript, verifyResult } from '../../../center/script/index.js';
+import { authenticateCard, buildScript, verifyResult } from '../../../card/script/index.js';
 import { SAMPLE_DGIS } from '../sim/helpers.js';
 import { factoryCard, initializeUpdate, jobDgis, KMC, PROFILE, relay, tempDir } from './script-kiosk.js';
 

@@ -7,7 +7,7 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../../../card/bytes.js';
 import type { Dgi } from '../../../card/dgi.js';
-import { authenticateCard, buildScript, PROFILES, profileByName, verifyResult, type BuildScriptInput } from '../../../center/script/index.js';
+import { authenticateCard, buildScript, PROFILES, profileByName, verifyResult, type BuildScriptInput } from '../../../card/script/index.js';
 import type { SubTest } from '../sim/helpers.js';
 import { factoryCard, initializeUpdate, jobDgis, KMC, PROFILE, runScript, tempDir } from './script-kiosk.js';
 

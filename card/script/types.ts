@@ -6,7 +6,7 @@
  * INITIALIZE UPDATE response) and rebuilds the secure channel from them, so
  * any worker can verify a result that another one built the script for.
  */
-import type { Dgi } from '../../card/dgi.js';
+import type { Dgi } from '../dgi.js';
 import type { CardProfile } from './profile.js';
 
 /**
@@ -15,11 +15,26 @@ import type { CardProfile } from './profile.js';
  */
 export type ScriptKind = 'write' | 'inspect';
 
+/** One card's static SCP03 keys (GPC Amd D §6.2.1: Key-ENC, Key-MAC, Key-DEK), each 16 or 32 bytes. */
+export interface CardStaticKeys {
+  readonly enc: Uint8Array;
+  readonly mac: Uint8Array;
+  readonly dek: Uint8Array;
+}
+
 /** What identifies one card session: enough to rebuild its secure channel. */
 export interface CardSessionInput {
   readonly profile: CardProfile;
-  /** Issuer master key (16 or 32 bytes, KDF3). Owned by the caller; never kept. */
-  readonly kmc: Uint8Array;
+  /**
+   * The card's keys, one of:
+   * - `kmc`: the issuer master key (16 or 32 bytes, KDF3); the card's static
+   *   keys are diversified from it and the KDD (the center);
+   * - `cardKeys`: this card's static keys themselves, as a sealed-mode
+   *   package carries them (the kiosk; wire/package.ts).
+   * Owned by the caller; never kept.
+   */
+  readonly kmc?: Uint8Array;
+  readonly cardKeys?: CardStaticKeys;
   /** The 8-byte host challenge the center sent with "insert card". */
   readonly hostChallenge: Uint8Array;
   /** The INITIALIZE UPDATE response data the kiosk returned (SW stripped). */

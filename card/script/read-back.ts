@@ -12,11 +12,11 @@
  *   8010: a KCV of a PIN would be an offline oracle for it.
  * - Other secret DGIs (a PIN, odd lengths) cannot be checked from outside.
  */
-import { command, type CommandApdu } from '../../card/apdu.js';
-import { concat } from '../../card/bytes.js';
-import { kcvAes } from '../../card/crypto.js';
-import { PIN_DGI, type Dgi } from '../../card/dgi.js';
-import { CLA_GP, CLA_ISO, INS } from '../../card/gp/constants.js';
+import { command, type CommandApdu } from '../apdu.js';
+import { concat } from '../bytes.js';
+import { kcvAes } from '../crypto.js';
+import { PIN_DGI, type Dgi } from '../dgi.js';
+import { CLA_GP, CLA_ISO, INS } from '../gp/constants.js';
 
 const INS_READ_RECORD = 0xb2;
 /** GET DATA data field: a tag list asking for tag 84, the key check value. */

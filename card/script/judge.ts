@@ -13,11 +13,11 @@
  * application that can never take ours (absent, locked): mismatch, and the
  * card is rejected.
  */
-import type { ResponseApdu } from '../../card/apdu.js';
-import { equalBytes, zeroize } from '../../card/bytes.js';
-import { isCardError } from '../../card/errors.js';
-import { APP_LIFE_CYCLE, byteHex, parseGetStatus } from '../../card/gp/index.js';
-import { swHex } from '../../card/status-words.js';
+import type { ResponseApdu } from '../apdu.js';
+import { equalBytes, zeroize } from '../bytes.js';
+import { isCardError } from '../errors.js';
+import { APP_LIFE_CYCLE, byteHex, parseGetStatus } from '../gp/index.js';
+import { swHex } from '../status-words.js';
 import type { CardProfile } from './profile.js';
 import { expectedKcvs, kcvsOf } from './read-back.js';
 import type { PlainStep } from './steps.js';

@@ -10,9 +10,9 @@
  * Amd D §6.2.5). A response the card did not MAC under this session is
  * `failed`, never believed.
  */
-import { parseResponse } from '../../card/apdu.js';
-import { isCardError } from '../../card/errors.js';
-import type { HostSecureChannel } from '../../card/scp03/index.js';
+import { parseResponse } from '../apdu.js';
+import { isCardError } from '../errors.js';
+import type { HostSecureChannel } from '../scp03/index.js';
 import { openChannel } from './channel.js';
 import { failed, judgeInspect, judgeWrite, label } from './judge.js';
 import { clearPlain, composeSteps, wireCommand, type PlainScript, type PlainStep } from './steps.js';

@@ -4,10 +4,10 @@
  * applications store. A wrong shape is ScriptError `ARGUMENT_INVALID`, named
  * by field and length, never by value.
  */
-import { MAX_DGI_LENGTH, type Dgi } from '../../card/dgi.js';
-import { AID_MAX, AID_MIN } from '../../card/gp/constants.js';
+import { MAX_DGI_LENGTH, type Dgi } from '../dgi.js';
+import { AID_MAX, AID_MIN } from '../gp/constants.js';
 import { ScriptError } from './errors.js';
-import type { BuildScriptInput, CardSessionInput, VerifyResultInput } from './types.js';
+import type { BuildScriptInput, CardSessionInput, CardStaticKeys, VerifyResultInput } from './types.js';
 
 function invalid(message: string): ScriptError {
   return new ScriptError('ARGUMENT_INVALID', message);
@@ -34,7 +34,14 @@ export function checkSessionInput(input: CardSessionInput): void {
   if (!Number.isInteger(p.kvn) || p.kvn! < 0 || p.kvn! > 0xff) throw invalid('profile kvn out of range');
   if (p.securityLevel !== 0x33) throw invalid('profile security level must be 33');
   if (p.secretTags !== undefined && typeof p.secretTags !== 'function') throw invalid('profile secretTags must be a function');
-  bytes(input.kmc, 'KMC', [16, 32]);
+  if ((input.kmc === undefined) === (input.cardKeys === undefined)) throw invalid('exactly one of KMC and card keys is needed');
+  if (input.kmc !== undefined) bytes(input.kmc, 'KMC', [16, 32]);
+  if (input.cardKeys !== undefined) {
+    const k = input.cardKeys as Partial<CardStaticKeys>;
+    const len = bytes(k.enc, 'card Key-ENC', [16, 32]).length;
+    bytes(k.mac, 'card Key-MAC', [len]);
+    bytes(k.dek, 'card Key-DEK', [len]);
+  }
   bytes(input.hostChallenge, 'host challenge', [8]);
   // Its layout is the card's business: a bad one is CARD_UNREADABLE, found when parsed.
   bytes(input.iuResponse, 'INITIALIZE UPDATE response');

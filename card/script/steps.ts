@@ -11,12 +11,12 @@
  * The read-backs come after SELECT of the application, which ends the SCP03
  * session (docs/sim-card.md, "Secure channel rules"), so they are plain.
  */
-import { encodeCommand, type CommandApdu } from '../../card/apdu.js';
-import { zeroize } from '../../card/bytes.js';
-import type { Dgi } from '../../card/dgi.js';
-import { isCardError } from '../../card/errors.js';
-import { buildPersonalizationScript, getStatus, GET_STATUS_P1, INS, maxPlaintextPerBlock, selectByAid } from '../../card/gp/index.js';
-import type { HostSecureChannel } from '../../card/scp03/index.js';
+import { encodeCommand, type CommandApdu } from '../apdu.js';
+import { zeroize } from '../bytes.js';
+import type { Dgi } from '../dgi.js';
+import { isCardError } from '../errors.js';
+import { buildPersonalizationScript, getStatus, GET_STATUS_P1, INS, maxPlaintextPerBlock, selectByAid } from '../gp/index.js';
+import type { HostSecureChannel } from '../scp03/index.js';
 import { ScriptError } from './errors.js';
 import { isSecretFor, type CardProfile } from './profile.js';
 import { readBackCheck } from './read-back.js';

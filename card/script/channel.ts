@@ -6,12 +6,12 @@
  * what lets the center stay stateless between building a script and
  * verifying its result.
  */
-import { toHex, zeroize } from '../../card/bytes.js';
-import { diversifyKdf3 } from '../../card/diversify.js';
-import { isCardError } from '../../card/errors.js';
-import { HostSecureChannel, parseInitializeUpdateResponse } from '../../card/scp03/index.js';
+import { toHex, zeroize } from '../bytes.js';
+import { diversifyKdf3 } from '../diversify.js';
+import { isCardError } from '../errors.js';
+import { HostSecureChannel, parseInitializeUpdateResponse } from '../scp03/index.js';
 import { ScriptError } from './errors.js';
-import type { CardSessionInput } from './types.js';
+import type { CardSessionInput, CardStaticKeys } from './types.js';
 
 export interface OpenedChannel {
   /** Open, EXTERNAL AUTHENTICATE not yet built. The caller closes it. */
@@ -43,7 +43,8 @@ export function openChannel(input: CardSessionInput): OpenedChannel {
     if (isCardError(e)) throw new ScriptError('CARD_UNREADABLE', `INITIALIZE UPDATE response of ${input.iuResponse.length} bytes: ${e.code}`);
     throw e;
   }
-  const keys = diversifyKdf3(input.kmc, kdd);
+  // Copies either way: the finally below zeroizes what it holds, the caller owns its own keys.
+  const keys = input.cardKeys !== undefined ? copyKeys(input.cardKeys) : diversifyKdf3(input.kmc!, kdd);
   try {
     const channel = HostSecureChannel.open({
       keys: { ...keys, kvn: input.profile.kvn },
@@ -62,4 +63,24 @@ export function openChannel(input: CardSessionInput): OpenedChannel {
     // The channel holds its own session keys and its own copy of the DEK.
     zeroize(keys.enc, keys.mac, keys.dek);
   }
+}
+
+function copyKeys(k: CardStaticKeys): { enc: Uint8Array; mac: Uint8Array; dek: Uint8Array } {
+  return { enc: k.enc.slice(), mac: k.mac.slice(), dek: k.dek.slice() };
+}
+
+/**
+ * This card's static keys (KDF3 of the KMC and the KDD in `iuResponse`),
+ * for a sealed-mode package (DESIGN §3 "Sealed mode"). The caller zeroizes
+ * them. Throws ScriptError `CARD_UNREADABLE` when the response does not parse.
+ */
+export function cardStaticKeys(kmc: Uint8Array, iuResponse: Uint8Array): CardStaticKeys {
+  let kdd: Uint8Array;
+  try {
+    ({ kdd } = parseInitializeUpdateResponse(iuResponse));
+  } catch (e) {
+    if (isCardError(e)) throw new ScriptError('CARD_UNREADABLE', `INITIALIZE UPDATE response of ${iuResponse.length} bytes: ${e.code}`);
+    throw e;
+  }
+  return diversifyKdf3(kmc, kdd);
 }

@@ -1,5 +1,5 @@
 /**
- * The center's script builder and result verifier (DESIGN §3 steps 5–7):
+ * The script builder and result verifier (DESIGN §3 steps 5–7):
  * authenticate the card from its INITIALIZE UPDATE response, build the whole
  * secured script for the kiosk to relay, verify what came back. Pure: no
  * I/O, no clocks, no state between calls.
@@ -12,10 +12,12 @@ export { authenticateCard } from './card-auth.js';
 export type { CardAuthResult } from './card-auth.js';
 export { buildScript } from './build.js';
 export { verifyResult } from './verify.js';
+export { cardStaticKeys } from './channel.js';
 export type {
   BuildScriptInput,
   BuiltScript,
   CardSessionInput,
+  CardStaticKeys,
   ScriptKind,
   ScriptStep,
   StepRole,

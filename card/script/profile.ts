@@ -3,8 +3,8 @@
  * authenticate it and personalize it (DESIGN §3 steps 5–6). The issuer
  * master key is not here: it comes from the key store per call.
  */
-import { isSecretDgiTag } from '../../card/dgi.js';
-import { CARDLINE_APP_AID, DEFAULT_ISD_AID } from '../../card/gp/constants.js';
+import { isSecretDgiTag } from '../dgi.js';
+import { CARDLINE_APP_AID, DEFAULT_ISD_AID } from '../gp/constants.js';
 import { ScriptError } from './errors.js';
 
 export interface CardProfile {

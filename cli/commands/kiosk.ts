@@ -14,6 +14,8 @@ import { decodeKioskConfig, type KioskConfig } from '../../kiosk/config.js';
 import { LineInput, type TextInput } from '../../kiosk/front/line-input.js';
 import { runTerminal, terminalEvents } from '../../kiosk/front/terminal.js';
 import type { MqttConnect } from '../../kiosk/mqtt-client.js';
+import { disableCoreDumps } from '../../kiosk/systemd/core-limit.js';
+import { KioskService } from '../../kiosk/systemd/service.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { cryptoRandom } from '../random.js';
 
@@ -54,7 +56,15 @@ With --keypad the customer types on a HID keypad (digits, Enter ends a
 line, Cancel clears it; docs/keypad.md) instead of stdin. The keypad is
 authenticated against the center-signed registry like the reader (identity
 match): a keypad the registry does not list is refused, reported to the
-center, and the kiosk serves no customer.`,
+center, and the kiosk serves no customer.
+
+The kiosk sets its own core-dump limit to 0 at start (prlimit; a core file
+would hold keys and card data) and refuses to run if it cannot. Under
+systemd (Type=notify; os-image/systemd/cardline-kiosk.service) it sends
+READY=1 once the center welcomed it and its readers are authenticated,
+STATUS= lines with its state, and WATCHDOG=1 every half of WATCHDOG_USEC
+while its session runner is not wedged (docs/operations.md). Outside
+systemd (NOTIFY_SOCKET unset) it sends nothing.`,
     options: {
       identity: { type: 'string', arg: 'DIR', description: "The kiosk's identity directory (required)" },
       broker: { type: 'string', arg: 'URL', description: 'The broker, mqtts://HOST:PORT (required)' },
@@ -88,12 +98,17 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
 
 async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCommandDeps): Promise<number> {
   const config = configOf(ctx, opts);
+  // Before anything holds a key: no core dumps (kiosk/systemd/core-limit.ts), and systemd's environment checked.
+  await disableCoreDumps({ pid: process.pid, logger: ctx.logger });
+  const service = KioskService.fromEnv(ctx.env, { pid: process.pid, clock: ctx.clock, logger: ctx.logger });
+  service.status('starting: opening the card station');
   const application = typeof opts.request === 'string' ? opts.request : undefined;
   const station = await openStation(config.station, { clock: ctx.clock, logger: ctx.logger });
   let keypad: Keypad | undefined;
   try {
     if (config.keypad !== undefined) keypad = await (deps.openKeypad ?? ((spec) => HidKeypad.open(spec, { logger: ctx.logger })))(config.keypad);
   } catch (e) {
+    service.stop();
     await station.close();
     throw e;
   }
@@ -102,18 +117,23 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
+  // STOPPING=1 as soon as shutdown begins (SIGTERM, or --exit-on-refused).
+  stop.signal.addEventListener('abort', () => service.stop(), { once: true });
   try {
+    service.status('starting: connecting to the issuing center');
     agent = await startKiosk({
       config,
       station,
       clock: ctx.clock,
       logger: ctx.logger,
       random,
-      events: terminalEvents(ctx.out),
+      events: service.events(terminalEvents(ctx.out)),
       ...(keypad ? { devices: [keypad.identity] } : {}),
       ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
     });
     const running = agent;
+    // READY=1 once the agent is ready, STATUS lines, WATCHDOG=1 while the runner is not wedged (kiosk/systemd/).
+    service.supervise(running);
     // SIGINT ends a customer's wait too: stop() settles it as 'failed' ('stopped').
     stop.signal.addEventListener('abort', () => void running.stop().catch(() => undefined), { once: true });
     let refused = false;
@@ -134,6 +154,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
     return 0;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
+    service.stop();
     input.close();
     await agent?.stop();
     await keypad?.close();

@@ -8,6 +8,38 @@ import { z } from 'zod';
 import { parseStationSpec, type StationSpec } from '../hardware/station-spec.js';
 import { idSchema } from '../wire/messages.js';
 import { KioskError } from './errors.js';
+import { checkPcrSelection, checkTcti, DEFAULT_PCRS, DEFAULT_TCTI } from './keystore/tpm-params.js';
+
+/** Where a machine secret is provisioned on a real kiosk: outside the identity directory (docs/keystore.md). */
+export const DEFAULT_MACHINE_SECRET_FILE = '/etc/cardline/machine-secret';
+
+/** A check function (undefined: valid) as a zod refinement with its reason. */
+const checked = (check: (s: string) => string | undefined) =>
+  z.string().superRefine((s, ctx) => {
+    const bad = check(s);
+    if (bad) ctx.addIssue({ code: 'custom', message: bad });
+  });
+
+/**
+ * Where the kiosk's secrets live at rest (kiosk/keystore/, docs/keystore.md).
+ * `sealed-file`: `file` defaults to `<identityDir>/keys.sealed`. `tpm`:
+ * `dir` defaults to `<identityDir>/tpm`.
+ */
+export const keyStoreSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('sealed-file'),
+    file: z.string().min(1).optional(),
+    machineSecretFile: z.string().min(1).default(DEFAULT_MACHINE_SECRET_FILE),
+  }),
+  z.strictObject({
+    kind: z.literal('tpm'),
+    dir: z.string().min(1).optional(),
+    tcti: checked(checkTcti).default(DEFAULT_TCTI),
+    pcrs: checked(checkPcrSelection).default(DEFAULT_PCRS),
+  }),
+]);
+
+export type KeyStoreConfig = z.infer<typeof keyStoreSchema>;
 
 /** `mqtts://host:port` and nothing else: TLS always, an explicit port, no credentials, path or query. */
 function isBrokerUrl(text: string): boolean {
@@ -34,8 +66,10 @@ function isBrokerUrl(text: string): boolean {
 export const kioskConfigSchema = z.strictObject({
   /** The kiosk ID; when absent it is the CN of the identity's certificate (identity.ts checks they match when given). */
   kioskId: idSchema.optional(),
-  /** `<pki>/kiosks/<id>/`: tls.crt, tls.key, ca.crt, signing.key, center-signing.pub. */
+  /** `<pki>/kiosks/<id>/`: the public files tls.crt, ca.crt, center-signing.pub (identity.ts), and the sealed key store by default. */
   identityDir: z.string().min(1),
+  /** Where the kiosk's secrets are sealed (default: the sealed file in the identity directory, machine secret in /etc/cardline). */
+  keyStore: keyStoreSchema.default({ kind: 'sealed-file', machineSecretFile: DEFAULT_MACHINE_SECRET_FILE }),
   brokerUrl: z.string().refine(isBrokerUrl, 'must be mqtts://host:port'),
   /** The card station (hardware/station-spec.ts): `sim:DIR` (or a bare DIR), `serial:/dev/ttyUSB0[@BAUD]`, `pcsc` or `pcsc:READER NAME`. */
   station: z.string().transform((text, ctx): StationSpec => {

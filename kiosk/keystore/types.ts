@@ -62,7 +62,8 @@ export class KeyStoreError extends Error {
     readonly code: KeyStoreErrorCode,
     message: string,
   ) {
-    super(message);
+    // The code leads the message, as in KioskError: cli/run.ts prints the message only.
+    super(`${code}: ${message}`);
   }
 }
 

@@ -55,7 +55,7 @@ export interface SealedPackage {
   readonly ct: string;
 }
 
-/** The recipient key's short ID (`to`). */
+/** The recipient key's short ID (`to`), upper-case hex. */
 export function sealingKeyId(publicKey: Uint8Array): string {
   return toHex(sha256(publicKey).subarray(0, 8));
 }
@@ -108,7 +108,7 @@ export function openPackage(sealed: SealedPackage, recipientSecret: Uint8Array, 
   if (recipientSecret.length !== X25519_BYTES) throw new RangeError('sealing secret must be 32 bytes');
   if (now > binding.deadline) throw new WireError('late', `package deadline passed ${now - binding.deadline} ms ago`);
   const recipient = x25519.getPublicKey(recipientSecret);
-  if (sealed.to.toLowerCase() !== sealingKeyId(recipient)) throw new WireError('sealed-elsewhere', 'package sealed to another kiosk key');
+  if (sealed.to.toUpperCase() !== sealingKeyId(recipient)) throw new WireError('sealed-elsewhere', 'package sealed to another kiosk key');
   const epk = decodeHex(sealed.epk, X25519_BYTES, 'package epk');
   const nonce = decodeHex(sealed.nonce, NONCE_BYTES, 'package nonce');
   const ct = decodeBase64(sealed.ct, 'package ct');

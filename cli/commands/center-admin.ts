@@ -1,5 +1,5 @@
 /**
- * `cardline center kiosks add|revoke`, `cardline center readers add|remove` and
+ * `cardline center kiosks add|revoke` (`mode`: center-kiosk-mode.ts), `cardline center readers add|remove` and
  * `cardline center applications add`: registry and application changes,
  * each one transaction with its audit entry.
  */
@@ -16,6 +16,7 @@ import { addKiosk, addReader, removeReader, setKioskStatus } from '../../center/
 import { DESCRIPTOR_PATTERN } from '../../wire/registry.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { withOfflineCenter } from '../center/offline.js';
+import { sealingKeyOf } from './center-kiosk-mode.js';
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
 
 function optional(opts: ParsedOptions, name: string): string | undefined {
@@ -34,9 +35,11 @@ export const kioskAddCommand: Command = {
   summary: 'Register a kiosk from its public files in a dev PKI directory',
   usage: 'center kiosks add --pki DIR --kiosk ID (--data DIR | --database URL)',
   description: `
-Reads <pki>/kiosks/<ID>/tls.crt (its CN must be the ID) and signing.pub, and
-registers the kiosk as active with its certificate fingerprint and its
-envelope-signing public key. No private key is read.`,
+Reads <pki>/kiosks/<ID>/tls.crt (its CN must be the ID), signing.pub and,
+when present, sealing.pub, and registers the kiosk as active, in relay mode,
+with its certificate fingerprint, its envelope-signing public key and its
+sealing public key (for sealed mode: 'center kiosks mode'). No private key
+is read.`,
   options: { ...STORE_OPTIONS, kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID (the CN of its certificate)' } },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const id = required(opts, 'kiosk');
@@ -45,8 +48,9 @@ envelope-signing public key. No private key is read.`,
     const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
     if (cn !== id) throw new UsageError(`certificate CN is ${cn ?? 'missing'}, not ${id}`);
     const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
+    const sealingPublicKey = await sealingKeyOf(pkiDir(opts), id);
     await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256 }),
+      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
     );
     ctx.out(`kiosk ${id} registered (certificate ${cert.fingerprint256})\n`);
     return 0;

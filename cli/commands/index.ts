@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { cardDemo } from './card-demo.js';
 import { auditVerifyCommand } from './audit-verify.js';
+import { kioskModeCommand } from './center-kiosk-mode.js';
 import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand, readerRemoveCommand } from './center-admin.js';
 import { centerCommand } from './center.js';
 import { demoCommand } from './demo.js';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   centerCommand,
   kioskAddCommand,
   kioskRevokeCommand,
+  kioskModeCommand,
   readerAddCommand,
   readerRemoveCommand,
   applicationsAddCommand,

@@ -57,7 +57,7 @@ void t.test('refusals', (t) => {
     t.throws(() => openPackage(sealed, kioskA, b, NOW), refusedWith('undecryptable'), `bound to ${what}: does not open`);
   }
   const ct = Buffer.from(sealed.ct, 'base64');
-  ct[5] ^= 0x01;
+  ct.writeUInt8(ct.readUInt8(5) ^ 0x01, 5);
   t.throws(() => openPackage({ ...sealed, ct: ct.toString('base64') }, kioskA, binding, NOW), refusedWith('undecryptable'), 'a flipped ciphertext bit');
   t.throws(() => openPackage({ ...sealed, epk: 'zz' }, kioskA, binding, NOW), refusedWith('malformed'), 'a bad epk');
   // RFC 7748 §6.1: a low-order point (here: zero) gives the all-zero secret, refused.

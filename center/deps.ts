@@ -14,6 +14,12 @@ export interface CenterLimits {
   maxCardsRefused: number;
   /** Lifetime of a script message: a kiosk that comes back late never runs a stale script (DESIGN §5). */
   scriptDeadlineMs: number;
+  /**
+   * Lifetime of a sealed-mode package (its own deadline, bound into its
+   * AEAD; wire/package.ts): at most the script's, since the envelope carrying
+   * it lives `scriptDeadlineMs`. The kiosk refuses to open it after.
+   */
+  packageDeadlineMs: number;
   /** Lifetime of other down messages. */
   deadlineMs: number;
   /** Customer requests per kiosk per minute. */
@@ -24,7 +30,7 @@ export interface CenterLimits {
   registryPollMs: number;
 }
 
-export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000 };
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000 };
 
 export interface CenterDeps {
   db: Db;

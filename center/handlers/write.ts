@@ -54,7 +54,7 @@ async function sendPackage(deps: CenterDeps, ctx: InboundContext, w: WriteInput)
   const recipient = ctx.kiosk.sealing_public_key;
   // The schema's CHECK (migration 004) keeps sealed mode and a key together: this is a broken row.
   if (recipient === null) throw new CenterError('DATA_INTEGRITY', `kiosk ${ctx.kiosk.id} is in sealed mode without a sealing key`);
-  const deadline = deps.clock.now() + deps.limits.scriptDeadlineMs;
+  const deadline = deps.clock.now() + Math.min(deps.limits.packageDeadlineMs, deps.limits.scriptDeadlineMs);
   const binding = { kiosk: ctx.kiosk.id, job: w.job.id, attempt: w.job.attempt, kind: w.kind, profile: w.profile.name, deadline };
   const keys = cardStaticKeys(deps.keys.issuerMaster, w.iu);
   let plain: Uint8Array | undefined;

@@ -1,9 +1,12 @@
 /**
- * The kiosk agent: loads the identity, opens the MQTT link and runs the
- * session runner over the card station (DESIGN §2 kiosk/, §3 relay mode).
- * Everything it talks to is passed in; the caller owns the station and
- * closes it after `stop()`.
+ * The kiosk agent: loads the (public) identity, unseals the key store —
+ * once, before connecting: a kiosk whose store does not open does not start
+ * (KeyStoreError) —, opens the MQTT link and runs the session runner over
+ * the card station (DESIGN §2 kiosk/, §3 relay mode). The secrets live in
+ * memory only, and `stop()` zeroizes them. Everything it talks to is passed
+ * in; the caller owns the station and closes it after `stop()`.
  */
+import type { SecureContext } from 'node:tls';
 import { connect } from 'mqtt';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
@@ -13,6 +16,7 @@ import { REGISTRY_FILE, saveSignedRegistry } from './registry-file.js';
 import type { KioskConfig } from './config.js';
 import type { KioskEventSink } from './events.js';
 import { loadIdentity } from './identity.js';
+import { buildSecureContext, openKeyStore, type KioskKeyStore, type KioskSecrets } from './keystore/index.js';
 import { KioskLink } from './link.js';
 import type { MqttConnect } from './mqtt-client.js';
 import type { KioskOutcome } from './runner-context.js';
@@ -28,7 +32,7 @@ export interface KioskAgent {
   request(application: string, code: string): Promise<KioskOutcome>;
   /** Resolves when the station's reader is authenticated; rejects (KioskError) when the kiosk or its reader is refused, or on stop. */
   readonly ready: Promise<void>;
-  /** Publishes offline, disconnects, and zeroizes the signing key. Does not close the station. */
+  /** Publishes offline, disconnects, and zeroizes the unsealed secrets. Does not close the station. */
   stop(): Promise<void>;
   /** The runner's phase: offline, awaiting-welcome, ready, requesting, card, writing, verifying, refused, reader-refused, stopped. */
   state(): string;
@@ -51,6 +55,8 @@ export interface StartKioskOptions {
   mqttConnect?: MqttConnect;
   /** Devices besides the station's reader that must be authenticated before use (a HID keypad). */
   devices?: readonly ReaderIdentity[];
+  /** The key store (default: the one `config.keyStore` names, kiosk/keystore/index.ts). */
+  keyStore?: KioskKeyStore;
 }
 
 const mqttJsConnect: MqttConnect = (url, opts) => connect(url, opts);
@@ -59,11 +65,13 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
   const { config, station, clock, random } = opts;
   const identity = await loadIdentity(config.identityDir, config.kioskId);
   const logger = opts.logger.child('kiosk');
+  const store = opts.keyStore ?? openKeyStore(config, { logger });
+  const secrets = await unsealFor(store, identity.tls, logger);
   const link = new KioskLink({
     kioskId: identity.kioskId,
     brokerUrl: config.brokerUrl,
-    tls: identity.tls,
-    signingKey: identity.signingKey,
+    secureContext: secrets.secureContext,
+    signingKey: secrets.signingKey,
     centerPublicKey: identity.centerPublicKey,
     connect: opts.mqttConnect ?? mqttJsConnect,
     clock,
@@ -80,6 +88,7 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     random,
     events: opts.events,
     centerPublicKey: identity.centerPublicKey,
+    sealingKey: secrets.sealingKey,
     apduTimeoutMs: config.apduTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     ...(opts.devices ? { devices: opts.devices } : {}),
@@ -103,9 +112,26 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
         try {
           await link.stop();
         } finally {
-          identity.dispose();
+          secrets.dispose();
           logger.info('kiosk stopped', { kiosk: identity.kioskId });
         }
       })()),
   };
+}
+
+/**
+ * Unseals the store and builds the one TLS context from its key (whose
+ * bytes are zeroized right after). On any failure the secrets are wiped
+ * before the error goes up.
+ */
+async function unsealFor(store: KioskKeyStore, tls: { cert: string; ca: string }, logger: Logger): Promise<KioskSecrets & { secureContext: SecureContext }> {
+  const secrets = await store.unseal();
+  try {
+    const secureContext = buildSecureContext(secrets.tls, tls.cert, tls.ca);
+    logger.info('key store unsealed', { store: store.kind, tls: secrets.tls.kind });
+    return Object.assign(secrets, { secureContext });
+  } catch (e) {
+    secrets.dispose();
+    throw e;
+  }
 }

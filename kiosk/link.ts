@@ -14,6 +14,7 @@
  *   last accepted ('replayed'), then the body (decodeDown). Any refusal is
  *   logged with its reason (never the payload) and the message is dropped.
  */
+import type { SecureContext } from 'node:tls';
 import { toHex } from '../card/bytes.js';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
@@ -53,8 +54,9 @@ export interface LinkHandlers {
 export interface KioskLinkOptions {
   kioskId: string;
   brokerUrl: string;
-  tls: { key: string; cert: string; ca: string };
-  /** The kiosk's Ed25519 secret (32 bytes); owned by the identity, zeroized there. */
+  /** Key (from the key store), certificate and fleet CA, built once (kiosk/keystore/tls-context.ts). */
+  secureContext: SecureContext;
+  /** The kiosk's Ed25519 secret (32 bytes); owned by the agent's unsealed secrets, zeroized there. */
   signingKey: Uint8Array;
   centerPublicKey: Uint8Array;
   connect: MqttConnect;
@@ -92,9 +94,7 @@ export class KioskLink implements UpLink {
       clientId: o.kioskId,
       protocolVersion: 4,
       clean: true,
-      key: o.tls.key,
-      cert: o.tls.cert,
-      ca: o.tls.ca,
+      secureContext: o.secureContext,
       rejectUnauthorized: true,
       will: { topic: stateTopic(o.kioskId), payload: OFFLINE, qos: 1, retain: true },
       reconnectPeriod: o.reconnectPeriodMs ?? 2000,

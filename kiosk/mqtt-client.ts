@@ -3,6 +3,7 @@
  * satisfies it). Injected as a factory, the way MQTT.js injects its
  * transports, so unit tests drive the link with an in-memory fake.
  */
+import type { SecureContext } from 'node:tls';
 
 export interface MqttConnectOptions {
   clientId: string;
@@ -10,9 +11,12 @@ export interface MqttConnectOptions {
   protocolVersion: 4;
   /** Every connect is a new session at the kiosk too: nothing is kept at the broker. */
   clean: true;
-  key: string;
-  cert: string;
-  ca: string;
+  /**
+   * The kiosk's key, certificate and fleet CA as one OpenSSL context
+   * (kiosk/keystore/tls-context.ts): mqtt.js hands it to tls.connect on
+   * every (re)connect, so the private key is never a PEM string here.
+   */
+  secureContext: SecureContext;
   rejectUnauthorized: true;
   /** The broker publishes this when the kiosk drops off without a DISCONNECT (retained). */
   will: { topic: string; payload: Buffer; qos: 1; retain: true };

@@ -20,6 +20,7 @@ import type { LatencyModel } from '../../hardware/sim/card/index.js';
 import { SimStation } from '../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../kiosk/config.js';
+import { sealDevKiosk } from '../../kiosk/keystore/index.js';
 import { devPkiLayout, initDevPki } from '../../provisioning/pki/dev-pki.js';
 import { KioskTimeline } from './timeline.js';
 import { tapConnect } from './wire-tap.js';
@@ -62,7 +63,7 @@ export interface Fleet {
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const ids = Array.from({ length: o.kiosks }, (_, i) => `kiosk-${i + 1}`);
   const pki = join(o.dir, 'pki');
-  await initDevPki(pki, { kiosks: ids, random: o.random, clock: o.clock, logger: o.logger });
+  await initDevPki(pki, { kiosks: ids, random: o.random, clock: o.clock, logger: o.logger, sealKiosk: sealDevKiosk });
   const layout = devPkiLayout(pki, ids);
   const center = await startCenter({ pkiDir: pki, store: { dataDir: join(o.dir, 'center-data') }, port: 0, clock: o.clock, logger: o.logger, random: o.random, scrypt: o.scrypt, limits: { requestsPerMinute: o.requestsPerMinute } });
   const kiosks: BenchKiosk[] = [];
@@ -100,7 +101,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     for (const [i, id] of ids.entries()) {
       const timeline = new KioskTimeline();
       const agent = await startKiosk({
-        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, brokerUrl: center.url, station: stations[i]!.dir }),
+        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, keyStore: { kind: 'sealed-file', machineSecretFile: layout.kiosks[id]!.machineSecret }, brokerUrl: center.url, station: stations[i]!.dir }),
         station: stations[i]!,
         clock: o.clock,
         logger: o.logger,

@@ -17,6 +17,7 @@ import type { MqttConnect } from '../../kiosk/mqtt-client.js';
 import { disableCoreDumps } from '../../kiosk/systemd/core-limit.js';
 import { KioskService } from '../../kiosk/systemd/service.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+import { keyStoreOf, keyStoreOptions } from './keystore-options.js';
 import { cryptoRandom } from '../random.js';
 
 const random = cryptoRandom;
@@ -43,8 +44,17 @@ and only the code is read, as one line. --once exits after one customer:
 exit code 0 when the card was issued, 1 otherwise. Otherwise the kiosk
 serves customers until EOF or SIGINT.
 
-The identity directory holds tls.crt (CN = kiosk ID), tls.key, ca.crt,
-signing.key and center-signing.pub (the dev PKI's kiosks/<id>/).
+The identity directory holds only public files: tls.crt (CN = kiosk ID),
+ca.crt and center-signing.pub (the dev PKI's kiosks/<id>/). The private
+keys (TLS, signing, sealing) are unsealed from the key store once, at
+start; a kiosk whose store does not unseal does not start (exit 1, the
+reason printed). --key-store sealed-file (default): <identity>/keys.sealed
+under the machine secret --machine-secret (default
+/etc/cardline/machine-secret; the dev PKI puts one beside the store).
+--key-store tpm: sealed to PCRs --tpm-pcrs (default sha256:0,1,2,3,7) in
+--tpm-dir (default <identity>/tpm), TPM at --tpm-tcti (default
+tabrmd:bus_type=system); the TLS key stays in the TPM, so node must run
+with --openssl-config=kiosk/keystore/openssl-tpm2.cnf (docs/keystore.md).
 
 The station SPEC names the card station:
   sim:DIR (or just DIR)   the simulated dispenser whose state is in DIR
@@ -74,6 +84,7 @@ systemd (NOTIFY_SOCKET unset) it sends nothing.`,
       once: { type: 'boolean', description: 'Exit after one customer (0 issued, 1 otherwise)' },
       'exit-on-refused': { type: 'boolean', description: 'Exit (code 1) when the center or the reader is refused' },
       keypad: { type: 'string', arg: 'SPEC', description: 'Read customer input from a HID keypad, hid:VVVV:PPPP[:SERIAL], instead of stdin' },
+      ...keyStoreOptions,
     },
     run: (ctx, opts) => runKiosk(ctx, opts, deps),
   };
@@ -92,6 +103,7 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
     station: opts.station,
     exitOnRefused: opts['exit-on-refused'] === true,
     ...(typeof opts.keypad === 'string' ? { keypad: opts.keypad } : {}),
+    keyStore: keyStoreOf(opts),
     logLevel: ctx.env.CARDLINE_LOG_LEVEL ?? 'warn',
   });
 }

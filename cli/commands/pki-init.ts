@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { sealDevKiosk } from '../../kiosk/keystore/index.js';
 import { PkiError } from '../../provisioning/pki/errors.js';
 import { DEFAULT_LEAF_DAYS, initDevPki, type DevPkiLayout } from '../../provisioning/pki/dev-pki.js';
 import { checkKioskId } from '../../provisioning/pki/layout.js';
@@ -19,11 +20,19 @@ export const pkiInitCommand: Command = {
 Writes a fleet CA (P-256, with an empty CRL), the broker's server certificate
 (localhost, 127.0.0.1, ::1), the center's client certificate and keys
 (Ed25519 signing key, data key, audit key, issuer master key) and, per kiosk,
-a client certificate (CN = kiosk ID) and an Ed25519 signing key into DIR.
-Secret files get mode 0600. docs/pki.md describes every file.
+a client certificate (CN = kiosk ID), an Ed25519 signing key and an X25519
+sealing key into DIR. Secret files get mode 0600. docs/pki.md describes
+every file.
+
+A kiosk's private keys (TLS, signing, sealing) are written only into its
+sealed key store, kiosks/<id>/keys.sealed (scrypt N=2^14), under a machine
+secret beside it, kiosks/<id>/machine-secret: run the kiosk with
+--machine-secret that file. Only signing.pub and sealing.pub are plain.
 
 These keys are for development and tests only: they are generated on this
-machine and stored in plain files.
+machine, and a machine secret beside its store protects nothing (on a real
+kiosk it lives in /etc/cardline/machine-secret, or the keys are in the TPM:
+docs/keystore.md).
 
 --kiosks   comma-separated kiosk IDs (default kiosk-1; '' for none)
 --days     validity of the broker, center and kiosk certificates (default ${DEFAULT_LEAF_DAYS})
@@ -46,7 +55,7 @@ async function runPkiInit(ctx: CommandContext, opts: ParsedOptions, positionals:
   const days = parseDays(opts.days);
   let layout: DevPkiLayout;
   try {
-    layout = await initDevPki(dir, { kiosks, ...(days !== undefined ? { days } : {}), clock: ctx.clock, logger: ctx.logger });
+    layout = await initDevPki(dir, { kiosks, ...(days !== undefined ? { days } : {}), clock: ctx.clock, logger: ctx.logger, sealKiosk: sealDevKiosk });
   } catch (e) {
     if (e instanceof PkiError && e.code === 'INVALID_ARGUMENT') throw new UsageError(e.message);
     throw e;
@@ -91,7 +100,7 @@ interface Summary {
   ca: CertSummary & { key: string; crl: string };
   broker: CertSummary & { key: string };
   center: CertSummary & { key: string; signingKey: string; signingPub: string; signingPublicKey: string; dataKey: string; auditKey: string; issuerMasterKey: string };
-  kiosks: (CertSummary & { id: string; key: string; signingKey: string; signingPub: string; signingPublicKey: string })[];
+  kiosks: (CertSummary & { id: string; keyStore: string; machineSecret: string; signingPub: string; signingPublicKey: string; sealingPub: string; sealingPublicKey: string })[];
 }
 
 async function summarize(l: DevPkiLayout): Promise<Summary> {
@@ -111,7 +120,16 @@ async function summarize(l: DevPkiLayout): Promise<Summary> {
       issuerMasterKey: c.issuerMasterKey,
     },
     kiosks: await Promise.all(
-      Object.values(l.kiosks).map(async (k) => ({ id: k.id, ...(await cert(k.cert)), key: k.key, signingKey: k.signingKey, signingPub: k.signingPub, signingPublicKey: await publicHex(k.signingPub) })),
+      Object.values(l.kiosks).map(async (k) => ({
+        id: k.id,
+        ...(await cert(k.cert)),
+        keyStore: k.keyStore,
+        machineSecret: k.machineSecret,
+        signingPub: k.signingPub,
+        signingPublicKey: await publicHex(k.signingPub),
+        sealingPub: k.sealingPub,
+        sealingPublicKey: await publicHex(k.sealingPub),
+      })),
     ),
   };
 }
@@ -137,7 +155,11 @@ function text(s: Summary): string {
     `        keys: ${s.center.signingKey}, ${s.center.dataKey}, ${s.center.auditKey}, ${s.center.issuerMasterKey} (0600)`,
   ];
   for (const k of s.kiosks) {
-    lines.push(`kiosk   ${k.id}: ${k.path}  SHA-256 ${k.sha256}  until ${k.notAfter}`, `        signing public key ${k.signingPublicKey}`);
+    lines.push(
+      `kiosk   ${k.id}: ${k.path}  SHA-256 ${k.sha256}  until ${k.notAfter}`,
+      `        signing public key ${k.signingPublicKey}, sealing public key ${k.sealingPublicKey}`,
+      `        keys sealed in ${k.keyStore} under ${k.machineSecret} (0600, dev only)`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

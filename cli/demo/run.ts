@@ -21,6 +21,7 @@ import { addKiosk, addReader } from '../../center/registry.js';
 import { SimStation } from '../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../kiosk/config.js';
+import { sealDevKiosk } from '../../kiosk/keystore/index.js';
 import { devPkiLayout, initDevPki } from '../../provisioning/pki/dev-pki.js';
 import { readBackCard } from './read-back.js';
 import { demoApplications, type DemoApplication } from './sample-apps.js';
@@ -47,7 +48,7 @@ export interface DemoResult {
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const kioskIds = Array.from({ length: o.kiosks }, (_, i) => `kiosk-${i + 1}`);
   const pki = join(o.dir, 'pki');
-  await initDevPki(pki, { kiosks: kioskIds, random: o.random, clock: o.clock, logger: o.logger });
+  await initDevPki(pki, { kiosks: kioskIds, random: o.random, clock: o.clock, logger: o.logger, sealKiosk: sealDevKiosk });
   const layout = devPkiLayout(pki, kioskIds);
   o.out(`[setup] dev PKI in ${pki}: fleet CA, broker, center and ${o.kiosks} kiosk certificate(s)\n`);
   // The demo's customers come back to back; a real kiosk's come ≥ 30 s apart: the per-kiosk request limit is lifted here only.
@@ -84,7 +85,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (const [i, id] of kioskIds.entries()) {
       const station = stations[i]!;
       const agent = await startKiosk({
-        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, brokerUrl: center.url, station: station.dir }),
+        config: decodeKioskConfig({ identityDir: layout.kiosks[id]!.dir, keyStore: { kind: 'sealed-file', machineSecretFile: layout.kiosks[id]!.machineSecret }, brokerUrl: center.url, station: station.dir }),
         station,
         clock: o.clock,
         logger: o.logger,

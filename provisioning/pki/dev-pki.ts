@@ -2,12 +2,17 @@
  * A development PKI in one directory (docs/pki.md): the fleet CA and its
  * empty CRL, the broker's server certificate, the center's client
  * certificate and its keys (signing, data, audit, issuer master), and per
- * kiosk a client certificate and a signing key.
+ * kiosk a client certificate, a signing key and a sealing key.
  *
- * Every key is generated here and written to a file, secrets with mode 0600.
- * That is what makes it a *development* PKI: in production the CA stays
- * offline, kiosk device keys are born in the TPM, and the center's keys live
- * in its key store or an HSM (DESIGN §4).
+ * Every key is generated here, secrets with mode 0600. That is what makes
+ * it a *development* PKI: in production the CA stays offline, kiosk device
+ * keys are born in the TPM, and the center's keys live in its key store or
+ * an HSM (DESIGN §4). A kiosk's private keys never become plain files: they
+ * go straight into its sealed key store (`keys.sealed`, scrypt N = 2^14,
+ * under a dev-only `machine-secret` beside it; docs/keystore.md), written
+ * by the injected `sealKiosk` (kiosk/keystore's sealDevKiosk — provisioning/
+ * may not import kiosk/, DESIGN §2). Only the public halves are files:
+ * signing.pub, sealing.pub.
  *
  * initDevPki writes ca/ca.crt last: it marks a complete PKI. When anything
  * fails on the way, the files written so far are removed again, so a retry
@@ -20,12 +25,14 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import { KeyFileError, readKeyFile, readPemFile, writeKeyFile, writePemFile } from '../../common/key-files.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import { ed25519PublicKey, newEd25519Secret } from '../../wire/keys.js';
+import { sealingPublicKey, X25519_BYTES } from '../../wire/package.js';
 import { createCa, createCrl, issueCertificate, loadCa, MAX_DAYS, type Ca, type Random } from './ca.js';
 import { PkiError } from './errors.js';
 import { BROKER_CN, CENTER_CN, devPkiLayout, kioskLayout, type DevPkiLayout, type KioskFiles } from './layout.js';
-import { exportPkcs8Pem, newP256KeyPair } from './tls-keys.js';
+import { exportPkcs8Pem, exportPkcs8PemBytes, newP256KeyPair } from './tls-keys.js';
 
 export { devPkiLayout, kioskLayout, type DevPkiLayout, type KioskFiles } from './layout.js';
+export type { Random } from './ca.js';
 
 /** Validity of the broker, center and kiosk certificates, in days. */
 export const DEFAULT_LEAF_DAYS = 90;
@@ -34,8 +41,27 @@ export const DEFAULT_CA_DAYS = 3650;
 /** The CA's CN. */
 export const DEV_CA_NAME = 'Cardline development CA';
 
+/** What the dev PKI made for one kiosk, as bytes; zeroized once `sealKiosk` resolves. */
+export interface DevKioskSecrets {
+  /** Ed25519 secret (32 bytes). */
+  signingKey: Uint8Array;
+  /** X25519 secret (32 bytes). */
+  sealingKey: Uint8Array;
+  /** The TLS key, PKCS#8 PEM bytes. */
+  tlsKeyPem: Uint8Array;
+}
+
+/**
+ * Seals a kiosk's secrets into `files.keyStore` under the machine secret
+ * already written at `files.machineSecret` (kiosk/keystore's sealDevKiosk).
+ * It must not keep the buffers.
+ */
+export type SealKioskStore = (files: KioskFiles, secrets: DevKioskSecrets, random: Random) => Promise<void>;
+
 export interface DevPkiOptions {
   kiosks: string[];
+  /** Writes each kiosk's sealed key store (injected: kiosk/keystore's sealDevKiosk). */
+  sealKiosk: SealKioskStore;
   /** Validity of the leaf certificates (default 90 days). */
   days?: number;
   /** Validity of the CA and its CRL (default 3650 days). */
@@ -91,7 +117,7 @@ export async function initDevPki(dir: string, opts: DevPkiOptions): Promise<DevP
 }
 
 /** Adds one kiosk to an existing development PKI. Throws PkiError NOT_FOUND (no PKI) or EXISTS (the kiosk has files). */
-export async function addDevKiosk(dir: string, id: string, opts: AddKioskOptions = {}): Promise<KioskFiles> {
+export async function addDevKiosk(dir: string, id: string, opts: AddKioskOptions): Promise<KioskFiles> {
   const layout = devPkiLayout(dir, []);
   const kiosk = kioskLayout(dir, id);
   const ctx = context(opts);
@@ -116,27 +142,42 @@ interface Ctx {
   random: Random;
   clock: Clock;
   logger: Logger;
+  sealKiosk: SealKioskStore;
 }
 
 function context(opts: AddKioskOptions): Ctx {
   const days = opts.days ?? DEFAULT_LEAF_DAYS;
   checkDays(days, 'certificate validity');
+  if (typeof opts.sealKiosk !== 'function') throw new PkiError('INVALID_ARGUMENT', 'sealKiosk is required: kiosk keys are only written into a sealed store');
   return {
     days,
     random: opts.random ?? defaultRandom,
     clock: opts.clock ?? systemClock,
     logger: (opts.logger ?? silentLogger).child('pki'),
+    sealKiosk: opts.sealKiosk,
   };
 }
 
 async function writeKiosk(files: Files, ca: Ca, k: KioskFiles, centerPub: Uint8Array, ctx: Ctx): Promise<void> {
   await mkdir(k.dir, { recursive: true, mode: 0o700 });
-  const tls = await newLeaf(ca, ctx, { cn: k.id, ou: 'kiosk' }, 'client');
-  await files.pem(k.key, tls.key, true);
-  await files.pem(k.cert, tls.cert, false);
-  await files.pem(k.ca, ca.certPem, false);
-  await files.signingKey(k.signingKey, k.signingPub, ctx.random);
-  await files.hex(k.centerSigningPub, centerPub, false);
+  const kp = await newP256KeyPair();
+  const issued = await issueCertificate({ ca, subject: { cn: k.id, ou: 'kiosk' }, profile: 'client', days: ctx.days, publicKey: kp.publicKey, random: ctx.random, clock: ctx.clock });
+  const secrets: DevKioskSecrets = { signingKey: newEd25519Secret(ctx.random), sealingKey: ctx.random(X25519_BYTES), tlsKeyPem: await exportPkcs8PemBytes(kp.privateKey) };
+  try {
+    if (!(secrets.sealingKey instanceof Uint8Array) || secrets.sealingKey.length !== X25519_BYTES) throw new PkiError('INVALID_ARGUMENT', `random source must return ${X25519_BYTES} bytes`);
+    await files.pem(k.cert, issued.pem, false);
+    await files.pem(k.ca, ca.certPem, false);
+    await files.hex(k.centerSigningPub, centerPub, false);
+    await files.hex(k.signingPub, ed25519PublicKey(secrets.signingKey), false);
+    await files.hex(k.sealingPub, sealingPublicKey(secrets.sealingKey), false);
+    await files.randomKey(k.machineSecret, 32, ctx.random);
+    await ctx.sealKiosk(k, secrets, ctx.random);
+    files.track(k.keyStore);
+  } finally {
+    secrets.signingKey.fill(0);
+    secrets.sealingKey.fill(0);
+    secrets.tlsKeyPem.fill(0);
+  }
 }
 
 function checkDays(days: number, what: string): void {
@@ -162,6 +203,11 @@ class Files {
 
   async pem(path: string, text: string, secret: boolean): Promise<void> {
     await writePemFile(path, text, { secret });
+    this.written.push(path);
+  }
+
+  /** A file written by someone else (the key store), taken back with the rest on failure. */
+  track(path: string): void {
     this.written.push(path);
   }
 
@@ -199,7 +245,7 @@ class Files {
 }
 
 function kioskPaths(k: KioskFiles): string[] {
-  return [k.cert, k.key, k.ca, k.signingKey, k.signingPub, k.centerSigningPub];
+  return [k.cert, k.ca, k.signingPub, k.sealingPub, k.centerSigningPub, k.keyStore, k.machineSecret];
 }
 
 function filesOf(l: DevPkiLayout): string[] {

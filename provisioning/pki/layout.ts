@@ -6,7 +6,12 @@
  * <dir>/ca/ca.crt, ca.key, crl.pem
  * <dir>/broker/tls.crt, tls.key
  * <dir>/center/tls.crt, tls.key, signing.key, signing.pub, data.key, audit.key, issuer-master.key
- * <dir>/kiosks/<id>/tls.crt, tls.key, ca.crt, signing.key, signing.pub, center-signing.pub
+ * <dir>/kiosks/<id>/tls.crt, ca.crt, center-signing.pub, signing.pub, sealing.pub,
+ *                    keys.sealed, machine-secret (dev only)
+ *
+ * A kiosk's private keys (TLS, signing, sealing) exist only inside its
+ * sealed key store keys.sealed (kiosk/keystore/, docs/keystore.md), never
+ * as plain files.
  */
 import { join, resolve } from 'node:path';
 import { ID_PATTERN } from '../../wire/messages.js';
@@ -59,13 +64,23 @@ export interface KioskFiles {
   id: string;
   dir: string;
   cert: string;
-  key: string;
   /** Copy of the fleet CA certificate (to check the broker). */
   ca: string;
-  signingKey: string;
+  /** Ed25519 public key, hex: the center checks what the kiosk signs with it. */
   signingPub: string;
+  /** X25519 public key, hex: the center seals sealed-mode packages to it (wire/package.ts). */
+  sealingPub: string;
   /** Copy of the center's signing public key (to check what the center sends). */
   centerSigningPub: string;
+  /** The sealed key store (0600): the kiosk's TLS, signing and sealing keys, under the machine secret. */
+  keyStore: string;
+  /**
+   * The machine secret the store is sealed under (0600). DEV ONLY: beside
+   * the store it protects nothing; on a real kiosk it is provisioned outside
+   * the identity directory (/etc/cardline/machine-secret) or the TPM store
+   * is used (docs/keystore.md).
+   */
+  machineSecret: string;
 }
 
 export interface DevPkiLayout {
@@ -112,11 +127,12 @@ export function kioskLayout(dir: string, id: string): KioskFiles {
     id,
     dir: k,
     cert: join(k, 'tls.crt'),
-    key: join(k, 'tls.key'),
     ca: join(k, 'ca.crt'),
-    signingKey: join(k, 'signing.key'),
     signingPub: join(k, 'signing.pub'),
+    sealingPub: join(k, 'sealing.pub'),
     centerSigningPub: join(k, 'center-signing.pub'),
+    keyStore: join(k, 'keys.sealed'),
+    machineSecret: join(k, 'machine-secret'),
   };
 }
 

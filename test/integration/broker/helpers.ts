@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { startBroker, type Admission, type BrokerRefusal, type RunningBroker } from '../../../center/broker/broker.js';
 import { memoryLogger } from '../../../common/log.js';
+import { openDevKioskSecrets, sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki, type DevPkiLayout } from '../../../provisioning/pki/dev-pki.js';
 import { selfSignedCreds } from '../../fixtures/mqtt-clients.js';
 
@@ -31,7 +32,7 @@ export interface Pki {
 export async function makePki(t: Test, kiosks = ['kiosk-1', 'kiosk-2']): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'cardline-broker-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const layout = await initDevPki(dir, { kiosks });
+  const layout = await initDevPki(dir, { kiosks, sealKiosk: sealDevKiosk });
   const read = (p: string): Promise<string> => readFile(p, 'utf8');
   return {
     layout,
@@ -42,7 +43,13 @@ export async function makePki(t: Test, kiosks = ['kiosk-1', 'kiosk-2']): Promise
     kiosk: async (id) => {
       const k = layout.kiosks[id];
       if (!k) throw new Error(`no kiosk ${id} in this PKI`);
-      return { cert: await read(k.cert), key: await read(k.key) };
+      // A test client may hold the key as a string; the kiosk agent never does (kiosk/keystore/tls-context.ts).
+      const secrets = await openDevKioskSecrets(k);
+      try {
+        return { cert: await read(k.cert), key: Buffer.from(secrets.tls.pem).toString('ascii') };
+      } finally {
+        secrets.dispose();
+      }
     },
   };
 }

@@ -13,6 +13,7 @@ import { systemClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { makeHwListCommand, type HwListDeps } from '../../../cli/commands/hw-list.js';
 import { parseReaderName } from '../../../hardware/pcsc/index.js';
+import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
 import { signRegistry, type RegistryReader } from '../../../wire/registry.js';
 import { runCommands, type CliRun } from '../../fixtures/cli-run.js';
@@ -30,7 +31,7 @@ const hwList = (args: string[]): Promise<CliRun> => runCommands(['hw', 'list', .
 
 void t.test('hw list: devices with their identity, authenticated or refused against the signed registry', async (t) => {
   const dir = t.testdir({});
-  const pki = await initDevPki(join(dir, 'pki'), { kiosks: ['kiosk-1'], random, clock: systemClock });
+  const pki = await initDevPki(join(dir, 'pki'), { kiosks: ['kiosk-1'], random, clock: systemClock, sealKiosk: sealDevKiosk });
   const centerSecret = await readKeyFile(pki.center.signingKey, 32, { secret: true });
   const pty = await startPtyDispenser({ create: { count: 2, stockMasterKey: KMC } });
   t.teardown(() => pty.stop());

@@ -12,6 +12,7 @@ import { pkiInitCommand } from '../../../cli/commands/pki-init.js';
 import { runCli } from '../../../cli/run.js';
 import { systemClock } from '../../../common/clock.js';
 import { memoryLogger } from '../../../common/log.js';
+import { openDevKioskSecrets } from '../../../kiosk/keystore/index.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string; logs: string }> {
   const out: string[] = [];
@@ -38,7 +39,13 @@ async function tmp(t: Test): Promise<string> {
 async function secrets(dir: string): Promise<string[]> {
   const hexFiles = ['center/signing.key', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'];
   const out = await Promise.all(hexFiles.map(async (f) => (await readFile(join(dir, f), 'ascii')).trim()));
-  for (const k of await readdir(join(dir, 'kiosks'))) out.push((await readFile(join(dir, 'kiosks', k, 'signing.key'), 'ascii')).trim());
+  for (const k of await readdir(join(dir, 'kiosks'))) {
+    const kdir = join(dir, 'kiosks', k);
+    out.push((await readFile(join(kdir, 'machine-secret'), 'ascii')).trim());
+    const sealed = await openDevKioskSecrets({ keyStore: join(kdir, 'keys.sealed'), machineSecret: join(kdir, 'machine-secret') });
+    out.push(Buffer.from(sealed.signingKey).toString('hex'), Buffer.from(sealed.sealingKey).toString('hex'), Buffer.from(sealed.tls.pem).toString('ascii').split('\n')[1]!);
+    sealed.dispose();
+  }
   const pem = (await readFile(join(dir, 'ca/ca.key'), 'ascii')).split('\n')[1]!;
   return [...out, pem];
 }
@@ -65,12 +72,15 @@ void t.test('--json: a parseable summary; default kiosk-1; --kiosks "" for none'
   const base = await tmp(t);
   const r = await run(['pki', 'init', join(base, 'a'), '--json']);
   t.equal(r.code, 0, r.err);
-  const s = JSON.parse(r.out) as { dir: string; ca: { sha256: string; path: string }; kiosks: { id: string; key: string; signingPublicKey: string }[] };
+  const s = JSON.parse(r.out) as { dir: string; ca: { sha256: string; path: string }; kiosks: { id: string; keyStore: string; machineSecret: string; signingPublicKey: string; sealingPublicKey: string }[] };
   t.equal(s.dir, join(base, 'a'));
   t.equal(s.ca.sha256, new X509Certificate(await readFile(s.ca.path)).fingerprint256);
   t.same(s.kiosks.map((k) => k.id), ['kiosk-1']);
-  t.equal(s.kiosks[0]!.key, join(base, 'a', 'kiosks', 'kiosk-1', 'tls.key'), 'paths of keys, not keys');
+  t.equal(s.kiosks[0]!.keyStore, join(base, 'a', 'kiosks', 'kiosk-1', 'keys.sealed'), 'paths of keys, not keys');
+  t.equal(s.kiosks[0]!.machineSecret, join(base, 'a', 'kiosks', 'kiosk-1', 'machine-secret'));
   t.match(s.kiosks[0]!.signingPublicKey, /^[0-9a-f]{64}$/);
+  t.equal(s.kiosks[0]!.sealingPublicKey, (await readFile(join(base, 'a', 'kiosks', 'kiosk-1', 'sealing.pub'), 'ascii')).trim(), 'the X25519 public key, as sealing.pub holds it');
+  t.same((await readdir(join(base, 'a', 'kiosks', 'kiosk-1'))).filter((f) => f === 'tls.key' || f === 'signing.key'), [], 'no plaintext kiosk private key file');
   const none = await run(['pki', 'init', join(base, 'b'), '--kiosks', '', '--json']);
   t.equal(none.code, 0, none.err);
   t.same((JSON.parse(none.out) as { kiosks: unknown[] }).kiosks, []);

@@ -24,6 +24,7 @@ import { SimStation } from '../../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
+import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { devPkiLayout, initDevPki } from '../../../provisioning/pki/dev-pki.js';
 
 /** A sample application and the cardholder name inside its DGI 0101. */
@@ -69,7 +70,7 @@ export async function startLocalRig(o: LocalRigOptions): Promise<LocalRig> {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    await initDevPki(pki, { kiosks: [kioskId], random, clock, logger: silentLogger });
+    await initDevPki(pki, { kiosks: [kioskId], random, clock, logger: silentLogger, sealKiosk: sealDevKiosk });
     const kioskDir = devPkiLayout(pki, [kioskId]).kiosks[kioskId]!.dir;
     const center = await startCenter({
       pkiDir: pki,
@@ -89,7 +90,7 @@ export async function startLocalRig(o: LocalRigOptions): Promise<LocalRig> {
     let agent: KioskAgent | undefined;
     if (o.kiosk !== false) {
       const started = await startKiosk({
-        config: decodeKioskConfig({ identityDir: kioskDir, brokerUrl: center.url, station: station.dir, requestTimeoutMs: o.requestTimeoutMs ?? 15_000 }),
+        config: decodeKioskConfig({ identityDir: kioskDir, keyStore: { kind: 'sealed-file', machineSecretFile: join(kioskDir, 'machine-secret') }, brokerUrl: center.url, station: station.dir, requestTimeoutMs: o.requestTimeoutMs ?? 15_000 }),
         station,
         clock,
         logger: silentLogger,

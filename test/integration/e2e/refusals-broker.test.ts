@@ -12,6 +12,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { setKioskStatus } from '../../../center/registry.js';
+import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
 import { upTopic } from '../../../wire/topics.js';
 import { attemptConnect, connectClient, credsOf, selfSignedCreds } from '../../fixtures/mqtt-clients.js';
@@ -45,7 +46,7 @@ void t.test('TLS: a certificate no fleet CA vouches for is refused before MQTT',
   });
 
   await t.test('a kiosk certificate from another CA (a second development PKI)', async (t) => {
-    const foreign = await initDevPki(join(rig.dir, 'foreign-pki'), { kiosks: ['kiosk-1'], random });
+    const foreign = await initDevPki(join(rig.dir, 'foreign-pki'), { kiosks: ['kiosk-1'], random, sealKiosk: sealDevKiosk });
     const m = await mark();
     const a = await attemptConnect(center.url, rig.ca, await credsOf(foreign, 'kiosk-1'), 'kiosk-1');
     t.equal(a.connected, false, 'no CONNACK: the handshake fails');

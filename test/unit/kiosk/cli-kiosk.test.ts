@@ -61,7 +61,7 @@ void t.test('a real simulated card: the center authenticates it over the relay, 
   let channel: HostSecureChannel | undefined;
   let iuSeen: Uint8Array | undefined;
   let client: CenterOnTheWire | undefined;
-  const r = await cli(['kiosk', '--identity', p.kioskDir, '--broker', 'mqtts://127.0.0.1:18883', '--station', sim.dir, '--request', 'app-1', '--once'], {
+  const r = await cli(['kiosk', '--identity', p.kioskDir, '--machine-secret', p.machineSecret, '--broker', 'mqtts://127.0.0.1:18883', '--station', sim.dir, '--request', 'app-1', '--once'], {
     stdin: () => stdin,
     mqttConnect: () => {
       client = new CenterOnTheWire(new FakeClock(NOW), p.centerSecret, p.kioskPublic, (m, reply) => {
@@ -111,7 +111,7 @@ void t.test('--request APP --once: code from stdin, refused by the center → ex
   const stdin = new PassThrough();
   stdin.end(`${CODE}\n`);
   let client: CenterOnTheWire | undefined;
-  const r = await cli(['kiosk', '--identity', p.kioskDir, '--broker', 'mqtts://127.0.0.1:18883', '--station', stationDir, '--request', 'app-1', '--once'], {
+  const r = await cli(['kiosk', '--identity', p.kioskDir, '--machine-secret', p.machineSecret, '--broker', 'mqtts://127.0.0.1:18883', '--station', stationDir, '--request', 'app-1', '--once'], {
     stdin: () => stdin,
     mqttConnect: () => {
       client = new CenterOnTheWire(new FakeClock(NOW), p.centerSecret, p.kioskPublic, (m, reply) => {
@@ -152,7 +152,7 @@ async function keypadRun(t: SubTest, listKeypad: boolean) {
   const readers = listKeypad ? [reader, { id: keypad.identity.id, kind: 'keypad' as const, ...keypad.identity.descriptor, publicKey: null }] : [reader];
   const registry = signRegistry({ v: 2, kiosk: ID, version: 1, issuedAt: NOW, readers }, p.centerSecret);
   let client: CenterOnTheWire | undefined;
-  const r = await cli(['kiosk', '--identity', p.kioskDir, '--broker', 'mqtts://127.0.0.1:18883', '--station', `sim:${dir}`, '--keypad', 'hid:0c45:7403', '--request', 'app-1', '--once', '--exit-on-refused'], {
+  const r = await cli(['kiosk', '--identity', p.kioskDir, '--machine-secret', p.machineSecret, '--broker', 'mqtts://127.0.0.1:18883', '--station', `sim:${dir}`, '--keypad', 'hid:0c45:7403', '--request', 'app-1', '--once', '--exit-on-refused'], {
     stdin: () => {
       throw new Error('stdin must not be read when a keypad is given');
     },

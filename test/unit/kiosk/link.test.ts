@@ -5,6 +5,7 @@
  * signature, late, another session, malformed) dropped and logged with its
  * reason, never its payload.
  */
+import type { SecureContext } from 'node:tls';
 import t from 'tap';
 import { EventEmitter } from 'node:events';
 import { FakeClock } from '../../../common/clock.js';
@@ -52,6 +53,9 @@ class FakeMqtt extends EventEmitter implements MqttClientLike {
   }
 }
 
+/** A stand-in for the OpenSSL context the agent builds (kiosk/keystore/tls-context.ts). */
+const FAKE_CONTEXT: SecureContext = { context: {} };
+
 function setup() {
   const client = new FakeMqtt();
   const clock = new FakeClock(NOW);
@@ -61,7 +65,7 @@ function setup() {
   const link = new KioskLink({
     kioskId: KIOSK,
     brokerUrl: 'mqtts://127.0.0.1:8883',
-    tls: { key: 'KEY', cert: 'CERT', ca: 'CA' },
+    secureContext: FAKE_CONTEXT,
     signingKey: kioskSecret,
     centerPublicKey: centerPublic,
     connect: (url, opts) => {
@@ -101,7 +105,8 @@ void t.test('connect options: MQTT 3.1.1, clean, client ID, mutual TLS, retained
   t.equal(s.calls.length, 1);
   const { url, opts } = s.calls[0]!;
   t.equal(url, 'mqtts://127.0.0.1:8883');
-  t.match(opts, { clientId: KIOSK, protocolVersion: 4, clean: true, key: 'KEY', cert: 'CERT', ca: 'CA', rejectUnauthorized: true });
+  t.match(opts, { clientId: KIOSK, protocolVersion: 4, clean: true, rejectUnauthorized: true });
+  t.equal(opts.secureContext, FAKE_CONTEXT, 'the one TLS context built at start, no key material of its own');
   t.equal(opts.will.topic, `kiosk/${KIOSK}/state`);
   t.equal(opts.will.payload.toString(), '{"online":false}');
   t.match(opts.will, { qos: 1, retain: true });

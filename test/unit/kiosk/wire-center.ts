@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { FakeClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import type { MqttClientLike } from '../../../kiosk/mqtt-client.js';
+import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
 import { decodeUp } from '../../../wire/codec.js';
 import { openEnvelope, sealEnvelope, type Envelope } from '../../../wire/envelope.js';
@@ -21,14 +22,27 @@ export const ID = 'kiosk-7';
 
 export type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
-export async function pki(t: SubTest): Promise<{ dir: string; kioskDir: string; centerSecret: Uint8Array; kioskPublic: Uint8Array }> {
+export interface TestPki {
+  dir: string;
+  kioskDir: string;
+  /** The kiosk's dev machine secret (beside its sealed store). */
+  machineSecret: string;
+  /** The `keyStore` config key for this kiosk's dev store. */
+  keyStore: { kind: 'sealed-file'; machineSecretFile: string };
+  centerSecret: Uint8Array;
+  kioskPublic: Uint8Array;
+}
+
+export async function pki(t: SubTest): Promise<TestPki> {
   const dir = await mkdtemp(join(tmpdir(), 'cardline-kiosk-agent-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const layout = await initDevPki(dir, { kiosks: [ID], days: 1, caDays: 2 });
+  const layout = await initDevPki(dir, { kiosks: [ID], days: 1, caDays: 2, sealKiosk: sealDevKiosk });
   const k = layout.kiosks[ID]!;
   return {
     dir,
     kioskDir: k.dir,
+    machineSecret: k.machineSecret,
+    keyStore: { kind: 'sealed-file', machineSecretFile: k.machineSecret },
     centerSecret: await readKeyFile(layout.center.signingKey, 32, { secret: true }),
     kioskPublic: await readKeyFile(k.signingPub, 32),
   };

@@ -3,21 +3,29 @@
  * secrets at 0600, keys of the right lengths and consistent with each other,
  * certificates with the right subjects, purposes and validity; refusal of an
  * existing PKI and of bad kiosk IDs; adding a kiosk later; and a failed init
- * leaves nothing behind.
+ * leaves nothing behind. A kiosk's private keys are only in its sealed
+ * store (no tls.key or signing.key file), and they are the keys of its
+ * certificate, signing.pub and sealing.pub.
  */
 import t, { type Test } from 'tap';
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { FakeClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { memoryLogger } from '../../../common/log.js';
-import { addDevKiosk, devPkiLayout, initDevPki } from '../../../provisioning/pki/dev-pki.js';
+import { openDevKioskSecrets, sealDevKiosk } from '../../../kiosk/keystore/index.js';
+import { addDevKiosk as addKiosk, devPkiLayout, initDevPki as initPki, type AddKioskOptions, type DevPkiOptions } from '../../../provisioning/pki/dev-pki.js';
 import * as x509 from '../../../provisioning/pki/x509.js';
 import { ed25519PublicKey } from '../../../wire/keys.js';
+import { sealingPublicKey } from '../../../wire/package.js';
 
 const DAY = 86_400_000;
+
+/** The dev PKI with the kiosk store sealer injected, as every caller has it. */
+const initDevPki = (dir: string, o: Omit<DevPkiOptions, 'sealKiosk'>) => initPki(dir, { ...o, sealKiosk: sealDevKiosk });
+const addDevKiosk = (dir: string, id: string, o: Omit<AddKioskOptions, 'sealKiosk'> = {}) => addKiosk(dir, id, { ...o, sealKiosk: sealDevKiosk });
 const T0 = Date.now();
 
 async function tmp(t: Test): Promise<string> {
@@ -36,7 +44,8 @@ async function files(dir: string): Promise<string[]> {
 }
 
 const SECRETS = ['ca/ca.key', 'broker/tls.key', 'center/tls.key', 'center/signing.key', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'];
-const kioskFiles = (id: string): string[] => ['ca.crt', 'center-signing.pub', 'signing.key', 'signing.pub', 'tls.crt', 'tls.key'].map((f) => `kiosks/${id}/${f}`);
+const KIOSK_FILES = ['ca.crt', 'center-signing.pub', 'keys.sealed', 'machine-secret', 'sealing.pub', 'signing.pub', 'tls.crt'];
+const kioskFiles = (id: string): string[] => KIOSK_FILES.map((f) => `kiosks/${id}/${f}`);
 
 void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys and certificates', async (t) => {
   const dir = await tmp(t);
@@ -50,8 +59,8 @@ void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys
     ...kioskFiles('kiosk-2'),
   ].sort();
   t.same(await files(dir), expected);
-  for (const f of [...SECRETS, 'kiosks/kiosk-1/tls.key', 'kiosks/kiosk-1/signing.key']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o600, `${f} is 0600`);
-  for (const f of ['ca/ca.crt', 'ca/crl.pem', 'center/signing.pub', 'kiosks/kiosk-2/tls.crt']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o644, `${f} is 0644`);
+  for (const f of [...SECRETS, 'kiosks/kiosk-1/keys.sealed', 'kiosks/kiosk-1/machine-secret']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o600, `${f} is 0600`);
+  for (const f of ['ca/ca.crt', 'ca/crl.pem', 'center/signing.pub', 'kiosks/kiosk-2/tls.crt', 'kiosks/kiosk-2/sealing.pub']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o644, `${f} is 0644`);
 
   const c = layout.center;
   const centerSecret = await readKeyFile(c.signingKey, 32, { secret: true });
@@ -61,7 +70,17 @@ void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys
   t.equal((await readKeyFile(c.issuerMasterKey, 16, { secret: true })).length, 16);
   t.notSame(await readKeyFile(c.dataKey, 32, { secret: true }), await readKeyFile(c.auditKey, 32, { secret: true }), 'independent keys');
   const k1 = layout.kiosks['kiosk-1']!;
-  t.same(await readKeyFile(k1.signingPub, 32), ed25519PublicKey(await readKeyFile(k1.signingKey, 32, { secret: true })));
+  const secrets = await openDevKioskSecrets(k1);
+  t.teardown(() => secrets.dispose());
+  t.same(await readKeyFile(k1.signingPub, 32), ed25519PublicKey(secrets.signingKey), 'signing.pub belongs to the sealed signing key');
+  t.same(await readKeyFile(k1.sealingPub, 32), sealingPublicKey(secrets.sealingKey), 'sealing.pub belongs to the sealed X25519 key');
+  t.equal(secrets.tls.kind, 'pem');
+  t.ok(new X509Certificate(await readFile(k1.cert)).checkPrivateKey(createPrivateKey({ key: Buffer.from(secrets.tls.pem), format: 'pem' })), 'the sealed TLS key is the certificate\'s');
+  const k2 = await openDevKioskSecrets(layout.kiosks['kiosk-2']!);
+  t.notSame(k2.signingKey, secrets.signingKey, 'each kiosk has its own keys');
+  t.notSame(k2.sealingKey, secrets.sealingKey);
+  k2.dispose();
+  t.ok((await readFile(k1.machineSecret)).length >= 16, 'a dev machine secret of at least 16 bytes');
   t.same(await readKeyFile(k1.centerSigningPub, 32), await readKeyFile(c.signingPub, 32), 'the kiosk holds the center signing public key');
   t.equal(await readFile(k1.ca, 'utf8'), await readFile(layout.ca.cert, 'utf8'), 'the kiosk holds the CA certificate');
 
@@ -88,6 +107,7 @@ void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys
   const logged = logger.lines.join('');
   t.match(logged, /development PKI created/);
   t.notOk(logged.includes(Buffer.from(centerSecret).toString('hex')), 'no key in the log');
+  t.notOk(logged.includes(Buffer.from(secrets.signingKey).toString('hex')), 'no kiosk key in the log');
 });
 
 void t.test('an existing PKI (or any file of the layout) is refused; nothing is changed', async (t) => {
@@ -123,7 +143,8 @@ void t.test('addDevKiosk adds one kiosk under the same CA; refuses a second time
   const layout = await initDevPki(dir, { kiosks: ['k1'] });
   const k = await addDevKiosk(dir, 'k9', { days: 7 });
   t.same(k, devPkiLayout(dir, ['k9']).kiosks['k9']);
-  t.same(await files(join(dir, 'kiosks', 'k9')), ['ca.crt', 'center-signing.pub', 'signing.key', 'signing.pub', 'tls.crt', 'tls.key']);
+  t.same(await files(join(dir, 'kiosks', 'k9')), KIOSK_FILES);
+  (await openDevKioskSecrets(k)).dispose();
   const ca = new X509Certificate(await readFile(layout.ca.cert));
   const cert = new X509Certificate(await readFile(k.cert));
   t.ok(cert.verify(ca.publicKey));
@@ -148,5 +169,5 @@ void t.test('a failure half-way takes back every file written, and a retry then 
   t.ok(calls > 6, 'it failed part-way');
   t.same(await files(dir), [], 'no file left');
   await initDevPki(dir, { kiosks: ['k1'] });
-  t.equal((await files(dir)).length, 18);
+  t.equal((await files(dir)).length, 19);
 });

@@ -58,7 +58,8 @@ export async function happyPath(t: Test, rig: Rig, kioskId = 'kiosk-1', kioskSta
   const inTypes = entries.filter((e) => e.kind === 'wire.in').map((e) => e.detail.type);
   const outTypes = entries.filter((e) => e.kind === 'wire.out').map((e) => e.detail.type);
   t.same(inTypes, ['request', 'card', 'result', 'card-done'], 'wire.in: every kiosk message of the exchange');
-  t.same(outTypes, ['insert-card', 'script', 'issued'], 'wire.out: every center message of the exchange');
+  // Relay mode sends the secured script; sealed mode a package sealed to the kiosk (docs/sealed-mode.md).
+  t.same(outTypes, ['insert-card', rig.mode === 'sealed' ? 'package' : 'script', 'issued'], `wire.out: every center message of the exchange (${rig.mode} mode)`);
   const moves = entries.filter((e) => e.kind === 'job.move' && e.job === r.job).map((e) => `${String(e.detail.from)}>${String(e.detail.to)}`);
   t.same(moves, JOB_PATH, 'job.move: the job went through the state machine once');
   const d = rig.center.deps;

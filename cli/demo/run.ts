@@ -37,6 +37,8 @@ export interface DemoOptions {
   out: (line: string) => void;
   /** Print every APDU step (default: only when few cards). */
   verbose?: boolean;
+  /** The kiosks' issuance mode at the center (default relay; docs/sealed-mode.md). */
+  mode?: 'relay' | 'sealed';
 }
 
 export interface DemoResult {
@@ -73,8 +75,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const serialPrefix = `CA4D${(i + 1).toString(16).toUpperCase().padStart(4, '0')}`;
       const station = await SimStation.create({ dir: join(o.dir, 'stations', id), count: perKiosk + 2, stockMasterKey: kmc, serialPrefix, clock: o.clock, logger: o.logger });
       stations.push(station);
-      await registerKiosk(center, layout.kiosks[id]!.dir, id, station);
-      o.out(`[setup] ${id}: station with ${perKiosk + 2} blank cards, reader ${station.identity.id} registered\n`);
+      await registerKiosk(center, layout.kiosks[id]!.dir, id, station, o.mode ?? 'relay');
+      o.out(`[setup] ${id}: station with ${perKiosk + 2} blank cards, reader ${station.identity.id} registered, ${o.mode ?? 'relay'} mode\n`);
     }
     zeroize(kmc);
     const apps = demoApplications(o.cards, o.random, toHex(o.random(3)));
@@ -120,12 +122,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
 }
 
-async function registerKiosk(center: RunningCenter, kioskDir: string, id: string, station: SimStation): Promise<void> {
+async function registerKiosk(center: RunningCenter, kioskDir: string, id: string, station: SimStation, mode: 'relay' | 'sealed'): Promise<void> {
   const d = center.deps;
   const cert = new X509Certificate(await readFile(join(kioskDir, 'tls.crt')));
   const signingPublicKey = await readKeyFile(join(kioskDir, 'signing.pub'), 32);
+  const sealingPublicKey = await readKeyFile(join(kioskDir, 'sealing.pub'), 32);
   const deps = { db: d.db, audit: d.audit, clock: d.clock };
-  await addKiosk(deps, { id, signingPublicKey, certFingerprint: cert.fingerprint256 });
+  await addKiosk(deps, { id, signingPublicKey, sealingPublicKey, certFingerprint: cert.fingerprint256, mode });
   await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
 }
 

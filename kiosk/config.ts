@@ -100,9 +100,21 @@ export type KioskConfigInput = z.input<typeof kioskConfigSchema>;
 export function decodeKioskConfig(input: unknown): KioskConfig {
   const parsed = kioskConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const key = issue?.path.map(String).join('.') ?? '';
+  return invalid(parsed.error, '');
+}
+
+/** The `keyStore` key alone (`cardline keystore check|seal`); errors name `keyStore.<key>`. */
+export function decodeKeyStoreConfig(input: unknown): KeyStoreConfig {
+  const parsed = keyStoreSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  return invalid(parsed.error, 'keyStore');
+}
+
+function invalid(error: z.ZodError, prefix: string): never {
+  const issue = error.issues[0];
+  const path = [prefix, ...(issue?.path.map(String) ?? [])].filter((k) => k !== '');
   // Unrecognized keys carry their names in `keys`, not in `path`.
-  const named = key !== '' ? key : issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(root)';
+  if (issue?.code === 'unrecognized_keys') path.push(issue.keys.join(', '));
+  const named = path.length > 0 ? path.join('.') : '(root)';
   throw new KioskError('CONFIG_INVALID', `config key '${named}': ${issue?.message ?? 'invalid'}`);
 }

@@ -8,6 +8,7 @@ import { centerCommand } from './center.js';
 import { demoCommand } from './demo.js';
 import { hwListCommand } from './hw-list.js';
 import { hwTestCommand } from './hw-test.js';
+import { keystoreCheckCommand, keystoreSealCommand } from './keystore.js';
 import { kioskCommand } from './kiosk.js';
 import { pkiInitCommand } from './pki-init.js';
 import { simCardCommand } from './sim-card.js';
@@ -25,6 +26,8 @@ export const COMMANDS: Command[] = [
   jobVoidCommand,
   auditVerifyCommand,
   kioskCommand,
+  keystoreSealCommand,
+  keystoreCheckCommand,
   hwListCommand,
   hwTestCommand,
   pkiInitCommand,

@@ -14,7 +14,7 @@
 import type { Logger } from '../../common/log.js';
 import type { Exec } from './exec.js';
 import { tctiNeedsFlush } from './tpm-params.js';
-import { KeyStoreError } from './types.js';
+import { isKeyStoreError, KeyStoreError } from './types.js';
 
 export interface Tpm2ToolsOptions {
   exec: Exec;
@@ -59,11 +59,16 @@ export class Tpm2Tools {
 
   /** Runs one tool and flushes after it (also after a failure). Resolves with its stdout (the caller zeroizes a secret one). */
   async step(tool: string, args: readonly string[], input?: Uint8Array): Promise<Uint8Array> {
+    let out: Uint8Array;
     try {
-      return await this.#run(tool, args, input);
-    } finally {
-      await this.flush();
+      out = await this.#run(tool, args, input);
+    } catch (e) {
+      // No TPM there: nothing to flush either.
+      if (!isKeyStoreError(e, 'TPM_UNAVAILABLE')) await this.flush();
+      throw e;
     }
+    await this.flush();
+    return out;
   }
 
   /** Flushes transient objects and loaded sessions when no resource manager does. */

@@ -8,16 +8,19 @@
  * Each case is asserted on both sides: what the client sees (no CONNACK,
  * CONNACK 5, SUBACK 0x80, a disconnect, an S310 `refused`), and the
  * center's log line and audit entry with the reason code.
+ *
+ * refusals-broker.sealed.test.ts runs it with the kiosks registered in
+ * sealed mode (rig.ts rigMode): none of these refusals depends on the mode.
  */
 import t from 'tap';
 import { join } from 'node:path';
-import { setKioskStatus } from '../../../center/registry.js';
+import { getKiosk, setKioskStatus } from '../../../center/registry.js';
 import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
 import { upTopic } from '../../../wire/topics.js';
 import { attemptConnect, connectClient, credsOf, selfSignedCreds } from '../../fixtures/mqtt-clients.js';
 import { RawKiosk } from '../../fixtures/raw-kiosk.js';
-import { random, startRig } from '../../fixtures/rig.js';
+import { random, rigMode, startRig } from '../../fixtures/rig.js';
 
 // kiosk-1: misbehaves on topics; kiosk-2: an honest neighbour; kiosk-3: revoked before it connects;
 // kiosk-4: revoked mid-session; kiosk-9: a certificate from the fleet CA, but not in the registry.
@@ -30,6 +33,10 @@ const reg = { db: center.deps.db, audit: center.deps.audit, clock: center.deps.c
 async function mark(): Promise<{ line: number; entry: number }> {
   return { line: log.lines.length, entry: (await rig.audit()).length };
 }
+
+void t.test(`the kiosks are registered in ${rigMode()} mode`, async (t) => {
+  for (const id of ['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-4']) t.equal((await getKiosk(center.deps.db, id))?.mode, rigMode(), `${id}: ${rigMode()}`);
+});
 
 void t.test('TLS: a certificate no fleet CA vouches for is refused before MQTT', async (t) => {
   await t.test('a self-signed certificate with the CN of a registered kiosk', async (t) => {

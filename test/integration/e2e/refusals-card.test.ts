@@ -5,6 +5,11 @@
  * simulated cards; each refusal is asserted at the kiosk (outcome, screen
  * events, where the card went, what the card holds) and at the center (log
  * line and audit entries with the reason code, the job and application rows).
+ *
+ * Mode-aware (rig.ts rigMode): refusals-card.sealed.test.ts runs the same
+ * cases with the kiosks in sealed mode, where the center sends a `package`
+ * (the card's keys and data sealed to the kiosk) instead of the `script`,
+ * and the kiosk builds the APDUs that the compromised line then tampers with.
  */
 import t from 'tap';
 import { toHex } from '../../../card/bytes.js';
@@ -12,7 +17,7 @@ import { MAX_CODE_ATTEMPTS } from '../../../center/applications.js';
 import { readBackCard } from '../../../cli/demo/read-back.js';
 import { SimStation } from '../../../hardware/sim/sim-station.js';
 import { cardlineAppAnswers, inspectCardImage } from '../../fixtures/card-image.js';
-import { random, startRig } from '../../fixtures/rig.js';
+import { random, rigMode, startRig } from '../../fixtures/rig.js';
 import { tamperingStation } from '../../fixtures/tampering-station.js';
 
 const APP_SELECTABLE = 0x07; // GPC v2.3.1 table 11-4: installed and selectable, not personalized
@@ -22,6 +27,9 @@ const SW_FILE_NOT_FOUND = 0x6a82; // file or application not found: no record fi
 
 const rig = await startRig(t, { kiosks: ['kiosk-1', 'kiosk-2'], cardsPerStation: 2 });
 const log = rig.logs.center;
+/** What the center writes with in this mode (DESIGN §3), and what it must never send then. */
+const mode = rigMode();
+const [WRITE, NEVER] = mode === 'sealed' ? (['package', 'script'] as const) : (['script', 'package'] as const);
 
 /** Codes no hex dump, ID or number in a log line can contain by chance ('R', 'W', 'x' are not hex digits). */
 const code = (prefix: string) => (): string => `${prefix}x${toHex(random(5))}`;
@@ -127,10 +135,13 @@ void t.test('a counterfeit card first in the hopper: refused, captured with noth
     'audited: the counterfeit captured',
   );
   t.equal((await rig.jobOf(app!.id))?.card_serial, gate[0]!.padStart(20, '0'), "the job holds the genuine card's KDD");
+  const sent = entries.filter((e) => e.kind === 'wire.out' && e.job === r.job).map((e) => e.detail.type);
+  t.ok(sent.includes(WRITE) && !sent.includes(NEVER), `${mode} mode: the center wrote the genuine card with a ${WRITE}, never a ${NEVER}`);
+  t.equal(rig.logs.kiosk('kiosk-1').matching(new RegExp(`"msg":"script run".*"mode":"${mode}"`)).length, 1, `the kiosk ran one script, in ${mode} mode`);
   await kiosk.stop();
 });
 
-void t.test('a tampered script (a compromised line flips a byte of every STORE DATA): never ISSUED', async (t) => {
+void t.test(`a tampered ${WRITE === 'script' ? 'script' : 'script the kiosk built from its package'} (a compromised line flips a byte of every STORE DATA): never ISSUED`, async (t) => {
   const station = rig.stations['kiosk-2']!;
   const tampering = tamperingStation(station);
   const kiosk = await rig.startKiosk('kiosk-2', { station: tampering });
@@ -170,5 +181,7 @@ void t.test('a tampered script (a compromised line flips a byte of every STORE D
     log.matching(/"msg":"result verified"/, line).every((l) => !l.includes('"outcome":"issued"')),
     'no result verified as issued',
   );
+  const writes = log.matching(/"msg":"(?:script|package) sent"/, line);
+  t.ok(writes.length >= 2 && writes.every((l) => l.includes(`"msg":"${WRITE} sent"`)), `${mode} mode: every attempt was a ${WRITE} (${writes.length})`);
   await kiosk.stop();
 });

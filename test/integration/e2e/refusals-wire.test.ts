@@ -11,6 +11,10 @@
  * receiver logs 'wire refused' with the reason code (the center audits
  * 'wire.refused' too). A control message that differs only in what is being
  * tested is accepted, so each refusal is for that reason alone.
+ *
+ * Mode-aware (rig.ts rigMode): refusals-wire.sealed.test.ts runs it with the
+ * kiosks in sealed mode, where the center writes with a `package` and the
+ * late message at the kiosk is a package.
  */
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
@@ -20,11 +24,15 @@ import { sealEnvelope, type Envelope } from '../../../wire/envelope.js';
 import { downTopic, upTopic } from '../../../wire/topics.js';
 import { connectClient, credsOf } from '../../fixtures/mqtt-clients.js';
 import { RawKiosk } from '../../fixtures/raw-kiosk.js';
-import { eventually, startRig } from '../../fixtures/rig.js';
+import { eventually, random, rigMode, startRig } from '../../fixtures/rig.js';
+import { sealPackage } from '../../../wire/package.js';
 
 const rig = await startRig(t, { kiosks: ['kiosk-1', 'kiosk-2'], cardsPerStation: 2 });
 const { center } = rig;
 const log = rig.logs.center;
+/** What the center writes with in this mode (DESIGN §3 "Sealed mode"). */
+const mode = rigMode();
+const WRITE = mode === 'sealed' ? 'package' : 'script';
 
 /** The envelope inside a payload, read without checking it (the test's own view). */
 function peek(payload: Uint8Array): Envelope {
@@ -54,6 +62,7 @@ void t.test('a replayed envelope: a request the kiosk really sent, published aga
   await eventually(() => requests().length === 2, 'the spy capturing both requests');
   const [wrongRequest, rightRequest] = requests();
   await rig.waitForAudit((e) => e.kind === 'card.ejected' && e.job === issued.job, 'the card ejected');
+  t.ok((await rig.audit()).some((e) => e.kind === 'wire.out' && e.job === issued.job && e.detail.type === WRITE), `${mode} mode: the card was written with a ${WRITE}`);
   await kiosk.stop(); // its session stays the current one at the center: the replays are inside it
 
   const row = await rig.application(app!.id);
@@ -159,7 +168,7 @@ void t.test('sealed by hand with kiosk-2’s key: late, tampered, unknown type, 
   });
 });
 
-void t.test('kiosk side: a script signed by the center but past its deadline is dropped as late', async (t) => {
+void t.test(`kiosk side: a ${WRITE} signed by the center but past its deadline is dropped as late`, async (t) => {
   const kiosk = await rig.startKiosk('kiosk-1');
   const klog = rig.logs.kiosk('kiosk-1');
   const station = rig.stations['kiosk-1']!;
@@ -169,34 +178,28 @@ void t.test('kiosk side: a script signed by the center but past its deadline is 
   const centerKey = await readKeyFile(rig.pki.center.signingKey, 32, { secret: true });
   t.teardown(() => centerKey.fill(0));
   const fakeCenter = await connectClient(t, center.url, rig.ca, await credsOf(rig.pki, 'center'), 'cardline-center-test');
+  const sealingPub = await readKeyFile(rig.pki.kiosks['kiosk-1']!.sealingPub, 32);
+  /** A script (relay mode), or a package really sealed to kiosk-1 (sealed mode), for a job the kiosk does not hold. */
+  const body = (deadline: number): Record<string, unknown> => {
+    const job = randomUUID();
+    if (WRITE === 'script') return { job, attempt: 1, kind: 'write', stop: 'first-error', apdus: ['00A4040000'], summary: { storeDataBlocks: 0, dgis: 0 } };
+    const bound = { job, attempt: 1, kind: 'write', profile: 'cardline-basic', deadline } as const;
+    return { ...bound, sealed: sealPackage(random(64), sealingPub, { kiosk: 'kiosk-1', ...bound }, random) };
+  };
   const script = (seq: number, deadline: number): Buffer =>
-    Buffer.from(
-      sealEnvelope(
-        {
-          v: 1,
-          kiosk: 'kiosk-1',
-          from: 'center',
-          session: session!,
-          seq,
-          deadline,
-          type: 'script',
-          body: { job: randomUUID(), attempt: 1, kind: 'write', stop: 'first-error', apdus: ['00A4040000'], summary: { storeDataBlocks: 0, dgis: 0 } },
-        },
-        centerKey,
-      ),
-    );
+    Buffer.from(sealEnvelope({ v: 1, kiosk: 'kiosk-1', from: 'center', session: session!, seq, deadline, type: WRITE, body: body(deadline) }, centerKey));
   const events = kiosk.events.length;
   const hopper = await station.cards('hopper');
 
   const mark = klog.lines.length;
   await fakeCenter.publishAsync(downTopic('kiosk-1'), script(1000, Date.now() - 1000), { qos: 1 });
-  await klog.waitFor(/"ns":"kiosk-1:kiosk:link","msg":"wire refused","reason":"late"/, 'the kiosk refusing the script as late', { from: mark });
+  await klog.waitFor(/"ns":"kiosk-1:kiosk:link","msg":"wire refused","reason":"late"/, `the kiosk refusing the ${WRITE} as late`, { from: mark });
   t.same(klog.matching(/"msg":"down"/, mark), [], 'it never reached the session runner');
 
-  // Control: the same script in time passes the link and is refused by the runner for its own reason (no such job).
+  // Control: the same message in time passes the link and is refused by the runner for its own reason (no such job).
   const mark2 = klog.lines.length;
   await fakeCenter.publishAsync(downTopic('kiosk-1'), script(1001, Date.now() + 30_000), { qos: 1 });
-  await klog.waitFor(/"msg":"wire refused","reason":"wrong-job","type":"script"/, 'the runner refusing the timely script (wrong job)', { from: mark2 });
+  await klog.waitFor(new RegExp(`"msg":"wire refused","reason":"wrong-job","type":"${WRITE}"`), `the runner refusing the timely ${WRITE} (wrong job)`, { from: mark2 });
   t.same(kiosk.events.slice(events), [], 'nothing on the screen');
   t.same(await station.cards('hopper'), hopper, 'no card was touched');
   t.equal(kiosk.state(), 'ready');

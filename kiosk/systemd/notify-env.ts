@@ -18,8 +18,8 @@ import { SystemdError, quoteEnv } from './errors.js';
 
 /** sockaddr_un.sun_path is 108 bytes; a path needs its NUL, an abstract name its leading NUL (the `@`). */
 const SUN_PATH_MAX = 108;
-/** Below 1 ms there is no sensible ping period; above, half the interval must fit a Node timer (2^31-1 ms). */
-const MIN_WATCHDOG_USEC = 1000;
+/** Below 2 ms half the interval is under the 1 ms a timer can wait; above, half of it must fit a Node timer (2^31-1 ms). */
+const MIN_WATCHDOG_USEC = 2000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface WatchdogSettings {

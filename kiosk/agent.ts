@@ -19,7 +19,7 @@ import { loadIdentity } from './identity.js';
 import { buildSecureContext, openKeyStore, type KioskKeyStore, type KioskSecrets } from './keystore/index.js';
 import { KioskLink } from './link.js';
 import type { MqttConnect } from './mqtt-client.js';
-import type { KioskOutcome } from './runner-context.js';
+import type { KioskOutcome, RunnerDeps } from './runner-context.js';
 import { SessionRunner } from './session-runner.js';
 
 export type { KioskOutcome } from './runner-context.js';
@@ -57,6 +57,8 @@ export interface StartKioskOptions {
   devices?: readonly ReaderIdentity[];
   /** The key store (default: the one `config.keyStore` names, kiosk/keystore/index.ts). */
   keyStore?: KioskKeyStore;
+  /** Test seam only: sees the sealed-mode secret buffers (RunnerDeps.watchSecrets). */
+  watchSecrets?: RunnerDeps['watchSecrets'];
 }
 
 const mqttJsConnect: MqttConnect = (url, opts) => connect(url, opts);
@@ -92,6 +94,7 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     apduTimeoutMs: config.apduTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     ...(opts.devices ? { devices: opts.devices } : {}),
+    ...(opts.watchSecrets ? { watchSecrets: opts.watchSecrets } : {}),
     saveRegistry: (signed) => saveSignedRegistry(config.registryFile ?? join(config.identityDir, REGISTRY_FILE), signed),
   });
   link.start({

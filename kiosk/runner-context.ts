@@ -88,6 +88,15 @@ export interface RunnerDeps {
    * every package ('no-sealing-key'). Owned and zeroized by the agent.
    */
   sealingKey?: Uint8Array;
+  /**
+   * Test seam only (issue 4: "a test inspects [the secret buffers] after a
+   * session", test/integration/e2e/zeroization.test.ts): handed each buffer
+   * that holds a sealed-mode secret — the package plaintext, then the
+   * decoded card keys and DGI values — as soon as it exists, so that a test
+   * can check later that it was overwritten. Production never sets it; a
+   * watcher must keep references only, never copies.
+   */
+  watchSecrets?: (what: 'package plaintext' | 'package content', buffers: readonly Uint8Array[]) => void;
   /** Per-APDU transport timeout. */
   apduTimeoutMs: number;
   /** Longest wait for each answer of the center during a request. */

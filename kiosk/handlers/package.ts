@@ -56,7 +56,9 @@ function openAndBuild(ctx: RunnerContext, body: DownBody<'package'>, card: { hos
   let content: PackageContent | undefined;
   try {
     plain = openPackage(body.sealed, ctx.sealingKey!, { kiosk: ctx.kioskId, job: body.job, attempt: body.attempt, kind: body.kind, profile: body.profile, deadline: body.deadline }, ctx.clock.now());
+    ctx.watchSecrets?.('package plaintext', [plain]);
     content = decodePackageContent(plain);
+    ctx.watchSecrets?.('package content', [content.keys.enc, content.keys.mac, content.keys.dek, ...content.dgis.map((d) => d.value)]);
     return buildScript({ kind: body.kind, profile: profileByName(body.profile), cardKeys: content.keys, hostChallenge: card.hostChallenge, iuResponse: card.iuResponse, dgis: content.dgis });
   } catch (e) {
     if (isWireError(e)) return e.reason;

@@ -93,8 +93,9 @@ export interface RunnerDeps {
    * session", test/integration/e2e/zeroization.test.ts): handed each buffer
    * that holds a sealed-mode secret — the package plaintext, then the
    * decoded card keys and DGI values — as soon as it exists, so that a test
-   * can check later that it was overwritten. Production never sets it; a
-   * watcher must keep references only, never copies.
+   * can check later that it was overwritten. Production never sets it. A
+   * watcher that copies them (the test does, to show they held the real
+   * keys and data) wipes its copies.
    */
   watchSecrets?: (what: 'package plaintext' | 'package content', buffers: readonly Uint8Array[]) => void;
   /** Per-APDU transport timeout. */

@@ -137,6 +137,7 @@ async function packageBuffers(t: Test, watched: readonly Watched[], app: { id: s
   for (const b of [keys.enc, keys.mac, keys.dek]) b.fill(0);
   t.ok(allZero(plain.buffers[0]!), 'the package plaintext buffer is all zero');
   t.same(content.buffers.map(allZero), content.buffers.map(() => true), 'every key and DGI value buffer is all zero');
+  for (const b of [...plain.then, ...content.then]) b.fill(0);
 }
 
 void t.test('relay mode: the script and responses the kiosk relayed are wiped; the key store secrets at stop', (t) => session(t, 'relay'));

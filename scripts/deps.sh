@@ -17,6 +17,14 @@ PACKAGES=(
   openssl          # an independent check of the dev PKI's certificates in tests
   strace           # the no-card-data test lists every file the kiosk process writes
   libsystemd-dev   # headers and libsystemd.so the sd-notify binding compiles against (kiosk/systemd: sd_notify)
+  swtpm            # a software TPM 2.0: the key-store tests start a fresh one per test (kiosk/keystore, test/fixtures/swtpm.ts)
+  swtpm-tools      # swtpm's setup tools (swtpm_setup), which the swtpm package expects beside it
+  tpm2-tools       # tpm2_createprimary/create/load/unseal/flushcontext: the kiosk's tpm key store runs them
+  tpm2-abrmd       # the TPM access broker: the tpm2 OpenSSL provider and tpm2-tools share the TPM through it
+  tpm2-openssl     # the tpm2 OpenSSL provider: the kiosk's TLS key is created in and used from the TPM
+  libtss2-tcti-swtpm0  # the TCTI that reaches swtpm over TCP (swtpm:host=…,port=…) in tests
+  libtss2-tcti-tabrmd0 # the TCTI that reaches tpm2-abrmd over D-Bus (tabrmd:bus_type=…)
+  dbus-daemon      # the private D-Bus session bus the tests start for tpm2-abrmd (never the system bus)
 )
 
 missing=()

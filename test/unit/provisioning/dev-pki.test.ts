@@ -132,6 +132,8 @@ void t.test('kiosk IDs: the wire pattern, unique, not a service name; days in ra
   await t.rejects(initDevPki(dir, { kiosks: ['k1', 'k1'] }), { code: 'DUPLICATE_ID' });
   await t.rejects(initDevPki(dir, { kiosks: ['k1'], days: 0 }), { code: 'INVALID_ARGUMENT' });
   await t.rejects(initDevPki(dir, { kiosks: ['k1'], days: 400, caDays: 365 }), { code: 'INVALID_ARGUMENT' });
+  // A caller without a sealer (plain JavaScript) gets no kiosk keys at all, not plaintext ones.
+  await t.rejects(initPki(dir, { kiosks: ['k1'] } as unknown as DevPkiOptions), { code: 'INVALID_ARGUMENT', message: /sealKiosk is required/ });
   t.same(await files(dir), []);
   t.throws(() => devPkiLayout(dir, ['ok', '../etc']), { code: 'INVALID_ID' });
   t.notOk(Object.hasOwn(devPkiLayout(dir, ['constructor']).kiosks, 'toString'), 'only the kiosks given');

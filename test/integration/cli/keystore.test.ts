@@ -28,7 +28,9 @@ void t.test('keystore check, seal from files, rotation, refusals', async (t) => 
   const dev = await openDevKioskSecrets(k);
   t.teardown(() => dev.dispose());
   const secretsText = [hex(dev.signingKey), hex(dev.sealingKey), Buffer.from(dev.tls.pem).toString('ascii').split('\n')[1]!];
-  const noSecret = (r: CliRun, what: string): void => t.notOk(secretsText.some((s) => r.out.includes(s) || r.err.includes(s) || r.logs.includes(s)), `${what}: no secret printed or logged`);
+  const noSecret = (r: CliRun, what: string): void => {
+    t.notOk(secretsText.some((s) => r.out.includes(s) || r.err.includes(s) || r.logs.includes(s)), `${what}: no secret printed or logged`);
+  };
 
   const check = await cli(['check', '--identity', k.dir, '--machine-secret', k.machineSecret, '--json']);
   t.equal(check.code, 0, check.err);

@@ -156,9 +156,9 @@ void t.test('sealing: the bundle on stdin only, the PCR policy, the TLS key from
   const genpkey = s.calls.find((c) => c.args[0] === 'genpkey')!;
   t.match(genpkey.args, ['genpkey', '-provider', 'tpm2', '-provider', 'default', '-algorithm', 'EC', '-pkeyopt', 'group:P-256', '-out', /tls\.tss2\.pem$/]);
   t.equal(genpkey.tcti, SWTPM, 'the provider gets the TCTI (TPM2OPENSSL_TCTI)');
-  for (const [f, content] of [['seal.pub', 'PUB'], ['seal.priv', 'PRIV'], ['tls.tss2.pem', TSS2], ['tls.csr', CSR], ['pcrs', `${PCRS}\n`]]) {
-    t.equal(await readFile(join(dir, f!), 'utf8'), content, f);
-    t.equal((await stat(join(dir, f!))).mode & 0o777, 0o600, `${f} 0600`);
+  for (const [f, content] of [['seal.pub', 'PUB'], ['seal.priv', 'PRIV'], ['tls.tss2.pem', TSS2], ['tls.csr', CSR], ['pcrs', `${PCRS}\n`]] as const) {
+    t.equal(await readFile(join(dir, f), 'utf8'), content, f);
+    t.equal((await stat(join(dir, f))).mode & 0o777, 0o600, `${f} 0600`);
   }
   t.same(SIGNING, new Uint8Array(32).fill(0x5a), "the caller's keys are left to the caller");
   await t.rejects(sealIntoTpm({ signingKey: SIGNING, sealingKey: SEALING }, o), { code: 'EXISTS', message: /seal\.pub already exists/ });

@@ -16,6 +16,7 @@ import { runTerminal, terminalEvents } from '../../kiosk/front/terminal.js';
 import type { MqttConnect } from '../../kiosk/mqtt-client.js';
 import { disableCoreDumps } from '../../kiosk/systemd/core-limit.js';
 import { KioskService } from '../../kiosk/systemd/service.js';
+import { wedgeThresholdMs } from '../../kiosk/systemd/wedge-threshold.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { keyStoreOf, keyStoreOptions } from './keystore-options.js';
 import { cryptoRandom } from '../random.js';
@@ -145,7 +146,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
     });
     const running = agent;
     // READY=1 once the agent is ready, STATUS lines, WATCHDOG=1 while the runner is not wedged (kiosk/systemd/).
-    service.supervise(running);
+    service.supervise(running, { wedgedAfterMs: wedgeThresholdMs(config) });
     // SIGINT ends a customer's wait too: stop() settles it as 'failed' ('stopped').
     stop.signal.addEventListener('abort', () => void running.stop().catch(() => undefined), { once: true });
     let refused = false;

@@ -60,10 +60,20 @@ export class KioskService {
     };
   }
 
-  /** Starts supervising `agent`: READY=1 when it is ready, STATUS, WATCHDOG=1. Once. */
-  supervise(agent: SupervisedAgent): void {
+  /**
+   * Starts supervising `agent`: READY=1 when it is ready, STATUS, WATCHDOG=1.
+   * Once. `wedgedAfterMs`: see wedge-threshold.ts (default: the agent's).
+   */
+  supervise(agent: SupervisedAgent, opts: { wedgedAfterMs?: number } = {}): void {
     if (this.#supervisor || this.#stopped) return;
-    this.#supervisor = new KioskSupervisor({ agent, notifier: this.#notifier, clock: this.#deps.clock, logger: this.#deps.logger, ...(this.#env.watchdog ? { watchdog: this.#env.watchdog } : {}) });
+    this.#supervisor = new KioskSupervisor({
+      agent,
+      notifier: this.#notifier,
+      clock: this.#deps.clock,
+      logger: this.#deps.logger,
+      ...(this.#env.watchdog ? { watchdog: this.#env.watchdog } : {}),
+      ...(opts.wedgedAfterMs !== undefined ? { wedgedAfterMs: opts.wedgedAfterMs } : {}),
+    });
     this.#supervisor.start();
   }
 

@@ -15,6 +15,7 @@ import { KioskService } from '../../../kiosk/systemd/service.js';
 import { KioskSupervisor, type SupervisedAgent } from '../../../kiosk/systemd/supervisor.js';
 import { isSystemdError } from '../../../kiosk/systemd/errors.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
+import { PCSC_CUSTOMER_WAIT_MS, wedgeThresholdMs } from '../../../kiosk/systemd/wedge-threshold.js';
 
 /** An agent whose phase, health and readiness the test sets. */
 class ScriptedAgent implements SupervisedAgent {
@@ -213,4 +214,19 @@ void t.test('KioskService (the CLI side): bad WATCHDOG_USEC refused at start; ev
   await settle();
   quiet.stop();
   t.notOk(quiet.notifier.enabled, 'no NOTIFY_SOCKET: nothing to send to');
+});
+
+void t.test('wedge threshold: twice the APDU timeout + 5 s; a plain PC/SC reader adds its wait for the customer', async (t) => {
+  t.equal(wedgeThresholdMs({ apduTimeoutMs: 10_000, station: { kind: 'sim', dir: '/s' } }), 25_000);
+  t.equal(wedgeThresholdMs({ apduTimeoutMs: 10_000, station: { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 115200 } }), 25_000);
+  t.equal(wedgeThresholdMs({ apduTimeoutMs: 10_000, station: { kind: 'pcsc', reader: undefined } }), 25_000 + PCSC_CUSTOMER_WAIT_MS);
+  // Through KioskService: the threshold reaches agent.health().
+  const agent = new ScriptedAgent();
+  const clock = new FakeClock();
+  const service = KioskService.fromEnv({ NOTIFY_SOCKET: '@n', WATCHDOG_USEC: '2000000' }, { pid: 7, clock, logger: memoryLogger(), loadTransport: () => ({ send: () => undefined }) });
+  service.supervise(agent, { wedgedAfterMs: 85_000 });
+  clock.advance(1000);
+  await settle();
+  service.stop();
+  t.ok(agent.healthAsked.length > 0 && agent.healthAsked.every((ms) => ms === 85_000));
 });

@@ -12,6 +12,8 @@
  * customers back to back over stdin (one warm-up customer, then N
  * measured). Printed per mode: request → "Result: issued" p50/p99 and the
  * kiosk process's CPU (user + system from /proc/<pid>/stat) per card.
+ * Customers are paced to the center's request limit (30 a minute); the
+ * kiosk is idle between them, and the idle costs no CPU.
  * Card latency is off (the simulated station as the CLI opens it), so the
  * kiosk's own CPU is as large a share of a card as it can be.
  *
@@ -23,11 +25,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { demoApplications, type DemoApplication } from '../cli/demo/sample-apps.js';
 import { setUpSite, spawnCardline, startCenterProcess, type CardlineProcess, type Site } from '../test/fixtures/process-rig.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const CLK_TCK = 100;
+/** The center allows a kiosk 30 requests a minute (center/deps.ts, a fixed window): customers start at most every 2.1 s. */
+const PACE_MS = 2100;
 
 function cardsOption(argv: string[]): number {
   const arg = argv.find((a) => a.startsWith('--cards='));
@@ -71,9 +76,14 @@ async function runMode(site: Site, mode: string, nodeOptions: string, apps: Demo
   try {
     await kiosk.waitFor(/authenticated\. Ready\./, 60_000, 'the kiosk ready');
     await serve(kiosk, apps[0]!, 0);
+    await sleep(PACE_MS);
     const cpu0 = await cpuMs(kiosk.pid);
     const latencies: number[] = [];
-    for (let i = 1; i < apps.length; i++) latencies.push(await serve(kiosk, apps[i]!, i));
+    for (let i = 1; i < apps.length; i++) {
+      const started = performance.now();
+      latencies.push(await serve(kiosk, apps[i]!, i));
+      await sleep(Math.max(0, PACE_MS - (performance.now() - started)));
+    }
     const cpu = (await cpuMs(kiosk.pid)) - cpu0;
     const status = await readFile(`/proc/${kiosk.pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -24,6 +24,8 @@ import { cryptoRandom } from '../random.js';
 const random = cryptoRandom;
 
 export interface KioskCommandDeps {
+  /** Sets the process's RLIMIT_CORE to 0 (default: kiosk/systemd/core-limit.ts over prlimit); unit tests inject a no-op. */
+  disableCoreDumps?: typeof disableCoreDumps;
   /** The keypad (default: process.stdin). */
   stdin: () => TextInput;
   mqttConnect?: MqttConnect;
@@ -112,7 +114,7 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
 async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCommandDeps): Promise<number> {
   const config = configOf(ctx, opts);
   // Before anything holds a key: no core dumps (kiosk/systemd/core-limit.ts), and systemd's environment checked.
-  await disableCoreDumps({ pid: process.pid, logger: ctx.logger });
+  await (deps.disableCoreDumps ?? disableCoreDumps)({ pid: process.pid, logger: ctx.logger });
   const service = KioskService.fromEnv(ctx.env, { pid: process.pid, clock: ctx.clock, logger: ctx.logger });
   service.status('starting: opening the card station');
   const application = typeof opts.request === 'string' ? opts.request : undefined;

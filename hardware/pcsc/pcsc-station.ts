@@ -38,6 +38,9 @@ export interface PcscStationOptions {
   transport?: Omit<PcscTransportOptions, 'reader' | 'clock' | 'logger'>;
 }
 
+/** How long feed() waits by default for the customer to insert a card. */
+export const PCSC_FEED_TIMEOUT_MS = 60_000;
+
 export class PcscStation implements CardStation {
   readonly name: string;
   readonly identity: PcscReaderIdentity;
@@ -65,7 +68,7 @@ export class PcscStation implements CardStation {
     this.transport = readers.openTransport(opts.readerName, { ...opts.transport, clock: this.clock, logger: opts.logger });
     this.identity = new PcscReaderIdentity(readers.info(opts.readerName)!);
     this.name = opts.readerName;
-    this.feedTimeoutMs = opts.feedTimeoutMs ?? 60_000;
+    this.feedTimeoutMs = opts.feedTimeoutMs ?? PCSC_FEED_TIMEOUT_MS;
     this.ejectWaitMs = opts.ejectWaitMs;
   }
 

@@ -12,10 +12,11 @@
  * such a station that wait is added. The serial dispenser's moves (5 s) and
  * the simulator's fit the default.
  */
+import { PCSC_FEED_TIMEOUT_MS } from '../../hardware/pcsc/pcsc-station.js';
 import type { KioskConfig } from '../config.js';
 
-/** PcscStation's default wait for the customer's card (hardware/pcsc/pcsc-station.ts). */
-export const PCSC_CUSTOMER_WAIT_MS = 60_000;
+/** PcscStation's default wait for the customer's card. */
+export const PCSC_CUSTOMER_WAIT_MS = PCSC_FEED_TIMEOUT_MS;
 
 export function wedgeThresholdMs(config: Pick<KioskConfig, 'apduTimeoutMs' | 'station'>): number {
   const base = 2 * config.apduTimeoutMs + 5000;

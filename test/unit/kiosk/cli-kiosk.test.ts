@@ -26,7 +26,10 @@ import { HostSecureChannel } from '../../../card/scp03/index.js';
 import { CODE, JOB, NOW } from './fakes.js';
 import { CenterOnTheWire, ID, pki, type SubTest } from './wire-center.js';
 
-const cli = (args: string[], deps: Parameters<typeof makeKioskCommand>[0]): Promise<CliRun> => runCommands(args, [makeKioskCommand(deps)], { clock: new FakeClock(NOW) });
+// A unit test spawns nothing: the core-dump limit (prlimit on this process) is the integration test's (systemd-kiosk.test.ts).
+const noCoreLimit = (): Promise<{ soft: number; hard: number }> => Promise.resolve({ soft: 0, hard: 0 });
+const cli = (args: string[], deps: Parameters<typeof makeKioskCommand>[0]): Promise<CliRun> =>
+  runCommands(args, [makeKioskCommand({ disableCoreDumps: noCoreLimit, ...deps })], { clock: new FakeClock(NOW) });
 
 void t.test('usage: required options, and a bad broker URL names the key', async (t) => {
   const stdin = (): PassThrough => new PassThrough();

@@ -71,7 +71,12 @@ async function placeCard(ctx: RunnerContext, recover: boolean): Promise<CardErro
     return { code: 'transport' };
   }
   if (recover) return present ? undefined : { code: 'no-card' };
-  if (present) {
+  // A plain PC/SC reader has no hopper and cannot capture: a card in its slot was put there by the
+  // customer standing at it (PcscStation.feed counts it as fed). A card left by an earlier customer is
+  // refused by the center as bound to another job (center/handlers/card.ts), and nothing is written to it.
+  if (present && ctx.station.identity.kind === 'pcsc') {
+    ctx.logger.info('card already in the plain reader: the customer inserted it');
+  } else if (present) {
     // Not this job's card (a leftover whose capture failed, say): it may hold another customer's data.
     ctx.logger.warn('unexpected card at the station: capturing it before feeding');
     if ((await captureCard(ctx)) !== undefined) return { code: 'transport' };

@@ -137,6 +137,11 @@ export class FakeStation implements CardStation {
     return Promise.resolve(this.cardAt);
   }
   feed(): Promise<{ label: string }> {
+    if (this.cardAt && this.identity.kind === 'pcsc') {
+      // As PcscStation: a plain reader's card in the slot counts as fed (the customer put it there).
+      this.moves.push('feed');
+      return Promise.resolve({ label: 'in-slot' });
+    }
     if (this.cardAt) return Promise.reject(new StationError('OCCUPIED', 'occupied'));
     if (this.hopper === 0) return Promise.reject(new StationError('HOPPER_EMPTY', 'empty'));
     this.hopper--;

@@ -332,6 +332,21 @@ void t.test('hopper empty → card error; recover without a card → no-card; a 
   t.same(leftover.link.last('card'), { job: JOB, attempt: 1, atr: toHex(ATR), iu: toHex(IU_DATA) });
 });
 
+void t.test('a plain PC/SC reader: a card already in the slot is the customer\'s, not captured', async (t) => {
+  // The customer inserted the card before typing the code (found under load in the PC/SC e2e test:
+  // the kiosk tried to capture it, which a plain reader cannot, and refused the customer's card).
+  const r = rig({ reader: new FakeReader(READER, null, 'pcsc') });
+  await r.runner.sessionOpened();
+  r.runner.deliver(down('welcome', registry([readerEntry({ kind: 'pcsc', publicKey: null })])));
+  await r.runner.ready;
+  r.station.cardAt = true;
+  await requested(r);
+  r.runner.deliver(insertCard(1, false));
+  await r.runner.idle();
+  t.same(r.station.moves, ['feed'], 'fed (the card in the slot counts), never captured');
+  t.same(r.link.last('card'), { job: JOB, attempt: 1, atr: toHex(ATR), iu: toHex(IU_DATA) }, 'the card is read and reported');
+});
+
 void t.test('card errors at SELECT / INITIALIZE UPDATE are reported with their SW', async (t) => {
   const r = await readyRig({ respond: (apdu) => (apdu[1] === 0xa4 ? hex('6A82') : hex('9000')) });
   await requested(r);

@@ -32,9 +32,10 @@ export async function onIssued(ctx: RunnerContext, body: DownBody<'issued'>): Pr
     return;
   }
   const error = await ejectCard(ctx);
+  // The screen first: the card is out, the customer need not wait a network round trip for card-done's PUBACK.
+  ctx.emit({ type: 'issued', job: body.job, ok: error === undefined });
   await ctx.send('card-done', { job: body.job, action: 'ejected', ok: error === undefined, ...(error !== undefined ? { error } : {}) });
   ctx.logger.info('job issued', { job: body.job, ejected: error === undefined });
-  ctx.emit({ type: 'issued', job: body.job, ok: error === undefined });
   ctx.endJob({ outcome: 'issued', job: body.job, ...(error !== undefined ? { reason: `eject-${error}` } : {}) });
 }
 

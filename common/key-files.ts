@@ -105,7 +105,13 @@ function hasPemBlock(text: string): boolean {
 }
 
 /** Opens, checks (regular file, size, mode for secrets) and reads through one descriptor, so the checks and the read see the same file. */
-async function readChecked(path: string, secret: boolean): Promise<Buffer> {
+/**
+ * Reads a whole file through one descriptor into a new Buffer (the caller
+ * zeroizes it): a regular file (a FIFO is refused, not waited on), at most
+ * `max` bytes, and for a secret no bit of group or others. Throws
+ * KeyFileError NOT_FOUND, INVALID, TOO_OPEN or IO naming the path only.
+ */
+export async function readChecked(path: string, secret: boolean, max = MAX_KEY_FILE_BYTES): Promise<Buffer> {
   let fh;
   try {
     // O_NONBLOCK: a FIFO planted at the path must not hang the open (it is then refused as not a regular file).
@@ -121,17 +127,17 @@ async function readChecked(path: string, secret: boolean): Promise<Buffer> {
     if (secret && (st.mode & 0o077) !== 0) {
       throw new KeyFileError('TOO_OPEN', `${path}: mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} lets group or others at a secret (chmod 600)`);
     }
-    if (st.size > MAX_KEY_FILE_BYTES) throw new KeyFileError('INVALID', `${path}: ${st.size} bytes, more than ${MAX_KEY_FILE_BYTES}`);
-    const buf = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
+    if (st.size > max) throw new KeyFileError('INVALID', `${path}: ${st.size} bytes, more than ${max}`);
+    const buf = Buffer.alloc(max + 1);
     let n = 0;
     // Read until EOF: the size seen by stat may be stale if the file grows.
     for (;;) {
       const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
       if (bytesRead === 0) break;
       n += bytesRead;
-      if (n > MAX_KEY_FILE_BYTES) {
+      if (n > max) {
         buf.fill(0);
-        throw new KeyFileError('INVALID', `${path}: more than ${MAX_KEY_FILE_BYTES} bytes`);
+        throw new KeyFileError('INVALID', `${path}: more than ${max} bytes`);
       }
     }
     const out = Buffer.from(buf.subarray(0, n));
@@ -183,7 +189,7 @@ function parseHexKey(raw: Buffer, bytes: number, path: string): Uint8Array {
  * between a check and the write) or rename() when overwriting; then fsync of
  * the directory so that the new name is durable.
  */
-async function writeAtomic(path: string, data: Buffer, opts: WriteOptions): Promise<void> {
+export async function writeAtomic(path: string, data: Uint8Array, opts: WriteOptions): Promise<void> {
   const mode = opts.secret ? SECRET_MODE : PUBLIC_MODE;
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

@@ -101,7 +101,7 @@ void t.test('a truncated, foreign or out-of-bounds file is INVALID; missing file
 void t.test('modes, file types and sizes of the store and the machine secret', async (t) => {
   const s = await setup(t);
   await chmod(s.file, 0o644);
-  await t.rejects(s.store.unseal(), { code: 'INVALID', message: /keys\.sealed: mode 0644 lets group or others at it \(chmod 600\)/ });
+  await t.rejects(s.store.unseal(), { code: 'INVALID', message: /keys\.sealed: mode 0644 lets group or others at a secret \(chmod 600\)/ });
   await chmod(s.file, 0o600);
   await chmod(s.secret, 0o640);
   await t.rejects(s.store.unseal(), { code: 'INVALID', message: /machine-secret: mode 0640/ });

@@ -24,19 +24,11 @@ import type { DownBody } from '../../wire/messages.js';
 import { decodePackageContent, zeroizePackageContent, type PackageContent } from '../../wire/package-content.js';
 import { openPackage } from '../../wire/package.js';
 import type { RunnerContext } from '../runner-context.js';
-import { reportNotRun, runAndReport } from './run-script.js';
+import { acceptWrite, reportNotRun, runAndReport } from './run-script.js';
 
 export async function onPackage(ctx: RunnerContext, body: DownBody<'package'>): Promise<void> {
-  const job = ctx.state.job;
-  if (job === undefined || job.id !== body.job || job.attempt !== body.attempt) {
-    ctx.refuse('package', 'wrong-job');
-    return;
-  }
-  if (ctx.state.reader !== 'authenticated') {
-    ctx.refuse('package', 'reader-not-authenticated');
-    return;
-  }
-  ctx.touch();
+  const job = acceptWrite(ctx, 'package', body);
+  if (job === undefined) return;
   const refuse = async (reason: string, code: 'late' | 'package'): Promise<void> => {
     ctx.refuse('package', reason);
     await reportNotRun(ctx, body.job, body.attempt, code);

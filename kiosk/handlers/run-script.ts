@@ -6,7 +6,7 @@
  */
 import { toHex } from '../../card/bytes.js';
 import { relayScript } from '../relay.js';
-import type { RunnerContext } from '../runner-context.js';
+import type { CurrentJob, RunnerContext } from '../runner-context.js';
 import { powerOff } from './station-moves.js';
 
 export interface ScriptRun {
@@ -50,6 +50,26 @@ export async function runAndReport(ctx: RunnerContext, run: ScriptRun): Promise<
   ctx.setPhase('verifying');
   ctx.emit({ type: 'verifying', job });
   ctx.touch();
+}
+
+/**
+ * The job a `script` or `package` may run for: the one the kiosk works on
+ * (same job and attempt), with its reader authenticated. Otherwise the
+ * message is refused ('wrong-job', 'reader-not-authenticated'), logged, and
+ * undefined returned. On success the request's timeout is reset.
+ */
+export function acceptWrite(ctx: RunnerContext, type: 'script' | 'package', body: { job: string; attempt: number }): CurrentJob | undefined {
+  const job = ctx.state.job;
+  if (job === undefined || job.id !== body.job || job.attempt !== body.attempt) {
+    ctx.refuse(type, 'wrong-job');
+    return undefined;
+  }
+  if (ctx.state.reader !== 'authenticated') {
+    ctx.refuse(type, 'reader-not-authenticated');
+    return undefined;
+  }
+  ctx.touch();
+  return job;
 }
 
 /** Answers a script or package that is not run: no APDU was sent (index 0), the card is powered off. */

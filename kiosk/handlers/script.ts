@@ -16,19 +16,10 @@
 import { hex } from '../../card/bytes.js';
 import type { DownBody } from '../../wire/messages.js';
 import type { RunnerContext } from '../runner-context.js';
-import { runAndReport } from './run-script.js';
+import { acceptWrite, runAndReport } from './run-script.js';
 
 export async function onScript(ctx: RunnerContext, body: DownBody<'script'>, deadline: number): Promise<void> {
-  const job = ctx.state.job;
-  if (job === undefined || job.id !== body.job || job.attempt !== body.attempt) {
-    ctx.refuse('script', 'wrong-job');
-    return;
-  }
-  if (ctx.state.reader !== 'authenticated') {
-    ctx.refuse('script', 'reader-not-authenticated');
-    return;
-  }
-  ctx.touch();
+  if (acceptWrite(ctx, 'script', body) === undefined) return;
   if (ctx.clock.now() > deadline) {
     ctx.logger.warn('script late: not started', { job: body.job, attempt: body.attempt, total: body.apdus.length });
     await ctx.send('result', { job: body.job, attempt: body.attempt, responses: [], error: { index: 0, code: 'late' } });

@@ -15,6 +15,7 @@ deps:
 ## build: compile TypeScript to dist/ (the `cardline` bin runs from there)
 build: deps
 	@npx tsc -p tsconfig.build.json
+	@$(NODE) scripts/copy-assets.mjs
 
 ## lint: ESLint (type-aware) and the TypeScript type check
 lint: deps

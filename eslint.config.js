@@ -1,6 +1,7 @@
 // One linter for the whole tree: ESLint with typescript-eslint's type-aware rules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'eslint.config.js'] },
@@ -109,5 +110,16 @@ export default tseslint.config(
   {
     files: ['cli/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The screens' browser code (kiosk/screen/static, center/console/static): plain ES modules served as is, no build step.
+    files: ['**/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false, project: null },
+      globals: { ...globals.browser },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'error', 'no-eval': 'error', 'no-implied-eval': 'error' },
   },
 );

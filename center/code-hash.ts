@@ -1,49 +1,23 @@
 /**
  * One-time codes are stored only as a slow hash (issue 3: "a one-time code,
- * stored only as a slow hash"). scrypt (RFC 7914) through node:crypto, which
- * runs it on libuv's thread pool so the event loop is not blocked while a
- * hash is computed.
- *
- * Stored form: `scrypt$<log2 N>$<r>$<p>$<salt b64>$<hash b64>`, so the cost
- * can be raised later without invalidating stored codes.
+ * stored only as a slow hash"): common/slow-hash.ts, with a stored value
+ * that is not one of ours reported as the center's DATA_INTEGRITY.
  */
-import { scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { checkSlowHash, DEFAULT_SCRYPT, slowHash, SlowHashError, type ScryptParams } from '../common/slow-hash.js';
 import { CenterError } from './errors.js';
 
-export interface ScryptParams {
-  /** log2 of the CPU/memory cost N. Default 15 (N = 32768, 32 MiB with r = 8). */
-  logN: number;
-  r: number;
-  p: number;
-}
+export { DEFAULT_SCRYPT, type ScryptParams };
 
-export const DEFAULT_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
-const KEY_BYTES = 32;
-
-function scrypt(secret: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
-  const opts: ScryptOptions = { N: 2 ** params.logN, r: params.r, p: params.p, maxmem: 256 * 1024 * 1024 };
-  return new Promise((resolve, reject) => scryptCb(secret.normalize('NFC'), salt, KEY_BYTES, opts, (err, key) => (err ? reject(err) : resolve(key))));
-}
-
-export async function hashCode(code: string, params: ScryptParams, random: (n: number) => Uint8Array): Promise<string> {
-  const salt = random(16);
-  const key = await scrypt(code, salt, params);
-  const out = `scrypt$${params.logN}$${params.r}$${params.p}$${Buffer.from(salt).toString('base64')}$${key.toString('base64')}`;
-  key.fill(0);
-  return out;
+export function hashCode(code: string, params: ScryptParams, random: (n: number) => Uint8Array): Promise<string> {
+  return slowHash(code, params, random);
 }
 
 /** True when `code` matches the stored hash. Throws DATA_INTEGRITY for a stored value that is not one of ours. */
 export async function checkCode(code: string, stored: string): Promise<boolean> {
-  const m = /^scrypt\$(\d{1,2})\$(\d{1,2})\$(\d{1,2})\$([A-Za-z0-9+/=]{1,64})\$([A-Za-z0-9+/=]{1,128})$/.exec(stored);
-  if (!m) throw new CenterError('DATA_INTEGRITY', 'stored code hash is not in the scrypt format');
-  const params: ScryptParams = { logN: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-  if (params.logN < 10 || params.logN > 22) throw new CenterError('DATA_INTEGRITY', 'stored code hash has an out-of-range cost');
-  const expected = Buffer.from(m[5]!, 'base64');
-  const key = await scrypt(code, Buffer.from(m[4]!, 'base64'), params);
   try {
-    return key.length === expected.length && timingSafeEqual(key, expected);
-  } finally {
-    key.fill(0);
+    return await checkSlowHash(code, stored);
+  } catch (e) {
+    if (e instanceof SlowHashError) throw new CenterError('DATA_INTEGRITY', e.code === 'HASH_COST' ? 'stored code hash has an out-of-range cost' : 'stored code hash is not in the scrypt format');
+    throw e;
   }
 }

@@ -24,6 +24,8 @@ PACKAGES=(
   tpm2-openssl     # the tpm2 OpenSSL provider: the kiosk's TLS key is created in and used from the TPM
   libtss2-tcti-swtpm0  # the TCTI that reaches swtpm over TCP (swtpm:host=…,port=…) in tests
   libtss2-tcti-tabrmd0 # the TCTI that reaches tpm2-abrmd over D-Bus (tabrmd:bus_type=…)
+  chromium         # the browser tests drive Debian's Chromium with playwright-core (test/fixtures/browser.ts); the kiosk's screen on the Pi
+  fonts-noto-cjk   # Japanese glyphs for the screens (kiosk UI in Japanese), in the browser tests and on the image
   dbus-daemon      # the private D-Bus session bus the tests start for tpm2-abrmd (never the system bus)
 )
 

@@ -122,7 +122,7 @@ export class Bridge {
       if (msg.type === 'hello') {
         await this.deps.db.transaction((tx) => openSession(tx, kioskId, env!.session, env!.seq, new Date(this.deps.clock.now())));
       } else {
-        await advanceSession(this.deps.db, kioskId, env.session, env.seq);
+        await advanceSession(this.deps.db, kioskId, env.session, env.seq, new Date(this.deps.clock.now()));
       }
       await this.auditWire('wire.in', kioskId, env);
       this.log.info('message in', { kiosk: kioskId, type: msg.type, seq: env.seq });

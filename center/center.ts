@@ -20,6 +20,7 @@ import { addReader, getKiosk, removeReader, type NewReader } from './registry.js
 import { RegistryPush } from './registry-push.js';
 import type { Db, StoreLocation } from './store/db.js';
 import { openStore } from './store/open.js';
+import { closeSessions } from './sessions.js';
 
 export interface CenterOptions {
   /** Directory laid out by `cardline pki init` (center keys and TLS material). */
@@ -90,6 +91,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         if (!k) return { ok: false, reason: 'kiosk-unknown' };
         if (k.status !== 'active') return { ok: false, reason: 'kiosk-revoked' };
         return { ok: true };
+      },
+      onKioskGone: (id) => {
+        void closeSessions(store, id, new Date(opts.clock.now())).catch((e: unknown) => logger.warn('recording a kiosk gone failed', { kiosk: id, error: e }));
       },
       onRefusal: (r) => {
         void store

@@ -11,6 +11,9 @@ export type CenterErrorCode =
   | 'READER_UNKNOWN'
   | 'JOB_CONFLICT'
   | 'JOB_MOVE_INVALID'
+  | 'OPERATOR_INVALID'
+  | 'OPERATOR_EXISTS'
+  | 'OPERATOR_UNKNOWN'
   | 'DATA_INTEGRITY';
 
 export class CenterError extends Error {

@@ -46,6 +46,8 @@ export interface NewKiosk {
   site?: string;
   /** Default 'relay' (DESIGN §3: sealed mode is opt-in per kiosk). */
   mode?: 'relay' | 'sealed';
+  /** The end of the kiosk's TLS certificate's validity (shown by the console's fleet view). */
+  certNotAfter?: Date;
 }
 
 export async function addKiosk(deps: RegistryDeps, k: NewKiosk): Promise<void> {
@@ -54,13 +56,14 @@ export async function addKiosk(deps: RegistryDeps, k: NewKiosk): Promise<void> {
   if (k.sealingPublicKey !== undefined && k.sealingPublicKey.length !== 32) throw new CenterError('KIOSK_INVALID', 'sealing public key must be 32 bytes (X25519)');
   const mode = k.mode ?? 'relay';
   if (mode === 'sealed' && k.sealingPublicKey === undefined) throw new CenterError('KIOSK_INVALID', 'sealed mode needs the kiosk\'s sealing public key');
+  if (k.certNotAfter !== undefined && Number.isNaN(k.certNotAfter.getTime())) throw new CenterError('KIOSK_INVALID', 'certificate end of validity is not a date');
   const now = new Date(deps.clock.now());
   await deps.db.transaction(async (tx) => {
     const exists = await tx.query('SELECT 1 FROM kiosks WHERE id = $1', [k.id]);
     if (exists.rows.length > 0) throw new CenterError('KIOSK_EXISTS', `kiosk ${k.id} is already registered`);
     await tx.query(
-      `INSERT INTO kiosks (id, status, mode, site, signing_public_key, sealing_public_key, cert_fingerprint, created_at, updated_at) VALUES ($1, 'active', $2, $3, $4, $5, $6, $7, $7)`,
-      [k.id, mode, k.site ?? '', k.signingPublicKey, k.sealingPublicKey ?? null, k.certFingerprint, now],
+      `INSERT INTO kiosks (id, status, mode, site, signing_public_key, sealing_public_key, cert_fingerprint, cert_not_after, created_at, updated_at) VALUES ($1, 'active', $2, $3, $4, $5, $6, $7, $8, $8)`,
+      [k.id, mode, k.site ?? '', k.signingPublicKey, k.sealingPublicKey ?? null, k.certFingerprint, k.certNotAfter ?? null, now],
     );
     await tx.query('INSERT INTO registry_versions (kiosk_id, version) VALUES ($1, 1)', [k.id]);
     await deps.audit.append(tx, { kind: 'kiosk.added', kiosk: k.id, detail: { fingerprint: k.certFingerprint, mode } });

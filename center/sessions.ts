@@ -11,22 +11,31 @@ import type { Sql } from './store/db.js';
 /** Opens `session` for `kiosk` at `seq` and makes it the kiosk's only current session. */
 export async function openSession(tx: Sql, kiosk: string, session: string, seq: number, now: Date): Promise<void> {
   const ins = await tx.query(
-    `INSERT INTO sessions (id, kiosk_id, seq_in, seq_out, current, opened_at) VALUES ($1, $2, $3, 0, true, $4) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO sessions (id, kiosk_id, seq_in, seq_out, current, opened_at, last_seen_at) VALUES ($1, $2, $3, 0, true, $4, $4) ON CONFLICT (id) DO NOTHING`,
     [session, kiosk, seq, now],
   );
   if (ins.rowCount === 0) throw new WireError('replayed', `session ${session} was opened before`);
   await tx.query('UPDATE sessions SET current = false WHERE kiosk_id = $1 AND id <> $2 AND current', [kiosk, session]);
 }
 
-/** Accepts `seq` in the kiosk's current `session`, or throws 'unknown-session' / 'replayed'. */
-export async function advanceSession(db: Sql, kiosk: string, session: string, seq: number): Promise<void> {
-  const r = await db.query('UPDATE sessions SET seq_in = $3 WHERE id = $1 AND kiosk_id = $2 AND current AND seq_in < $3', [session, kiosk, seq]);
+/** Accepts `seq` in the kiosk's current `session` (heard from at `now`), or throws 'unknown-session' / 'replayed'. */
+export async function advanceSession(db: Sql, kiosk: string, session: string, seq: number, now: Date): Promise<void> {
+  const r = await db.query('UPDATE sessions SET seq_in = $3, last_seen_at = $4 WHERE id = $1 AND kiosk_id = $2 AND current AND seq_in < $3', [session, kiosk, seq, now]);
   if (r.rowCount === 1) return;
   const s = await db.query<{ current: boolean; kiosk_id: string }>('SELECT current, kiosk_id FROM sessions WHERE id = $1', [session]);
   const row = s.rows[0];
   if (!row || row.kiosk_id !== kiosk) throw new WireError('unknown-session', `no session ${session} for kiosk ${kiosk}`);
   if (!row.current) throw new WireError('unknown-session', `session ${session} is no longer current`);
   throw new WireError('replayed', `sequence ${seq} already seen in session ${session}`);
+}
+
+/**
+ * The kiosk's MQTT connection ended (the broker saw it go): its current
+ * session stays current — messages it sent before are still handled — but
+ * the console's fleet view no longer shows the kiosk online.
+ */
+export async function closeSessions(db: Sql, kiosk: string, now: Date): Promise<void> {
+  await db.query('UPDATE sessions SET closed_at = $2 WHERE kiosk_id = $1 AND current AND closed_at IS NULL', [kiosk, now]);
 }
 
 /** The next outgoing sequence number of `session`. */

@@ -57,6 +57,8 @@ export interface BrokerOptions {
   admitKiosk: (kioskId: string) => Promise<Admission>;
   logger: Logger;
   onRefusal?: (r: BrokerRefusal) => void;
+  /** A kiosk's live MQTT connection ended (not one replaced by a newer connection of the same kiosk). */
+  onKioskGone?: (kioskId: string) => void;
   /** Seconds a TLS-authenticated client has to send CONNECT (default 10). */
   connectTimeoutS?: number;
 }
@@ -163,7 +165,10 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 
   aedes.on('clientDisconnect', (client) => {
     const role = roles.get(client);
-    if (role?.kind === 'kiosk' && kiosks.get(role.id) === client) kiosks.delete(role.id);
+    if (role?.kind === 'kiosk' && kiosks.get(role.id) === client) {
+      kiosks.delete(role.id);
+      opts.onKioskGone?.(role.id);
+    }
     logger.info('client disconnected', { role: role?.kind ?? 'none', ...kioskOf(role) });
   });
   aedes.on('clientError', (client, err) => logger.debug('client error', { ...kioskOf(roles.get(client)), error: err }));

@@ -31,8 +31,8 @@ export async function onHello(deps: CenterDeps, ctx: InboundContext, body: UpBod
   }
   const registry = await signedReaderRegistry(deps.db, kiosk.id, deps.keys.signingKey, deps.clock.now());
   await ctx.send('welcome', { registry: registry.signed });
-  // What this session holds: a later change is pushed to it (registry-push.ts).
-  await deps.db.query('UPDATE sessions SET registry_version = $2 WHERE id = $1', [ctx.session, registry.version]);
+  // What this session holds: a later change is pushed to it (registry-push.ts); the agent version is shown by the console's fleet view.
+  await deps.db.query('UPDATE sessions SET registry_version = $2, agent = $3 WHERE id = $1', [ctx.session, registry.version, body.agent]);
   await recover(deps, ctx, body.card.present);
 }
 

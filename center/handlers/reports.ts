@@ -1,4 +1,8 @@
-/** Reports that change no job: reader authentication results and where a card went. Both are audited. */
+/**
+ * Reports that change no job: reader authentication results and where a
+ * card went. Both are audited; a reader's last report is also kept in
+ * reader_status for the console's fleet view.
+ */
 import type { UpBody } from '../../wire/messages.js';
 import type { InboundContext } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
@@ -7,9 +11,14 @@ export async function onReaderReport(deps: CenterDeps, ctx: InboundContext, body
   const log = deps.logger.child('readers');
   if (body.status === 'refused') log.warn('kiosk refused a reader', { kiosk: ctx.kiosk.id, reader: body.reader, reason: body.reason });
   else log.info('reader authenticated', { kiosk: ctx.kiosk.id, reader: body.reader });
-  await deps.db.transaction((tx) =>
-    deps.audit.append(tx, { kind: `reader.${body.status}`, kiosk: ctx.kiosk.id, detail: { reader: body.reader, reason: body.reason ?? null } }),
-  );
+  await deps.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO reader_status (kiosk_id, reader_id, state, reason, at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (kiosk_id, reader_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, at = EXCLUDED.at`,
+      [ctx.kiosk.id, body.reader, body.status, body.reason ?? null, new Date(deps.clock.now())],
+    );
+    await deps.audit.append(tx, { kind: `reader.${body.status}`, kiosk: ctx.kiosk.id, detail: { reader: body.reader, reason: body.reason ?? null } });
+  });
 }
 
 export async function onCardDone(deps: CenterDeps, ctx: InboundContext, body: UpBody<'card-done'>): Promise<void> {

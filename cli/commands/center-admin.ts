@@ -37,9 +37,9 @@ export const kioskAddCommand: Command = {
   description: `
 Reads <pki>/kiosks/<ID>/tls.crt (its CN must be the ID), signing.pub and,
 when present, sealing.pub, and registers the kiosk as active, in relay mode,
-with its certificate fingerprint, its envelope-signing public key and its
-sealing public key (for sealed mode: 'center kiosks mode'). No private key
-is read.`,
+with its certificate fingerprint and end of validity, its envelope-signing
+public key and its sealing public key (for sealed mode: 'center kiosks
+mode'). No private key is read.`,
   options: { ...STORE_OPTIONS, kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID (the CN of its certificate)' } },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const id = required(opts, 'kiosk');
@@ -50,7 +50,7 @@ is read.`,
     const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
     const sealingPublicKey = await sealingKeyOf(pkiDir(opts), id);
     await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
+      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
     );
     ctx.out(`kiosk ${id} registered (certificate ${cert.fingerprint256})\n`);
     return 0;

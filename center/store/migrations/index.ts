@@ -7,6 +7,7 @@ import { CORE_MIGRATION } from './001-core.js';
 import { AUDIT_MIGRATION } from './002-audit.js';
 import { READER_DESCRIPTORS_MIGRATION } from './003-reader-descriptors.js';
 import { SEALING_KEYS_MIGRATION } from './004-sealing-keys.js';
+import { CONSOLE_MIGRATION } from './005-console.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps. */
@@ -17,4 +18,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION, SEALING_KEYS_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION, SEALING_KEYS_MIGRATION, CONSOLE_MIGRATION];

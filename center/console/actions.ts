@@ -1,0 +1,61 @@
+/**
+ * The console's writes (docs/screens.md): revoke a kiosk (admin), void a
+ * job and add applications (operator). Each runs the same code as its CLI
+ * command (registry.ts setKioskStatus, jobs.ts voidJob, applications.ts
+ * addApplications with application-input.ts's parser), then is audited as
+ * `console.action` with the actor. Bodies are validated here, once.
+ */
+import { z } from 'zod';
+import { zeroize } from '../../card/bytes.js';
+import { ID_PATTERN } from '../../wire/messages.js';
+import { addApplications } from '../applications.js';
+import { parseApplicationsJson } from '../application-input.js';
+import type { AuditValue } from '../audit/types.js';
+import { getJob, voidJob } from '../jobs.js';
+import { getKiosk, setKioskStatus } from '../registry.js';
+import type { ConsoleDeps } from './deps.js';
+import { ConsoleError } from './errors.js';
+
+const reasonBody = z.strictObject({ reason: z.string().regex(/^[^\p{Cc}]{1,200}$/u, 'reason: 1..200 characters, no control characters') });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The `{ reason }` body of revoke and void. */
+export function parseReason(body: unknown): string {
+  const r = reasonBody.safeParse(body);
+  if (!r.success) throw new ConsoleError('bad-request', r.error.issues[0]?.message ?? 'body: { "reason": "…" }');
+  return r.data.reason;
+}
+
+export async function auditAction(deps: ConsoleDeps, actor: string, action: string, detail: Record<string, AuditValue>, target: { kiosk?: string; job?: string } = {}): Promise<void> {
+  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'console.action', ...target, detail: { actor, action, ...detail } }));
+}
+
+export async function revokeKiosk(deps: ConsoleDeps, actor: string, id: string, reason: string): Promise<{ kiosk: string; status: 'revoked' }> {
+  if (!ID_PATTERN.test(id)) throw new ConsoleError('not-found', 'no such kiosk');
+  const k = await getKiosk(deps.db, id);
+  if (!k) throw new ConsoleError('not-found', 'no such kiosk');
+  if (k.status === 'revoked') throw new ConsoleError('conflict', `kiosk ${id} is already revoked`);
+  await setKioskStatus(deps, id, 'revoked', reason);
+  await auditAction(deps, actor, 'kiosk.revoke', { reason }, { kiosk: id });
+  return { kiosk: id, status: 'revoked' };
+}
+
+export async function voidJobAction(deps: ConsoleDeps, actor: string, id: string, reason: string): Promise<{ job: string; state: 'VOIDED' }> {
+  if (!UUID.test(id) || !(await getJob(deps.db, id))) throw new ConsoleError('not-found', 'no such job');
+  // voidJob throws JOB_CONFLICT for a job that has ended (mapped to 409).
+  const job = await voidJob(deps, id, reason);
+  await auditAction(deps, actor, 'job.void', { reason }, { job: id, ...(job.kiosk_id ? { kiosk: job.kiosk_id } : {}) });
+  return { job: id, state: 'VOIDED' };
+}
+
+/** The body is the JSON `cardline center applications add` reads; all are added or none. */
+export async function addApplicationsAction(deps: ConsoleDeps, actor: string, text: string): Promise<{ added: string[] }> {
+  const apps = parseApplicationsJson(text);
+  try {
+    const added = await addApplications({ db: deps.db, audit: deps.audit, clock: deps.clock, dataKey: deps.dataKey, random: deps.random, scrypt: deps.scrypt }, apps);
+    await auditAction(deps, actor, 'applications.add', { count: added.length });
+    return { added };
+  } finally {
+    for (const a of apps) for (const d of a.dgis) zeroize(d.value);
+  }
+}

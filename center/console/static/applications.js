@@ -69,7 +69,8 @@ export function createApplicationsView(section, ctx) {
       if (done === null) return;
       input.value = '';
       const added = Array.isArray(done.added) ? done.added : [];
-      ctx.notify(`Added ${added.length} application${added.length === 1 ? '' : 's'}: ${added.join(', ')}.`);
+      const named = added.length > 10 ? `${added.slice(0, 10).join(', ')} and ${added.length - 10} more` : added.join(', ');
+      ctx.notify(`Added ${added.length} application${added.length === 1 ? '' : 's'}: ${named}.`);
     })();
   });
 

@@ -5,7 +5,7 @@ import { get } from './api.js';
 import { asText, fmtTime, h, table } from './dom.js';
 import { dataView } from './view.js';
 
-const LIMIT = 50;
+const LIMIT = 25;
 
 function banner(v) {
   if (!v) return h('div', { class: 'banner banner-warn', attrs: { role: 'status', 'data-verification': 'unknown' } }, 'Verification: not reported.');

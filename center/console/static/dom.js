@@ -67,6 +67,26 @@ export function fmtTime(v) {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
+/** A date alone (`YYYY-MM-DD`, UTC); '—' when absent. */
+export function fmtDate(v) {
+  if (v === null || v === undefined || v === '') return '—';
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString().slice(0, 10);
+}
+
+/** How long ago, in words (`just now`, `5 min ago`, `3 h ago`, `2 days ago`), against `now` (ms). */
+export function fmtAgo(v, now) {
+  if (v === null || v === undefined || v === '') return 'never';
+  const t = new Date(v).getTime();
+  if (Number.isNaN(t)) return String(v);
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  const d = Math.floor(s / 86400);
+  return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
 /** A short clock time (HH:MM) for chart axes. */
 export function fmtClock(v) {
   const d = new Date(v);

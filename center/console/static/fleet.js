@@ -2,7 +2,7 @@
 // certificate expiry and readers (GET /api/fleet). Admins may revoke a
 // kiosk from here (POST /api/kiosks/:id/revoke), after the confirm dialog.
 import { get, post, seg } from './api.js';
-import { badge, fmtTime, h, table } from './dom.js';
+import { badge, fmtAgo, fmtDate, fmtTime, h, table } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { dataView } from './view.js';
 
@@ -15,9 +15,9 @@ function certCell(notAfter, now) {
   const at = new Date(notAfter).getTime();
   if (Number.isNaN(at)) return String(notAfter);
   const days = Math.floor((at - now) / DAY_MS);
-  if (at <= now) return h('span', { class: 'cert cert-expired' }, badge('expired', 'bad'), ` ${fmtTime(notAfter)}`);
-  if (days < WARN_DAYS) return h('span', { class: 'cert cert-soon' }, badge(days === 0 ? 'expires today' : `in ${days} day${days === 1 ? '' : 's'}`, 'warn'), ` ${fmtTime(notAfter)}`);
-  return h('span', { class: 'cert' }, fmtTime(notAfter));
+  if (at <= now) return h('span', { class: 'cert cert-expired', attrs: { title: fmtTime(notAfter) } }, badge('expired', 'bad'), ` ${fmtDate(notAfter)}`);
+  if (days < WARN_DAYS) return h('span', { class: 'cert cert-soon', attrs: { title: fmtTime(notAfter) } }, badge(days === 0 ? 'expires today' : `in ${days} day${days === 1 ? '' : 's'}`, 'warn'), ` ${fmtDate(notAfter)}`);
+  return h('span', { class: 'cert', attrs: { title: fmtTime(notAfter) } }, fmtDate(notAfter));
 }
 
 function readersCell(readers) {
@@ -32,9 +32,8 @@ function readersCell(readers) {
         { attrs: { 'data-reader': r.id ?? '' } },
         badge(String(r.state ?? 'unknown'), tone[r.state] ?? 'muted'),
         ' ',
-        h('span', { class: 'mono' }, String(r.id ?? '?')),
-        r.kind ? h('span', { class: 'muted' }, ` (${r.kind})`) : null,
-        r.reason ? h('span', {}, ` — ${r.reason}`) : null,
+        h('span', { class: 'mono reader-id' }, String(r.id ?? '?')),
+        r.kind || r.reason ? h('div', { class: 'reader-note' }, [r.kind ? `${r.kind} reader` : '', r.reason ? ` — ${r.reason}` : ''].join('')) : null,
       ),
     ),
   );
@@ -65,14 +64,14 @@ export function createFleetView(section, ctx) {
     const rows = kiosks.map((k) => {
       const revoked = k.status === 'revoked';
       const cells = [
-        h('th', { attrs: { scope: 'row' }, class: 'mono' }, String(k.id)),
+        h('th', { attrs: { scope: 'row' }, class: 'mono nowrap' }, String(k.id)),
         h('td', { class: 'status' }, badge(String(k.status ?? '—'), revoked ? 'bad' : 'ok')),
         h('td', {}, String(k.mode ?? '—')),
         h('td', {}, String(k.site ?? '—')),
         h('td', { class: 'online' }, k.online ? badge('online', 'ok') : badge('offline', 'muted')),
         h('td', { class: 'agent mono' }, String(k.agent ?? '—')),
         h('td', { class: 'cert-cell' }, certCell(k.certNotAfter, now)),
-        h('td', {}, fmtTime(k.lastSeen)),
+        h('td', { class: 'nowrap', attrs: { title: fmtTime(k.lastSeen) } }, fmtAgo(k.lastSeen, now)),
         h('td', { class: 'reader-cell' }, readersCell(k.readers)),
       ];
       if (admin) {

@@ -1,12 +1,15 @@
-/** `cardline center`: runs the issuing center (embedded broker + bridge + store) until SIGINT/SIGTERM. */
+/** `cardline center`: runs the issuing center (embedded broker + bridge + store), and its console, until SIGINT/SIGTERM. */
+import { readFile } from 'node:fs/promises';
+import { consoleDepsOf } from '../../center/console/deps.js';
+import { isLoopback, startConsole, type RunningConsole } from '../../center/console/server.js';
 import { startCenter } from '../../center/center.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
 
 export const centerCommand: Command = {
   path: ['center'],
-  summary: 'Run the card-issuing center: embedded MQTT broker (mutual TLS) and bridge',
-  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883]',
+  summary: 'Run the card-issuing center: embedded MQTT broker (mutual TLS) and bridge; optionally its console',
+  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883] [--console [HOST:]PORT [--console-cert FILE --console-key FILE]]',
   description: `
 Starts the embedded MQTT broker (Aedes, MQTT 3.1.1) with mutual TLS on
 --host:--port (loopback by default), opens the store (PGlite in --data, or
@@ -14,21 +17,68 @@ PostgreSQL at --database; migrations run first) and handles every kiosk's
 messages until SIGINT or SIGTERM. Logs are JSON lines on stderr; one line
 on stdout says where it listens.
 
+--console serves the center console (docs/screens.md) on [HOST:]PORT,
+127.0.0.1 unless a host is given. A host other than loopback needs
+--console-cert and --console-key (PEM): the console is then HTTPS only.
+Accounts: 'cardline center operators add'. A second stdout line says
+where the console is.
+
 Register kiosks, readers and applications with 'cardline center kiosks add',
 'cardline center readers add|remove' and 'cardline center applications add'.`,
   options: {
     ...STORE_OPTIONS,
     host: { type: 'string', arg: 'HOST', description: 'Address the broker listens on', default: '127.0.0.1' },
     port: { type: 'string', arg: 'N', description: 'Broker port (0: a free one)', default: '8883' },
+    console: { type: 'string', arg: '[HOST:]PORT', description: 'Serve the console here (loopback unless HOST is given; PORT 0: a free one)' },
+    'console-cert': { type: 'string', arg: 'FILE', description: "The console's TLS certificate chain (PEM): HTTPS" },
+    'console-key': { type: 'string', arg: 'FILE', description: "The console's TLS private key (PEM)" },
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const port = Number(opts.port ?? '8883');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
     const host = typeof opts.host === 'string' ? opts.host : '127.0.0.1';
+    const consoleAt = consoleOptions(opts);
+    const tls = consoleAt ? await consoleTls(opts) : undefined;
     const center = await startCenter({ pkiDir: pkiDir(opts), store: storeLocation(opts), host, port, clock: ctx.clock, logger: ctx.logger, random: cryptoRandom });
-    ctx.out(`center listening on ${center.url}\n`);
-    if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await center.stop();
+    let running: RunningConsole | undefined;
+    try {
+      ctx.out(`center listening on ${center.url}\n`);
+      if (consoleAt) {
+        running = await startConsole({ deps: consoleDepsOf(center.deps), host: consoleAt.host, port: consoleAt.port, ...(tls ? { tls } : {}) });
+        ctx.out(`console on ${running.url}\n`);
+      }
+      if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    } finally {
+      await running?.close();
+      await center.stop();
+    }
     return 0;
   },
 };
+
+/** `--console [HOST:]PORT` decoded (IPv6 hosts in brackets), or undefined without it. Non-loopback needs TLS. */
+export function consoleOptions(opts: ParsedOptions): { host: string; port: number } | undefined {
+  const v = opts.console;
+  const hasTls = typeof opts['console-cert'] === 'string' || typeof opts['console-key'] === 'string';
+  if (typeof v !== 'string') {
+    if (hasTls) throw new UsageError('--console-cert and --console-key go with --console');
+    return undefined;
+  }
+  const m = /^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(v);
+  if (!m) throw new UsageError('--console must be PORT or HOST:PORT');
+  const port = Number(m[2]);
+  if (port > 65535) throw new UsageError('--console port must be 0..65535');
+  const host = (m[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
+  if (!isLoopback(host) && !(typeof opts['console-cert'] === 'string' && typeof opts['console-key'] === 'string')) {
+    throw new UsageError(`--console on ${host} (not loopback) needs --console-cert and --console-key (HTTPS)`);
+  }
+  return { host, port };
+}
+
+async function consoleTls(opts: ParsedOptions): Promise<{ cert: string; key: string } | undefined> {
+  const cert = opts['console-cert'];
+  const key = opts['console-key'];
+  if (cert === undefined && key === undefined) return undefined;
+  if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('give both --console-cert and --console-key');
+  return { cert: await readFile(cert, 'utf8'), key: await readFile(key, 'utf8') };
+}

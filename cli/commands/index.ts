@@ -5,6 +5,7 @@ import { auditVerifyCommand } from './audit-verify.js';
 import { kioskModeCommand } from './center-kiosk-mode.js';
 import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand, readerRemoveCommand } from './center-admin.js';
 import { centerCommand } from './center.js';
+import { operatorCommands } from './center-operators.js';
 import { demoCommand } from './demo.js';
 import { hwListCommand } from './hw-list.js';
 import { hwTestCommand } from './hw-test.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   readerRemoveCommand,
   applicationsAddCommand,
   jobVoidCommand,
+  ...operatorCommands(),
   auditVerifyCommand,
   kioskCommand,
   keystoreSealCommand,

@@ -17,7 +17,7 @@ import type { KioskConfig } from './config.js';
 import type { KioskEventSink } from './events.js';
 import { loadIdentity } from './identity.js';
 import { buildSecureContext, openKeyStore, type KioskKeyStore, type KioskSecrets } from './keystore/index.js';
-import { KioskLink } from './link.js';
+import { KioskLink, type LinkExchange } from './link.js';
 import type { MqttConnect } from './mqtt-client.js';
 import type { KioskOutcome, RunnerDeps } from './runner-context.js';
 import { SessionRunner } from './session-runner.js';
@@ -57,6 +57,8 @@ export interface StartKioskOptions {
   devices?: readonly ReaderIdentity[];
   /** The key store (default: the one `config.keyStore` names, kiosk/keystore/index.ts). */
   keyStore?: KioskKeyStore;
+  /** Observer of every exchange with the center (KioskLinkOptions.onExchange: no payloads); the operator's screen. */
+  onExchange?: (x: LinkExchange) => void;
   /** Test seam only: sees the sealed-mode secret buffers (RunnerDeps.watchSecrets). */
   watchSecrets?: RunnerDeps['watchSecrets'];
 }
@@ -79,6 +81,7 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     clock,
     logger,
     random,
+    ...(opts.onExchange ? { onExchange: opts.onExchange } : {}),
   });
   const runner = new SessionRunner({
     kioskId: identity.kioskId,

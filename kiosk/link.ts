@@ -51,6 +51,25 @@ export interface LinkHandlers {
   onDisconnect(): void;
 }
 
+/**
+ * One message across the link, as the operator's view shows it
+ * (kiosk/screen/): direction, the protocol's type name, sequence number,
+ * the job when the body names one, and whether it was sent / accepted or
+ * refused (with the reason code). Never a payload or body: the same fields
+ * the link logs.
+ */
+export interface LinkExchange {
+  direction: 'up' | 'down';
+  /** A protocol type name (wire/messages.ts); absent when a refused message's type is not one. */
+  type?: string;
+  /** The envelope's sequence number, when it got that far. */
+  seq?: number;
+  job?: string;
+  outcome: 'ok' | 'refused';
+  /** The refusal's reason code (a WireError reason, 'link-down', 'error'). */
+  reason?: string;
+}
+
 export interface KioskLinkOptions {
   kioskId: string;
   brokerUrl: string;
@@ -64,6 +83,18 @@ export interface KioskLinkOptions {
   logger: Logger;
   random: (n: number) => Uint8Array;
   reconnectPeriodMs?: number;
+  /**
+   * Observer of every up message sent (or that could not be) and every down
+   * message accepted or refused (LinkExchange: no payload). Called
+   * synchronously; what it throws is logged and ignored.
+   */
+  onExchange?: (x: LinkExchange) => void;
+}
+
+/** The job a body names, if it names one as a string (insert-card, script, card, result, …): the only field of a body an exchange carries. */
+function withJob(body: unknown): { job?: string } {
+  const job = typeof body === 'object' && body !== null ? (body as { job?: unknown }).job : undefined;
+  return typeof job === 'string' ? { job } : {};
 }
 
 export class KioskLink implements UpLink {
@@ -139,6 +170,7 @@ export class KioskLink implements UpLink {
     const client = this.#client;
     const session = this.#session;
     if (!this.#up || client === undefined || session === undefined || !client.connected) {
+      this.#exchange({ direction: 'up', type, ...withJob(body), outcome: 'refused', reason: 'link-down' });
       throw new KioskError('LINK_DOWN', `cannot send ${type}: the link is down`);
     }
     const seq = ++this.#seq;
@@ -151,10 +183,14 @@ export class KioskLink implements UpLink {
     });
     try {
       await Promise.race([client.publishAsync(upTopic(this.#o.kioskId), payload, { qos: 1 }), dropped]);
+    } catch (e) {
+      this.#exchange({ direction: 'up', type, seq, ...withJob(body), outcome: 'refused', reason: e instanceof KioskError ? 'link-down' : 'error' });
+      throw e;
     } finally {
       if (drop) this.#waiting.delete(drop);
     }
     this.#log.debug('sent', { type, seq });
+    this.#exchange({ direction: 'up', type, seq, ...withJob(body), outcome: 'ok' });
   }
 
   #receive(topic: string, payload: Buffer, handlers: LinkHandlers): void {
@@ -163,6 +199,7 @@ export class KioskLink implements UpLink {
       return;
     }
     let type: string | undefined;
+    let seq: number | undefined;
     try {
       const env = openEnvelope(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), {
         topic,
@@ -171,14 +208,27 @@ export class KioskLink implements UpLink {
       });
       // Only the protocol's own type names are logged: anything else was chosen by the sender.
       type = Object.hasOwn(DOWN_SCHEMAS, env.type) ? env.type : undefined;
+      seq = env.seq;
       if (!this.#up || env.session !== this.#session) throw new WireError('unknown-session', `${type ?? 'message'} for another session`);
       this.#window.check(env.session, env.seq);
       const message = decodeDown(env);
       this.#window.accept(env.session, env.seq);
+      this.#exchange({ direction: 'down', type: message.type, seq: env.seq, ...withJob(message.body), outcome: 'ok' });
       handlers.onDown({ message, deadline: env.deadline, seq: env.seq });
     } catch (e) {
-      if (isWireError(e)) this.#log.warn('wire refused', { reason: e.reason, ...(type !== undefined ? { type } : {}) });
-      else this.#log.error('down message handling failed', { err: e });
+      if (isWireError(e)) {
+        this.#log.warn('wire refused', { reason: e.reason, ...(type !== undefined ? { type } : {}) });
+        this.#exchange({ direction: 'down', ...(type !== undefined ? { type } : {}), ...(seq !== undefined ? { seq } : {}), outcome: 'refused', reason: e.reason });
+      } else this.#log.error('down message handling failed', { err: e });
+    }
+  }
+
+  #exchange(x: LinkExchange): void {
+    if (!this.#o.onExchange) return;
+    try {
+      this.#o.onExchange(x);
+    } catch (e) {
+      this.#log.error('exchange observer failed', { err: e });
     }
   }
 

@@ -11,6 +11,7 @@ import { hwListCommand } from './hw-list.js';
 import { hwTestCommand } from './hw-test.js';
 import { keystoreCheckCommand, keystoreSealCommand } from './keystore.js';
 import { kioskCommand } from './kiosk.js';
+import { kioskPinHashCommand } from './kiosk-pin-hash.js';
 import { pkiInitCommand } from './pki-init.js';
 import { simCardCommand } from './sim-card.js';
 import { simStationInitCommand, simStationStatusCommand } from './sim-station.js';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   ...operatorCommands(),
   auditVerifyCommand,
   kioskCommand,
+  kioskPinHashCommand,
   keystoreSealCommand,
   keystoreCheckCommand,
   hwListCommand,

@@ -18,7 +18,9 @@ import { disableCoreDumps } from '../../kiosk/systemd/core-limit.js';
 import { KioskService } from '../../kiosk/systemd/service.js';
 import { wedgeThresholdMs } from '../../kiosk/systemd/wedge-threshold.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+import { ScreenFeed } from '../../kiosk/screen/feed.js';
 import { keyStoreOf, keyStoreOptions } from './keystore-options.js';
+import { screenOptions, screenPlanOf, serveScreen, teeEvents, type ScreenRun } from './kiosk-screen.js';
 import { cryptoRandom } from '../random.js';
 
 const random = cryptoRandom;
@@ -37,7 +39,7 @@ export function makeKioskCommand(deps: KioskCommandDeps): Command {
   return {
     path: ['kiosk'],
     summary: 'Run the kiosk agent over a card station, with the terminal as its screen',
-    usage: 'kiosk --identity DIR --broker mqtts://HOST:PORT --station SPEC [--request APP_ID] [--once]',
+    usage: 'kiosk --identity DIR --broker mqtts://HOST:PORT --station SPEC [--request APP_ID] [--once] [--screen PORT [--operator-pin-file FILE]]',
     description: `
 Connects to the center's broker with the kiosk's certificate (mutual TLS),
 authenticates the station's card reader against the center-signed registry
@@ -71,6 +73,15 @@ authenticated against the center-signed registry like the reader (identity
 match): a keypad the registry does not list is refused, reported to the
 center, and the kiosk serves no customer.
 
+With --screen PORT the customers use the touchscreen UI instead of stdin:
+a web page on http://127.0.0.1:PORT/ only (0 picks a free port; the URL is
+printed as "screen on URL"), for Chromium in kiosk mode (docs/screens.md,
+docs/operations.md). The terminal still prints every event; stdin is not
+read. A --keypad's keys then go to the page. The operator view
+(/operator) needs --operator-pin-file: a file (mode 0600) holding the
+PIN's scrypt hash, made by 'cardline kiosk pin-hash'; a malformed file
+stops the kiosk at start.
+
 The kiosk sets its own core-dump limit to 0 at start (prlimit; a core file
 would hold keys and card data) and refuses to run if it cannot. Under
 systemd (Type=notify; os-image/systemd/cardline-kiosk.service) it sends
@@ -87,6 +98,7 @@ systemd (NOTIFY_SOCKET unset) it sends nothing.`,
       once: { type: 'boolean', description: 'Exit after one customer (0 issued, 1 otherwise)' },
       'exit-on-refused': { type: 'boolean', description: 'Exit (code 1) when the center or the reader is refused' },
       keypad: { type: 'string', arg: 'SPEC', description: 'Read customer input from a HID keypad, hid:VVVV:PPPP[:SERIAL], instead of stdin' },
+      ...screenOptions,
       ...keyStoreOptions,
     },
     run: (ctx, opts) => runKiosk(ctx, opts, deps),
@@ -113,6 +125,8 @@ function configOf(ctx: CommandContext, opts: ParsedOptions): KioskConfig {
 
 async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCommandDeps): Promise<number> {
   const config = configOf(ctx, opts);
+  // The screen's options and the operator's PIN file are checked before anything opens.
+  const screen = await screenPlanOf(opts);
   // Before anything holds a key: no core dumps (kiosk/systemd/core-limit.ts), and systemd's environment checked.
   await (deps.disableCoreDumps ?? disableCoreDumps)({ pid: process.pid, logger: ctx.logger });
   const service = KioskService.fromEnv(ctx.env, { pid: process.pid, clock: ctx.clock, logger: ctx.logger });
@@ -127,7 +141,10 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
     await station.close();
     throw e;
   }
-  const input = new LineInput(keypad ? new KeypadTextInput(keypad) : deps.stdin());
+  // With the screen, customers type on the page (a keypad's keys go there too): stdin is not read.
+  const input = screen ? undefined : new LineInput(keypad ? new KeypadTextInput(keypad) : deps.stdin());
+  const feed = screen ? new ScreenFeed({ clock: ctx.clock, readerId: station.identity.id }) : undefined;
+  let shown: ScreenRun | undefined;
   let agent: KioskAgent | undefined;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -142,7 +159,8 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
       clock: ctx.clock,
       logger: ctx.logger,
       random,
-      events: service.events(terminalEvents(ctx.out)),
+      events: service.events(feed ? teeEvents(terminalEvents(ctx.out), feed.events) : terminalEvents(ctx.out)),
+      ...(feed ? { onExchange: feed.exchange } : {}),
       ...(keypad ? { devices: [keypad.identity] } : {}),
       ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
     });
@@ -156,9 +174,14 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
       refused = true;
       if (config.exitOnRefused) stop.abort();
     });
+    if (screen && feed) {
+      shown = await serveScreen(ctx, screen, { agent, station, feed, random, ...(keypad ? { keypad } : {}) });
+      await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
+      return config.exitOnRefused && refused ? 1 : 0;
+    }
     const last = await runTerminal({
       agent,
-      input,
+      input: input!,
       write: ctx.out,
       ...(application !== undefined ? { application } : {}),
       once: opts.once === true,
@@ -170,7 +193,8 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     service.stop();
-    input.close();
+    input?.close();
+    await shown?.close();
     await agent?.stop();
     await keypad?.close();
     await station.close();

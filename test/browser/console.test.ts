@@ -49,7 +49,7 @@ async function openConsole(browser: BrowserRig, c: ConsoleRig): Promise<Watched>
   page.on('pageerror', (e) => w.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     // A refused request is logged by Chromium as a console error: those are expected where a test provokes them.
-    if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) w.errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (401|403|429)/.test(m.text())) w.errors.push(`console: ${m.text()}`);
   });
   await page.goto(c.url);
   await page.locator('#login-form').waitFor(WAIT);
@@ -166,7 +166,8 @@ void t.test('the center console in Chromium', async (t) => {
     const page1 = await indexes();
     t.ok(page1.length > 0, 'entries are listed');
     t.same(page1, [...page1].sort((a, b) => b - a), 'newest first');
-    t.ok(await page.locator('#view-audit tbody tr', { hasText: 'job.' }).count() > 0 || (await page.locator('#view-audit tbody tr', { hasText: 'issued' }).count()) > 0, 'the issuance is in the log');
+    t.equal(await page.locator('#view-audit tbody tr', { hasText: 'job.move' }).filter({ hasText: '"to":"ISSUED"' }).count(), 1, 'the issuance is in the log');
+    t.equal(await page.locator('#view-audit tbody tr', { hasText: 'console.login-failed' }).count(), 1, 'and the refused login');
     await browser.screenshot(page, 'console-audit');
     if (await page.locator('#view-audit button', { hasText: 'Older' }).isEnabled()) {
       await reloaded(page, 'audit', () => page.click('#view-audit button:has-text("Older")'));
@@ -196,14 +197,32 @@ void t.test('the center console in Chromium', async (t) => {
     t.equal(forbidden.status(), 403);
     t.match(await forbidden.json(), { error: 'forbidden' });
 
-    await checkClean(t, w);
-
     // Logout ends the session: a reload shows the login form again.
     await page.click('#logout');
     await page.locator('#view-login').waitFor({ state: 'visible', ...WAIT });
     await page.reload();
     await page.locator('#view-login').waitFor({ state: 'visible', ...WAIT });
     t.ok(await page.locator('#nav').isHidden(), 'after logout and a reload, nothing but the login form');
+
+    // Repeated wrong passwords lock the account (5 failures: the one above and these), and the page says so.
+    let code: string | null = null;
+    for (let i = 0; i < 6 && code !== 'locked'; i++) {
+      await page.fill('#login-username', c.accounts.viewer.username);
+      await page.fill('#login-password', `wrong-password-${i}`);
+      await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/login'), WAIT), page.click('#login-submit')]);
+      await page.locator('#login-submit:enabled').waitFor(WAIT);
+      code = await err.getAttribute('data-code');
+    }
+    t.equal(code, 'locked', 'the account is locked');
+    t.match(await err.textContent(), /locked after too many failed sign-ins/, 'and the page says so');
+    await page.fill('#login-password', c.accounts.viewer.password);
+    const [locked] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/login'), WAIT), page.click('#login-submit')]);
+    t.equal(locked.status(), 429);
+    await page.locator('#login-submit:enabled').waitFor(WAIT);
+    t.equal(await err.getAttribute('data-code'), 'locked');
+    t.ok(await page.locator('#nav').isHidden(), 'even the right password does not open it now');
+    await browser.screenshot(page, 'console-login-locked');
+    await checkClean(t, w);
     await page.context().close();
   });
 

@@ -62,6 +62,7 @@ export function createApplicationsView(section, ctx) {
           what: `The center will add ${n} application${n === 1 ? '' : 's'}, each with a PENDING job that a customer can collect at any kiosk with its one-time code:`,
           items: r.ids.length > shown.length ? [...shown, `… and ${r.ids.length - shown.length} more`] : shown,
           reason: false,
+          tone: 'primary',
           okLabel: `Add ${n} application${n === 1 ? '' : 's'}`,
         },
         () => post('/api/applications', text),

@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
  * A refusal from `run` is shown in the dialog (the user may correct the
  * reason or cancel). Resolves with run's result, or null when cancelled.
  *
- * opts: { title, what, items?: string[], reason?: boolean, okLabel }
+ * opts: { title, what, items?: string[], reason?: boolean, okLabel, tone?: 'danger' | 'primary' (default danger) }
  */
 export function confirmAction(opts, run) {
   const dialog = $('confirm');
@@ -32,6 +32,7 @@ export function confirmAction(opts, run) {
   error.hidden = true;
   error.textContent = '';
   ok.textContent = opts.okLabel;
+  ok.className = opts.tone === 'primary' ? '' : 'danger';
   ok.disabled = false;
 
   return new Promise((resolve) => {

@@ -67,7 +67,7 @@ export function createFleetView(section, ctx) {
         h('th', { attrs: { scope: 'row' }, class: 'mono nowrap' }, String(k.id)),
         h('td', { class: 'status' }, badge(String(k.status ?? '—'), revoked ? 'bad' : 'ok')),
         h('td', {}, String(k.mode ?? '—')),
-        h('td', {}, String(k.site ?? '—')),
+        h('td', {}, k.site ? String(k.site) : '—'),
         h('td', { class: 'online' }, k.online ? badge('online', 'ok') : badge('offline', 'muted')),
         h('td', { class: 'agent mono' }, String(k.agent ?? '—')),
         h('td', { class: 'cert-cell' }, certCell(k.certNotAfter, now)),

@@ -20,7 +20,7 @@ export function createJobsView(section, ctx, feed) {
         title: `Void job ${job.id}?`,
         what: `Job ${job.id} (application ${job.application}, now ${job.state}${job.kiosk ? ` at kiosk ${job.kiosk}` : ''}) will be voided: no card will be issued for it, and a kiosk working on it is told to stop.`,
         reason: true,
-        okLabel: `Void job ${job.id}`,
+        okLabel: 'Void the job',
       },
       (reason) => post(`/api/jobs/${encodeURIComponent(job.id)}/void`, { reason }),
     );

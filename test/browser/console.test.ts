@@ -260,6 +260,8 @@ void t.test('the center console in Chromium', async (t) => {
     await dialog.waitFor({ state: 'hidden', ...WAIT });
     await row.locator('.status', { hasText: 'revoked' }).waitFor(WAIT);
     t.equal(await row.locator('button', { hasText: 'Revoke' }).count(), 0, 'no Revoke for a revoked kiosk');
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'fleet-title'", undefined, WAIT);
+    t.pass('focus moves to the view heading (the Revoke button is gone)');
     t.match(await page.textContent('#notice'), `Kiosk ${kioskId} revoked.`);
     const entries = await c.rig.audit(auditBefore);
     t.match(

@@ -53,6 +53,8 @@ export function createFleetView(section, ctx) {
     if (done === null) return;
     ctx.notify(`Kiosk ${kiosk.id} revoked.`);
     await view.refresh();
+    // The Revoke button that had focus is gone: the keyboard user continues from the view's heading.
+    if (!section.contains(document.activeElement)) section.querySelector('h1').focus();
   };
 
   const render = async () => {

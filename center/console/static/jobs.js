@@ -27,6 +27,8 @@ export function createJobsView(section, ctx, feed) {
     if (done === null) return;
     ctx.notify(`Job ${job.id} voided.`);
     await view.refresh();
+    // The Void button that had focus is gone: the keyboard user continues from the view's heading.
+    if (!section.contains(document.activeElement)) section.querySelector('h1').focus();
   };
 
   const countsBar = (counts) => {

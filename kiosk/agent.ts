@@ -98,7 +98,7 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     requestTimeoutMs: config.requestTimeoutMs,
     ...(opts.devices ? { devices: opts.devices } : {}),
     ...(opts.watchSecrets ? { watchSecrets: opts.watchSecrets } : {}),
-    saveRegistry: (signed) => saveSignedRegistry(config.registryFile ?? join(config.identityDir, REGISTRY_FILE), signed),
+    saveRegistry: async (signed) => void (await saveSignedRegistry(config.registryFile ?? join(config.identityDir, REGISTRY_FILE), signed)),
   });
   link.start({
     onSession: () => runner.sessionOpened(),

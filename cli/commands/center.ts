@@ -9,7 +9,7 @@ import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/st
 export const centerCommand: Command = {
   path: ['center'],
   summary: 'Run the card-issuing center: embedded MQTT broker (mutual TLS) and bridge; optionally its console',
-  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883] [--console [HOST:]PORT [--console-cert FILE --console-key FILE]]',
+  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883] [--console [HOST:]PORT [--console-cert FILE --console-key FILE] [--console-name NAME]]',
   description: `
 Starts the embedded MQTT broker (Aedes, MQTT 3.1.1) with mutual TLS on
 --host:--port (loopback by default), opens the store (PGlite in --data, or
@@ -20,6 +20,8 @@ on stdout says where it listens.
 --console serves the center console (docs/screens.md) on [HOST:]PORT,
 127.0.0.1 unless a host is given. A host other than loopback needs
 --console-cert and --console-key (PEM): the console is then HTTPS only.
+Browsers must reach it by its address or by --console-name (the name in
+its certificate): any other Host header is refused (DNS rebinding).
 Accounts: 'cardline center operators add'. A second stdout line says
 where the console is.
 
@@ -32,6 +34,7 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
     console: { type: 'string', arg: '[HOST:]PORT', description: 'Serve the console here (loopback unless HOST is given; PORT 0: a free one)' },
     'console-cert': { type: 'string', arg: 'FILE', description: "The console's TLS certificate chain (PEM): HTTPS" },
     'console-key': { type: 'string', arg: 'FILE', description: "The console's TLS private key (PEM)" },
+    'console-name': { type: 'string', arg: 'NAME', description: 'The host name operators use for the console (accepted in the Host header)' },
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const port = Number(opts.port ?? '8883');
@@ -44,7 +47,8 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
     try {
       ctx.out(`center listening on ${center.url}\n`);
       if (consoleAt) {
-        running = await startConsole({ deps: consoleDepsOf(center.deps), host: consoleAt.host, port: consoleAt.port, ...(tls ? { tls } : {}) });
+        const publicName = typeof opts['console-name'] === 'string' ? opts['console-name'] : undefined;
+        running = await startConsole({ deps: consoleDepsOf(center.deps), host: consoleAt.host, port: consoleAt.port, ...(tls ? { tls } : {}), ...(publicName ? { publicName } : {}) });
         ctx.out(`console on ${running.url}\n`);
       }
       if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -60,8 +64,9 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
 export function consoleOptions(opts: ParsedOptions): { host: string; port: number } | undefined {
   const v = opts.console;
   const hasTls = typeof opts['console-cert'] === 'string' || typeof opts['console-key'] === 'string';
+  if (typeof opts['console-name'] === 'string' && !/^[A-Za-z0-9.-]{1,253}$/.test(opts['console-name'])) throw new UsageError('--console-name must be a host name');
   if (typeof v !== 'string') {
-    if (hasTls) throw new UsageError('--console-cert and --console-key go with --console');
+    if (hasTls || typeof opts['console-name'] === 'string') throw new UsageError('--console-cert, --console-key and --console-name go with --console');
     return undefined;
   }
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(v);

@@ -20,9 +20,10 @@ const [app] = await c.rig.addApps(1);
 const outcome = await c.kiosk!.request(app!.id, app!.code);
 const job = await c.rig.jobOf(app!.id);
 
-void t.test('the issuance went through', async (t) => {
+void t.test('the issuance went through', (t) => {
   t.equal(outcome.outcome, 'issued');
   t.equal(job?.state, 'ISSUED');
+  t.end();
 });
 
 void t.test('feed: an SSE stream with a job event for each move of the issuance', async (t) => {

@@ -1,0 +1,46 @@
+/** The console's pure parts: roles, the Host names it answers to, the loopback test, `--console` decoding, CSRF comparison. */
+import t from 'tap';
+import { allows, isRole } from '../../../center/console/roles.js';
+import { allowedHosts, isLoopback } from '../../../center/console/server.js';
+import { csrfMatches } from '../../../center/console/sessions.js';
+import { CONSOLE_ERROR_STATUS, ConsoleError } from '../../../center/console/errors.js';
+import { consoleOptions } from '../../../cli/commands/center.js';
+
+void t.test('roles include the ones below them', (t) => {
+  t.ok(allows('admin', 'operator') && allows('admin', 'viewer') && allows('operator', 'viewer') && allows('viewer', 'viewer'));
+  t.notOk(allows('viewer', 'operator'));
+  t.notOk(allows('operator', 'admin'));
+  t.notOk(isRole('root'));
+  t.end();
+});
+
+void t.test('allowed Host values', (t) => {
+  t.same([...allowedHosts('127.0.0.1', 8080, false)].sort(), ['127.0.0.1:8080', '[::1]:8080', 'localhost:8080']);
+  t.same([...allowedHosts('10.1.2.3', 443, true, 'Console.Example.org')].sort(), ['10.1.2.3', '10.1.2.3:443', 'console.example.org', 'console.example.org:443']);
+  t.ok(isLoopback('127.0.0.1') && isLoopback('127.5.0.1') && isLoopback('::1') && isLoopback('localhost'));
+  t.notOk(isLoopback('0.0.0.0') || isLoopback('10.0.0.1') || isLoopback('127.0.0.1.evil'));
+  t.end();
+});
+
+void t.test('--console [HOST:]PORT', (t) => {
+  t.same(consoleOptions({ console: '8080' }), { host: '127.0.0.1', port: 8080 });
+  t.same(consoleOptions({ console: '[::1]:0' }), { host: '::1', port: 0 });
+  t.same(consoleOptions({ console: '0.0.0.0:8443', 'console-cert': 'c', 'console-key': 'k' }), { host: '0.0.0.0', port: 8443 });
+  t.equal(consoleOptions({}), undefined);
+  t.throws(() => consoleOptions({ console: '0.0.0.0:8443' }), { code: 'USAGE' });
+  t.throws(() => consoleOptions({ console: '0.0.0.0:8443', 'console-cert': 'c' }), { code: 'USAGE' });
+  t.throws(() => consoleOptions({ console: '70000' }), { code: 'USAGE' });
+  t.throws(() => consoleOptions({ 'console-cert': 'c' }), { code: 'USAGE' }, 'TLS options need --console');
+  t.end();
+});
+
+void t.test('CSRF comparison and error statuses', (t) => {
+  t.ok(csrfMatches('abc', 'abc'));
+  t.notOk(csrfMatches(undefined, 'abc'));
+  t.notOk(csrfMatches('abd', 'abc'));
+  t.notOk(csrfMatches('ab', 'abc'));
+  t.equal(new ConsoleError('host-refused', 'x').status, 421);
+  t.equal(CONSOLE_ERROR_STATUS.locked, 429);
+  t.equal(CONSOLE_ERROR_STATUS['bad-credentials'], 401);
+  t.end();
+});

@@ -77,6 +77,8 @@ export async function moveJob(
   }
   const sets = ['state = $2', 'updated_at = $3'];
   const params: unknown[] = [job.id, to, new Date(deps.clock.now())];
+  // When a customer's request took the job: the console's latency runs from here to ISSUED (center/console/stats.ts).
+  if (to === 'RESERVED' && !same) sets.push('reserved_at = $3');
   for (const [col, value] of Object.entries(changes)) {
     params.push(value);
     sets.push(`${col} = $${params.length}`);

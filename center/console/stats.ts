@@ -2,8 +2,10 @@
  * `GET /api/stats?minutes=M` (docs/screens.md): cards issued and jobs
  * failed in each of the last M minutes (oldest first, every minute present),
  * and the latency of the jobs issued in that window: milliseconds from the
- * job's creation (its application added, or a new job after a void) to its
- * move to ISSUED, as p50, p90 and p99 (nearest rank, percentile_disc).
+ * customer's request (the job's last move to RESERVED, `jobs.reserved_at`)
+ * to its move to ISSUED, as p50, p90 and p99 (nearest rank,
+ * percentile_disc). Not from the job's creation: that is when the
+ * application was added, days before the customer came.
  */
 import type { Clock } from '../../common/clock.js';
 import type { Sql } from '../store/db.js';
@@ -39,7 +41,7 @@ export async function statsView(db: Sql, clock: Clock, q: URLSearchParams): Prom
             percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
             percentile_disc(0.9) WITHIN GROUP (ORDER BY ms) AS p90,
             percentile_disc(0.99) WITHIN GROUP (ORDER BY ms) AS p99
-     FROM (SELECT (extract(epoch FROM updated_at - created_at) * 1000)::float8 AS ms FROM jobs WHERE state = 'ISSUED' AND updated_at >= $1) AS issued`,
+     FROM (SELECT (extract(epoch FROM updated_at - reserved_at) * 1000)::float8 AS ms FROM jobs WHERE state = 'ISSUED' AND reserved_at IS NOT NULL AND updated_at >= $1) AS issued`,
     [from],
   );
   const row = l.rows[0];

@@ -1,5 +1,5 @@
 // Charts from GET /api/stats?minutes=M: issuances per minute (issued and
-// failed, stacked) and the latency from a job's creation to ISSUED (p50,
+// failed, stacked) and the latency from the customer's request to ISSUED (p50,
 // p90, p99). Drawn as SVG built with DOM calls (dom.js `s`): no chart
 // library, nothing inline. Each chart has a title and a text summary for
 // screen readers, and every bar its own <title>.
@@ -83,7 +83,7 @@ function latencyChart(latency) {
   const right = 96;
   const top = Math.max(1, ...marks.map((m) => (Number.isFinite(m.v) ? m.v : 0)));
   const svg = s('svg', { viewBox: `0 0 ${W} ${LH}`, class: 'chart', role: 'img', 'aria-labelledby': 'chart-lat-title chart-lat-desc', 'data-count': count });
-  svg.append(s('title', { id: 'chart-lat-title' }, 'Latency, job created to issued'), s('desc', { id: 'chart-lat-desc' }, summary));
+  svg.append(s('title', { id: 'chart-lat-title' }, 'Latency, request to issued'), s('desc', { id: 'chart-lat-desc' }, summary));
   marks.forEach((m, i) => {
     const yy = 16 + i * 42;
     svg.append(s('text', { x: left - 10, y: yy + 20, class: 'axis', 'text-anchor': 'end' }, m.k));
@@ -93,7 +93,7 @@ function latencyChart(latency) {
     svg.append(s('text', { x: left + w + 8, y: yy + 20, class: 'value' }, ms(m.v)));
   });
   if (!known) svg.append(s('text', { x: W / 2, y: LH / 2, class: 'axis', 'text-anchor': 'middle' }, 'No issuances in this window'));
-  return h('figure', { class: 'chart-box', attrs: { id: 'chart-latency' } }, h('figcaption', {}, h('h2', {}, 'Latency (job created → issued)'), h('p', { class: 'chart-summary' }, summary)), svg);
+  return h('figure', { class: 'chart-box', attrs: { id: 'chart-latency' } }, h('figcaption', {}, h('h2', {}, 'Latency (request → issued)'), h('p', { class: 'chart-summary' }, summary)), svg);
 }
 
 export function createChartsView(section) {

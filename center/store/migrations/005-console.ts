@@ -43,6 +43,8 @@ CREATE INDEX console_sessions_by_user ON console_sessions (username);
 
 ALTER TABLE kiosks ADD COLUMN cert_not_after timestamptz;
 ALTER TABLE sessions ADD COLUMN agent text;
+-- When the job was last reserved by a customer's request (jobs.ts moveJob): the console's issuance latency starts here.
+ALTER TABLE jobs ADD COLUMN reserved_at timestamptz;
 ALTER TABLE sessions ADD COLUMN last_seen_at timestamptz;
 ALTER TABLE sessions ADD COLUMN closed_at timestamptz;
 

@@ -38,8 +38,12 @@ export interface ApplicationDeps {
   scrypt: ScryptParams;
 }
 
-/** Adds applications (all or none). The caller zeroizes the inputs' DGI values afterwards. */
-export async function addApplications(deps: ApplicationDeps, inputs: readonly ApplicationInput[]): Promise<string[]> {
+/**
+ * Adds applications (all or none). The caller zeroizes the inputs' DGI
+ * values afterwards. `also` runs in the same transaction (the console's
+ * `console.action` entry).
+ */
+export async function addApplications(deps: ApplicationDeps, inputs: readonly ApplicationInput[], also?: (tx: Sql, ids: readonly string[]) => Promise<void>): Promise<string[]> {
   // Hash and seal before the transaction: scrypt is slow and must not hold the database.
   const prepared: { a: ApplicationInput; codeHash: string; nonce: Uint8Array; sealed: Uint8Array }[] = [];
   for (const a of inputs) {
@@ -66,6 +70,7 @@ export async function addApplications(deps: ApplicationDeps, inputs: readonly Ap
       });
       ids.push(p.a.id);
     }
+    await also?.(tx, ids);
     return ids;
   });
 }

@@ -116,10 +116,13 @@ export async function withJob<T>(deps: JobsDeps, id: string, from: readonly JobS
  * starts a new job. A card the job held stays where it is; the kiosk is never
  * told `issued` for it, so it is never handed out.
  */
-export async function voidJob(deps: JobsDeps, id: string, reason: string): Promise<JobRow> {
-  return withJob(deps, id, ['PENDING', 'RESERVED', 'CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, job) =>
-    moveJob(deps, tx, job, 'VOIDED', { reason: 'voided' }, { reason: reason.slice(0, 200) }),
-  );
+export async function voidJob(deps: JobsDeps, id: string, reason: string, also?: (tx: Sql, job: JobRow) => Promise<void>): Promise<JobRow> {
+  return withJob(deps, id, ['PENDING', 'RESERVED', 'CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], async (tx, job) => {
+    const voided = await moveJob(deps, tx, job, 'VOIDED', { reason: 'voided' }, { reason: reason.slice(0, 200) });
+    // In the same transaction (the console's `console.action` entry).
+    await also?.(tx, voided);
+    return voided;
+  });
 }
 
 /**

@@ -97,12 +97,14 @@ export async function setSealingKey(deps: RegistryDeps, id: string, sealingPubli
   });
 }
 
-export async function setKioskStatus(deps: RegistryDeps, id: string, status: 'active' | 'revoked', reason: string): Promise<void> {
+/** `also` runs in the same transaction (the console's `console.action` entry: the change and who made it, or neither). */
+export async function setKioskStatus(deps: RegistryDeps, id: string, status: 'active' | 'revoked', reason: string, also?: (tx: Sql) => Promise<void>): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const r = await tx.query('UPDATE kiosks SET status = $2, updated_at = $3 WHERE id = $1', [id, status, new Date(deps.clock.now())]);
     if (r.rowCount === 0) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${id}`);
     await deps.audit.append(tx, { kind: 'kiosk.status', kiosk: id, detail: { status, reason } });
     if (status === 'revoked') await endJobsOfKiosk(deps, tx, id, 'kiosk-revoked');
+    await also?.(tx);
   });
 }
 

@@ -3,7 +3,8 @@
  * job and add applications (operator). Each runs the same code as its CLI
  * command (registry.ts setKioskStatus, jobs.ts voidJob, applications.ts
  * addApplications with application-input.ts's parser), then is audited as
- * `console.action` with the actor. Bodies are validated here, once.
+ * `console.action` with the actor, in the action's own transaction. Bodies
+ * are validated here, once.
  */
 import { z } from 'zod';
 import { zeroize } from '../../card/bytes.js';
@@ -13,6 +14,7 @@ import { parseApplicationsJson } from '../application-input.js';
 import type { AuditValue } from '../audit/types.js';
 import { getJob, voidJob } from '../jobs.js';
 import { getKiosk, setKioskStatus } from '../registry.js';
+import type { Sql } from '../store/db.js';
 import type { ConsoleDeps } from './deps.js';
 import { ConsoleError } from './errors.js';
 
@@ -26,8 +28,9 @@ export function parseReason(body: unknown): string {
   return r.data.reason;
 }
 
-export async function auditAction(deps: ConsoleDeps, actor: string, action: string, detail: Record<string, AuditValue>, target: { kiosk?: string; job?: string } = {}): Promise<void> {
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'console.action', ...target, detail: { actor, action, ...detail } }));
+/** The `console.action` entry, appended inside the action's own transaction: the change and who made it are recorded together or not at all. */
+export function auditAction(deps: ConsoleDeps, tx: Sql, actor: string, action: string, detail: Record<string, AuditValue>, target: { kiosk?: string; job?: string } = {}): Promise<unknown> {
+  return deps.audit.append(tx, { kind: 'console.action', ...target, detail: { actor, action, ...detail } });
 }
 
 export async function revokeKiosk(deps: ConsoleDeps, actor: string, id: string, reason: string): Promise<{ kiosk: string; status: 'revoked' }> {
@@ -35,16 +38,14 @@ export async function revokeKiosk(deps: ConsoleDeps, actor: string, id: string, 
   const k = await getKiosk(deps.db, id);
   if (!k) throw new ConsoleError('not-found', 'no such kiosk');
   if (k.status === 'revoked') throw new ConsoleError('conflict', `kiosk ${id} is already revoked`);
-  await setKioskStatus(deps, id, 'revoked', reason);
-  await auditAction(deps, actor, 'kiosk.revoke', { reason }, { kiosk: id });
+  await setKioskStatus(deps, id, 'revoked', reason, async (tx) => void (await auditAction(deps, tx, actor, 'kiosk.revoke', { reason }, { kiosk: id })));
   return { kiosk: id, status: 'revoked' };
 }
 
 export async function voidJobAction(deps: ConsoleDeps, actor: string, id: string, reason: string): Promise<{ job: string; state: 'VOIDED' }> {
   if (!UUID.test(id) || !(await getJob(deps.db, id))) throw new ConsoleError('not-found', 'no such job');
   // voidJob throws JOB_CONFLICT for a job that has ended (mapped to 409).
-  const job = await voidJob(deps, id, reason);
-  await auditAction(deps, actor, 'job.void', { reason }, { job: id, ...(job.kiosk_id ? { kiosk: job.kiosk_id } : {}) });
+  await voidJob(deps, id, reason, async (tx, job) => void (await auditAction(deps, tx, actor, 'job.void', { reason }, { job: id, ...(job.kiosk_id ? { kiosk: job.kiosk_id } : {}) })));
   return { job: id, state: 'VOIDED' };
 }
 
@@ -52,8 +53,7 @@ export async function voidJobAction(deps: ConsoleDeps, actor: string, id: string
 export async function addApplicationsAction(deps: ConsoleDeps, actor: string, text: string): Promise<{ added: string[] }> {
   const apps = parseApplicationsJson(text);
   try {
-    const added = await addApplications({ db: deps.db, audit: deps.audit, clock: deps.clock, dataKey: deps.dataKey, random: deps.random, scrypt: deps.scrypt }, apps);
-    await auditAction(deps, actor, 'applications.add', { count: added.length });
+    const added = await addApplications({ db: deps.db, audit: deps.audit, clock: deps.clock, dataKey: deps.dataKey, random: deps.random, scrypt: deps.scrypt }, apps, async (tx, ids) => void (await auditAction(deps, tx, actor, 'applications.add', { count: ids.length })));
     return { added };
   } finally {
     for (const a of apps) for (const d of a.dgis) zeroize(d.value);

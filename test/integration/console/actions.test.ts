@@ -9,6 +9,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { addApplicationsAction, revokeKiosk, voidJobAction } from '../../../center/console/actions.js';
 import { consoleDepsOf } from '../../../center/console/deps.js';
 import { startConsole } from '../../../center/console/server.js';
 import { silentLogger } from '../../../common/log.js';
@@ -65,6 +66,18 @@ void t.test('an operator voids a job; a final job is 409; an unknown one 404', a
   t.match((await operator.post('/api/jobs/00000000-0000-4000-8000-000000000000/void', { reason: 'x' })).json, { error: 'not-found' });
   t.match((await operator.post(`/api/jobs/${job!.id}/void`, { reason: '' })).json, { error: 'bad-request' });
   t.match((await operator.post(`/api/jobs/${job!.id}/void`, { reason: 'x', more: 1 })).json, { error: 'bad-request' });
+});
+
+void t.test('an action and its console.action entry are one transaction: when the entry cannot be written, the action did not happen', async (t) => {
+  const failing = { ...consoleDepsOf(d), audit: { ...d.audit, append: (tx: Parameters<typeof d.audit.append>[0], e: Parameters<typeof d.audit.append>[1]) => (e.kind === 'console.action' ? Promise.reject(new Error('audit down')) : d.audit.append(tx, e)) } };
+  await t.rejects(revokeKiosk(failing, 'ada', 'kiosk-1', 'stolen'), /audit down/);
+  t.equal((await d.db.query<{ status: string }>(`SELECT status FROM kiosks WHERE id = 'kiosk-1'`)).rows[0]?.status, 'active', 'the kiosk is still active');
+  const [app] = await c.rig.addApps(1);
+  const job = (await d.db.query<{ id: string }>(`SELECT id FROM jobs WHERE application_id = $1`, [app!.id])).rows[0]!.id;
+  await t.rejects(voidJobAction(failing, 'ada', job, 'mistake'), /audit down/);
+  t.equal((await d.db.query<{ state: string }>(`SELECT state FROM jobs WHERE id = $1`, [job])).rows[0]?.state, 'PENDING', 'the job is still PENDING');
+  await t.rejects(addApplicationsAction(failing, 'ada', JSON.stringify([sampleApp(`ATOM-${Date.now()}`)])), /audit down/);
+  t.equal((await d.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM applications WHERE id LIKE 'ATOM-%'`)).rows[0]?.n, 0, 'no application added');
 });
 
 void t.test('an admin revokes a kiosk: revoked in the registry, refused by the center, audited with the actor', async (t) => {

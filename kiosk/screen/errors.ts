@@ -10,7 +10,7 @@
 export const HTTP_STATUS = {
   'host-refused': 421,
   origin: 403,
-  'content-type': 415,
+  'unsupported-media-type': 415,
   'too-large': 413,
   'bad-json': 400,
   'application-invalid': 400,
@@ -20,7 +20,7 @@ export const HTTP_STATUS = {
   'not-found': 404,
   'method-not-allowed': 405,
   'bad-pin': 401,
-  unauthorized: 401,
+  unauthenticated: 401,
   locked: 429,
   'operator-disabled': 404,
   'too-many-streams': 503,

@@ -40,7 +40,7 @@ export function checkHost(req: IncomingMessage, allowed: ReadonlySet<string>): v
  */
 export function checkWrite(req: IncomingMessage, origins: ReadonlySet<string>): void {
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') throw new ScreenError('content-type', 'a write must be application/json');
+  if (type !== 'application/json') throw new ScreenError('unsupported-media-type', 'a write must be application/json');
   const origin = req.headers.origin;
   if (origin === undefined || !origins.has(origin.toLowerCase())) throw new ScreenError('origin', 'a write must come from this page');
 }

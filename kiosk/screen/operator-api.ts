@@ -34,11 +34,11 @@ export class OperatorApi {
     return this.d.gate;
   }
 
-  /** The session behind the request (its idle time restarts), or 'unauthorized'. */
+  /** The session behind the request (its idle time restarts), or 'unauthenticated'. */
   #session(req: IncomingMessage): string {
     this.#gate();
     const token = sessionToken(req.headers.cookie);
-    if (token === undefined || !this.d.sessions.check(token)) throw new ScreenError('unauthorized', 'log in with the operator PIN');
+    if (token === undefined || !this.d.sessions.check(token)) throw new ScreenError('unauthenticated', 'log in with the operator PIN');
     return token;
   }
 

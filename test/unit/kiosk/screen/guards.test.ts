@@ -44,9 +44,9 @@ void t.test('writes: JSON content type, same Origin, size limit — refused befo
   const s = await setup(t);
   const body = JSON.stringify({ application: 'APP-1', code: CODE });
   const cases: [Record<string, string>, string | undefined, number, string][] = [
-    [{ 'Content-Type': 'text/plain', Origin: s.origin }, body, 415, 'content-type'],
-    [{ 'Content-Type': 'application/x-www-form-urlencoded', Origin: s.origin }, body, 415, 'content-type'],
-    [{ Origin: s.origin }, body, 415, 'content-type'],
+    [{ 'Content-Type': 'text/plain', Origin: s.origin }, body, 415, 'unsupported-media-type'],
+    [{ 'Content-Type': 'application/x-www-form-urlencoded', Origin: s.origin }, body, 415, 'unsupported-media-type'],
+    [{ Origin: s.origin }, body, 415, 'unsupported-media-type'],
     [{ 'Content-Type': 'application/json' }, body, 403, 'origin'],
     [{ 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body, 403, 'origin'],
     [{ 'Content-Type': 'application/json', Origin: 'null' }, body, 403, 'origin'],
@@ -67,7 +67,7 @@ void t.test('writes: JSON content type, same Origin, size limit — refused befo
   t.equal(chunked.status, 413);
   t.same(s.agent.requests, [], 'the agent saw no request');
   const logs = s.logs.join('');
-  for (const code of ['content-type', 'origin', 'too-large', 'bad-json']) t.match(logs, `"code":"${code}"`);
+  for (const code of ['unsupported-media-type', 'origin', 'too-large', 'bad-json']) t.match(logs, `"code":"${code}"`);
   t.notMatch(logs, CODE, 'no body in the logs');
   t.notMatch(logs, 'evil.example');
 });

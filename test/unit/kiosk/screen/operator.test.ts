@@ -115,7 +115,7 @@ void t.test('login over HTTP: 401 bad-pin, then 429 locked with Retry-After; the
 
 void t.test('operator routes need a live session; it ends after 5 minutes idle, or at logout', async (t) => {
   const s = await setup(t);
-  t.equal((await call(s, 'GET', '/api/operator/session')).json.error, 'unauthorized');
+  t.equal((await call(s, 'GET', '/api/operator/session')).json.error, 'unauthenticated');
   t.equal((await call(s, 'GET', '/api/operator/events')).status, 401);
   const { cookie } = await login(s);
   const get = (path: string) => call(s, 'GET', path, { headers: { Cookie: cookie! } });

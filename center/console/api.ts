@@ -10,7 +10,7 @@ import { addApplicationsAction, parseReason, revokeKiosk, voidJobAction } from '
 import type { AuditView } from './audit-view.js';
 import type { ConsoleDeps } from './deps.js';
 import { ConsoleError } from './errors.js';
-import type { Feed } from './feed.js';
+import { endFeeds, type Feed } from './feed.js';
 import { fleetView } from './fleet.js';
 import { parseJson } from './http.js';
 import { jobsView } from './jobs-view.js';
@@ -91,6 +91,8 @@ export function apiRoutes(p: ApiParts): Route[] {
       bodyLimit: BODY_LIMIT.small,
       async handle(ctx) {
         await p.sessions.end(ctx.token);
+        // This process's feeds of the session end now; another worker's at their next check.
+        endFeeds({ token: ctx.token });
         return { body: { ok: true }, headers: { 'Set-Cookie': p.cookieFor('') } };
       },
     },
@@ -105,7 +107,8 @@ export function apiRoutes(p: ApiParts): Route[] {
       role: 'viewer',
       async handle(ctx) {
         const last = ctx.req.headers['last-event-id'];
-        await p.feed.serve(ctx.res, typeof last === 'string' ? last : undefined, async () => (await p.sessions.check(ctx.token, { touch: false })) !== undefined);
+        const owner = { token: ctx.token, username: ctx.session.username };
+        await p.feed.serve(ctx.res, typeof last === 'string' ? last : undefined, owner, async () => (await p.sessions.check(ctx.token, { touch: false })) !== undefined);
         return undefined;
       },
     },

@@ -7,7 +7,7 @@
 export const CONSOLE_ERROR_STATUS = {
   /** A malformed body or query (the message names the field). */
   'bad-request': 400,
-  /** Unknown user, wrong password or disabled account: one answer for all. */
+  /** Unknown user, wrong password, disabled or locked account: one answer for all (the audit log has the reason). */
   'bad-credentials': 401,
   /** No session, or it ended (idle, 8 hours, logout, account disabled). */
   unauthenticated: 401,
@@ -25,8 +25,6 @@ export const CONSOLE_ERROR_STATUS = {
   'unsupported-media-type': 415,
   /** The Host header names another server (DNS rebinding). */
   'host-refused': 421,
-  /** Too many failed logins: the account waits 15 minutes. */
-  locked: 429,
   /** Too many logins being checked or feeds open at once. */
   busy: 503,
   internal: 500,

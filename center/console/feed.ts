@@ -8,8 +8,15 @@
  * resumes with Last-Event-ID (at most REPLAY_MAX entries back).
  *
  * A comment line every HEARTBEAT_MS keeps proxies from closing an idle
- * stream; at each heartbeat the session is checked again (without counting
- * as activity), and the stream ends with it.
+ * stream. The session is checked again every CHECK_MS whatever the traffic
+ * (without counting as activity), and the stream ends with it. Open streams
+ * are also kept by session token and username for this process, so logout
+ * (api.ts) and disableOperator (operators.ts) end them at once; another
+ * worker's streams end at their next check.
+ *
+ * A client that does not read is not buffered for: when a write finds more
+ * than MAX_BUFFERED bytes waiting, the stream is closed (the browser's
+ * EventSource reconnects with Last-Event-ID).
  */
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../../common/clock.js';
@@ -21,13 +28,18 @@ import { ConsoleError } from './errors.js';
 export interface FeedLimits {
   pollMs: number;
   heartbeatMs: number;
+  /** The session is checked again at least this often (ms of the console's clock), events or not. */
+  checkMs: number;
   /** Open feeds at once, over all sessions (503 busy beyond). */
   maxStreams: number;
 }
 
-export const DEFAULT_FEED_LIMITS: FeedLimits = { pollMs: 1000, heartbeatMs: 15_000, maxStreams: 32 };
+export const DEFAULT_FEED_LIMITS: FeedLimits = { pollMs: 1000, heartbeatMs: 15_000, checkMs: 5000, maxStreams: 32 };
+/** Bytes a stream may have waiting for a slow client before it is closed. */
+export const MAX_BUFFERED = 256 * 1024;
 export const REPLAY_MAX = 500;
 const PAGE = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface JobEvent {
   id: string;
@@ -44,8 +56,33 @@ export interface FeedDeps {
   logger: Logger;
 }
 
+/** Whose stream it is: logout ends a token's streams, disabling an account its username's. */
+export interface FeedOwner {
+  token: string;
+  username: string;
+}
+
+interface OpenStream extends FeedOwner {
+  stop: AbortController;
+}
+
+/** Every open stream of this process (all Feed instances): what endFeeds looks through. */
+const OPEN = new Set<OpenStream>();
+
+/** Ends at once this process's open streams of a session (logout) or of an account (disabled). Resolves with how many. */
+export function endFeeds(of: { token: string } | { username: string }): number {
+  let n = 0;
+  for (const s of OPEN) {
+    if ('token' in of ? s.token === of.token : s.username === of.username) {
+      s.stop.abort();
+      n += 1;
+    }
+  }
+  return n;
+}
+
 export class Feed {
-  readonly #streams = new Set<AbortController>();
+  readonly #streams = new Set<OpenStream>();
 
   constructor(
     private readonly deps: FeedDeps,
@@ -56,39 +93,55 @@ export class Feed {
     return this.#streams.size;
   }
 
-  /** Serves one stream until the client goes, `alive()` turns false, or closeAll. Throws busy before answering when full. */
-  async serve(res: ServerResponse, lastEventId: string | undefined, alive: () => Promise<boolean>): Promise<void> {
+  /** Serves one stream until the client goes, `alive()` turns false, endFeeds names it, or closeAll. Throws busy before answering when full. */
+  async serve(res: ServerResponse, lastEventId: string | undefined, owner: FeedOwner, alive: () => Promise<boolean>): Promise<void> {
     if (this.#streams.size >= this.limits.maxStreams) throw new ConsoleError('busy', 'too many feeds are open');
+    const { clock } = this.deps;
     const stop = new AbortController();
-    this.#streams.add(stop);
+    const stream: OpenStream = { ...owner, stop };
+    this.#streams.add(stream);
+    OPEN.add(stream);
     res.on('close', () => stop.abort());
+    /** Writes, and closes the stream when the client lets too much pile up (false: stop writing). */
+    const send = (text: string): boolean => {
+      if (res.write(text) || res.writableLength <= MAX_BUFFERED) return true;
+      this.deps.logger.warn('feed closed: the client does not read', { buffered: res.writableLength });
+      stop.abort();
+      return false;
+    };
     try {
       let cursor = await this.start(lastEventId);
       res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-      res.write('retry: 2000\n\n');
-      let quiet = 0;
+      send('retry: 2000\n\n');
+      let checked = clock.now();
+      let heard = checked;
       while (!stop.signal.aborted) {
-        await this.deps.clock.sleep(this.limits.pollMs, stop.signal);
+        await clock.sleep(this.limits.pollMs, stop.signal);
+        const now = clock.now();
+        if (now - checked >= this.limits.checkMs) {
+          checked = now;
+          if (!(await alive())) break;
+        }
         const { events, last } = await this.poll(cursor);
         cursor = last;
-        for (const e of events) res.write(`id: ${e.idx}\nevent: job\ndata: ${JSON.stringify(e.event)}\n\n`);
-        quiet = events.length > 0 ? 0 : quiet + this.limits.pollMs;
-        if (quiet >= this.limits.heartbeatMs) {
-          quiet = 0;
-          if (!(await alive())) break;
-          res.write(': ping\n\n');
+        for (const e of events) if (!send(`id: ${e.idx}\nevent: job\ndata: ${JSON.stringify(e.event)}\n\n`)) break;
+        if (events.length > 0) heard = now;
+        else if (now - heard >= this.limits.heartbeatMs) {
+          heard = now;
+          send(': ping\n\n');
         }
       }
     } catch (e) {
       if (!stop.signal.aborted) this.deps.logger.warn('feed ended by an error', { error: e });
     } finally {
-      this.#streams.delete(stop);
+      this.#streams.delete(stream);
+      OPEN.delete(stream);
       res.end();
     }
   }
 
   closeAll(): void {
-    for (const s of this.#streams) s.abort();
+    for (const s of this.#streams) s.stop.abort();
   }
 
   /** The index after which to send: Last-Event-ID when it is a valid one (bounded), else the log's end. */
@@ -112,9 +165,10 @@ export class Feed {
       }
     }
     if (records.length === 0) return { events: [], last };
-    const ids = [...new Set(records.map((r) => r.job!))];
-    const marks = ids.map((_, i) => `$${i + 1}`).join(', ');
-    const apps = await this.deps.db.query<{ id: string; application_id: string }>(`SELECT id::text AS id, application_id FROM jobs WHERE id::text IN (${marks})`, ids);
+    // Only well-formed IDs reach the cast: an odd entry must not end every feed.
+    const ids = [...new Set(records.map((r) => r.job!))].filter((id) => UUID.test(id));
+    // `id = ANY(uuid[])` uses the primary key (`id::text IN (…)` would read every job).
+    const apps = await this.deps.db.query<{ id: string; application_id: string }>('SELECT id::text AS id, application_id FROM jobs WHERE id = ANY($1::uuid[])', [ids]);
     const appOf = new Map(apps.rows.map((a) => [a.id, a.application_id]));
     const events = records.map((r) => ({
       idx: r.idx,

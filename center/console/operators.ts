@@ -4,19 +4,23 @@
  * (common/slow-hash.ts). Created, listed and disabled from the CLI
  * (`cardline center operators …`); checked at every console login.
  *
- * Login answers do not tell an unknown user from a wrong password or a
- * disabled account: each gets `bad-credentials` after one scrypt run of the
- * same cost (a dummy hash for the unknown user). Five failures in a row lock
- * the account for 15 minutes (`locked`); the count is kept in the store, so
- * it holds across center workers.
+ * Login answers do not tell an unknown user from a wrong password, a
+ * disabled or a locked account: each gets `bad-credentials` after one scrypt
+ * run of the same cost (a dummy hash when there is no stored one to check).
+ * Five failures in a row lock the account for 15 minutes; the count is kept
+ * in the store, so it holds across center workers, and each attempt is
+ * counted before its password is checked, so parallel attempts cannot pass
+ * the lock together. The lock is told only to the audit log and the log.
  */
 import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
 import { checkSlowHash, isSlowHash, slowHash, type ScryptParams } from '../../common/slow-hash.js';
 import type { AuditLog } from '../audit/types.js';
 import { CenterError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { isUniqueViolation } from '../store/query-error.js';
 import { ConsoleError } from './errors.js';
+import { endFeeds } from './feed.js';
 import { isRole, type Role } from './roles.js';
 
 /** Lower-case identifier, 2..32 characters (the same CHECK is in migration 005). */
@@ -42,6 +46,8 @@ export interface AccountDeps {
   random: (n: number) => Uint8Array;
   /** Cost of new password hashes, and of the dummy hash checked for unknown users. */
   scrypt: ScryptParams;
+  /** Where refused logins are logged with their reason (optional: the CLI has none). */
+  logger?: Logger;
 }
 
 export function checkPassword(password: string): void {
@@ -75,7 +81,11 @@ export async function listOperators(db: Db): Promise<OperatorRow[]> {
   return r.rows;
 }
 
-/** Disables the account and ends its sessions. CenterError OPERATOR_UNKNOWN when there is none. */
+/**
+ * Disables the account and ends its sessions, and this process's open feeds
+ * of it at once (another worker's end at their next session check).
+ * CenterError OPERATOR_UNKNOWN when there is none.
+ */
 export async function disableOperator(deps: Omit<AccountDeps, 'random' | 'scrypt'>, username: string, actor = 'cli'): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const r = await tx.query(`UPDATE operators SET status = 'disabled', updated_at = $2 WHERE username = $1`, [username, new Date(deps.clock.now())]);
@@ -83,20 +93,40 @@ export async function disableOperator(deps: Omit<AccountDeps, 'random' | 'scrypt
     await tx.query('DELETE FROM console_sessions WHERE username = $1', [username]);
     await deps.audit.append(tx, { kind: 'operator.disabled', detail: { username, actor } });
   });
+  endFeeds({ username });
 }
 
-interface LoginRow {
+interface ReservedRow {
   password_hash: string;
   role: Role;
-  status: 'active' | 'disabled';
+  /** Set when this attempt (with those before it) reached LOCKOUT.failures. */
   locked_until: Date | null;
 }
 
 /**
+ * Reserves one attempt before the password is checked: counted at once, in
+ * one statement, so that logins in flight together cannot all pass a lock
+ * check made before any of them failed. The LOCKOUT.failures-th reservation
+ * locks the account; a lock that has run out starts a new count. Nothing is
+ * reserved (no row) for a disabled or locked account.
+ */
+const RESERVE_ATTEMPT = `
+  UPDATE operators SET
+    failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
+    locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3::timestamptz ELSE NULL END,
+    updated_at = $4
+  WHERE username = $1 AND status = 'active' AND (locked_until IS NULL OR locked_until <= $4)
+  RETURNING password_hash, role, locked_until`;
+
+/**
  * Checks a login. Resolves with the account on success (its failure count
- * reset); throws ConsoleError `bad-credentials` or `locked`. Every outcome
- * is audited: `console.login` or `console.login-failed` (an unknown
- * username is not recorded: it may be a password typed in the wrong field).
+ * reset); throws ConsoleError `bad-credentials` for every refusal — unknown
+ * user, wrong password, disabled or locked account — after the same scrypt
+ * work, so the answer tells neither whether the account exists nor whether
+ * it is locked. Every outcome is audited: `console.login`, or
+ * `console.login-failed` with the reason (`password`, `disabled`, `locked`,
+ * `unknown-user`: an unknown username is not recorded, it may be a password
+ * typed in the wrong field), which is also logged.
  */
 export class Accounts {
   readonly #dummy: Promise<string>;
@@ -109,40 +139,32 @@ export class Accounts {
 
   async login(username: string, password: string): Promise<{ username: string; role: Role }> {
     const { db, clock } = this.deps;
-    const known = USERNAME_PATTERN.test(username) ? (await db.query<LoginRow>('SELECT password_hash, role, status, locked_until FROM operators WHERE username = $1', [username])).rows[0] : undefined;
+    const valid = USERNAME_PATTERN.test(username);
     const now = clock.now();
-    if (known && known.locked_until && known.locked_until.getTime() > now) {
-      await this.audit('console.login-failed', { username, reason: 'locked' });
-      throw new ConsoleError('locked', 'too many failed logins: try again later');
-    }
-    // The same scrypt work whether or not the user exists (a stored hash that is not ours counts as a mismatch).
-    const stored = known && isSlowHash(known.password_hash) ? known.password_hash : await this.dummyHash();
+    const reserved = valid ? (await db.query<ReservedRow>(RESERVE_ATTEMPT, [username, LOCKOUT.failures, new Date(now + LOCKOUT.ms), new Date(now)])).rows[0] : undefined;
+    // The same scrypt work whatever the outcome (a stored hash that is not ours counts as a mismatch).
+    const stored = reserved && isSlowHash(reserved.password_hash) ? reserved.password_hash : await this.dummyHash();
     const match = await checkSlowHash(password, stored).catch(() => false);
-    if (!known || !match || known.status !== 'active') {
-      if (known) await this.recordFailure(username, known.status !== 'active' ? 'disabled' : 'password');
-      else await this.audit('console.login-failed', { username: null, reason: 'unknown-user' });
-      throw new ConsoleError('bad-credentials', 'wrong username or password');
+    if (reserved && match) {
+      await db.query('UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE username = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)', [username]);
+      await this.audit('console.login', { username, role: reserved.role });
+      return { username, role: reserved.role };
     }
-    await db.query('UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE username = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)', [username]);
-    await this.audit('console.login', { username, role: known.role });
-    return { username, role: known.role };
+    if (reserved) {
+      // Counted at the reservation: this failure only needs recording.
+      await this.refused(username, 'password', reserved.locked_until !== null);
+    } else {
+      const row = valid ? (await db.query<{ status: string }>('SELECT status FROM operators WHERE username = $1', [username])).rows[0] : undefined;
+      if (!row) await this.refused(null, 'unknown-user');
+      else await this.refused(username, row.status !== 'active' ? 'disabled' : 'locked');
+    }
+    throw new ConsoleError('bad-credentials', 'wrong username or password');
   }
 
-  /** One more failure; the LOCKOUT.failures-th locks the account and starts a new count. */
-  private async recordFailure(username: string, reason: string): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.db.transaction(async (tx) => {
-      const r = await tx.query<{ locked_until: Date | null }>(
-        `UPDATE operators SET
-           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END,
-           failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-           updated_at = $4
-         WHERE username = $1 RETURNING locked_until`,
-        [username, LOCKOUT.failures, new Date(now + LOCKOUT.ms), new Date(now)],
-      );
-      const locked = (r.rows[0]?.locked_until?.getTime() ?? 0) > now;
-      await this.deps.audit.append(tx, { kind: 'console.login-failed', detail: { username, reason, locked } });
-    });
+  private async refused(username: string | null, reason: 'password' | 'disabled' | 'locked' | 'unknown-user', locked?: boolean): Promise<void> {
+    const detail = { username, reason, ...(locked !== undefined ? { locked } : {}) };
+    this.deps.logger?.warn('login refused', detail);
+    await this.deps.db.transaction((tx) => this.deps.audit.append(tx, { kind: 'console.login-failed', detail }));
   }
 
   private async audit(kind: string, detail: Record<string, string | null>): Promise<void> {

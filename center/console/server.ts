@@ -66,7 +66,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const feed = new Feed(deps, { ...DEFAULT_FEED_LIMITS, ...opts.feed });
   const routes = apiRoutes({
     deps,
-    accounts: new Accounts(deps),
+    accounts: new Accounts({ ...deps, logger: log }),
     sessions,
     auditView: new AuditView(deps.db, deps.centerPublicKey, deps.clock),
     feed,

@@ -3,7 +3,7 @@
 // localStorage, sessionStorage or a cookie written from JavaScript. The
 // session cookie itself (cl_session) is HttpOnly and sent by the browser.
 
-/** An API refusal: `code` is the server's stable error code (e.g. bad-credentials, locked, forbidden). */
+/** An API refusal: `code` is the server's stable error code (e.g. bad-credentials, forbidden, conflict). */
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message || code);

@@ -90,8 +90,7 @@ function leave(message, tone = 'ok') {
 }
 
 const LOGIN_MESSAGES = {
-  'bad-credentials': 'Wrong username or password.',
-  locked: 'This account is locked after too many failed sign-ins. Try again in 15 minutes, or ask an administrator.',
+  'bad-credentials': 'Wrong username or password. After 5 failures the account is locked for 15 minutes.',
 };
 
 async function onLogin(ev) {

@@ -25,8 +25,13 @@ export const screenConfigSchema = z.strictObject({
   heartbeatMs: ms(50, 120_000, 15_000),
   /** How often the agent's phase is polled for `state` events (phases change without an event too). */
   statePollMs: ms(50, 60_000, 1000),
-  /** Concurrent SSE streams, customer and operator together: a runaway page cannot exhaust the kiosk. */
-  maxStreams: z.number().int().min(1).max(64).default(8),
+  /**
+   * Concurrent SSE streams, each kind its own slots: a runaway page cannot exhaust the kiosk, and
+   * customer streams (unauthenticated on loopback) cannot take the operator's. The customer page
+   * needs one (a reload briefly two).
+   */
+  maxCustomerStreams: z.number().int().min(1).max(16).default(4),
+  maxOperatorStreams: z.number().int().min(1).max(16).default(4),
   /** Largest POST body (docs/screens.md: 1 KiB on the kiosk). */
   bodyLimit: z.number().int().min(64).max(65_536).default(1024),
   /** Operator session: idle lifetime. */

@@ -34,10 +34,6 @@ export class CustomerApi {
 
   constructor(private readonly d: CustomerApiDeps) {}
 
-  get serving(): boolean {
-    return this.#serving;
-  }
-
   settings(_req: IncomingMessage, res: ServerResponse): void {
     sendJson(res, 200, this.d.settings);
   }

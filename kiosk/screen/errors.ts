@@ -15,7 +15,6 @@ export const HTTP_STATUS = {
   'bad-json': 400,
   'application-invalid': 400,
   'code-invalid': 400,
-  'pin-invalid': 400,
   busy: 409,
   'not-found': 404,
   'method-not-allowed': 405,

@@ -8,7 +8,9 @@
  *
  * Two loops on the injected clock: the ticker (SSE heartbeats, operator
  * sessions that expired lose their stream, a fresh status for operators)
- * and the phase poll (`state` to customers when it changes).
+ * and the phase poll (`state` to customers when it changes). The operator's
+ * status follows the events too, but not the script's `writing` ones (one
+ * per APDU): the station is asked at most once a second (status.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +28,7 @@ import { PinGate } from './operator-pin.js';
 import { OperatorSessions } from './sessions.js';
 import { StreamPool } from './sse.js';
 import { loadStatic, STATIC_DIR } from './static-files.js';
-import { operatorStatus } from './status.js';
+import { OperatorStatusSource } from './status.js';
 
 export interface ScreenServerOptions {
   config: ScreenConfigInput;
@@ -60,9 +62,13 @@ export async function startScreenServer(opts: ScreenServerOptions): Promise<Scre
   const config = decodeScreenConfig(opts.config);
   const log = opts.logger.child('screen');
   const files = await loadStatic(opts.staticDir ?? STATIC_DIR);
-  const pool = new StreamPool(config.maxStreams);
+  const pool = new StreamPool({
+    caps: { customer: config.maxCustomerStreams, operator: config.maxOperatorStreams },
+    onOverflow: (s) => log.warn('event stream dropped: the client does not read', { kind: s.kind }),
+  });
   const sessions = new OperatorSessions(opts.clock, opts.random, config.sessionIdleMs);
-  const status = () => operatorStatus(opts.agent, opts.station, opts.feed);
+  const statusSource = new OperatorStatusSource({ agent: opts.agent, station: opts.station, feed: opts.feed, clock: opts.clock });
+  const status = () => statusSource.get();
   const customer = new CustomerApi({
     agent: opts.agent,
     feed: opts.feed,
@@ -131,26 +137,35 @@ export async function startScreenServer(opts: ScreenServerOptions): Promise<Scre
       }
     })();
   };
+  /** `query: false`: the station is not asked (the hopper as it last answered). */
+  const pushStatus = async (query = true): Promise<void> => {
+    if (pool.count('operator') === 0) return;
+    const s = await statusSource.get({ query }).catch(() => undefined);
+    if (s !== undefined) pool.broadcast('operator', 'status', s);
+  };
   let phase = opts.agent.state();
-  const checkPhase = (): void => {
+  /** `state` to customers when the phase changed; true then. */
+  const checkPhase = (): boolean => {
     const now = opts.agent.state();
-    if (now === phase) return;
+    if (now === phase) return false;
     phase = now;
     pool.broadcast('customer', 'state', customerState(now));
-    void pushStatus();
-  };
-  const pushStatus = async (): Promise<void> => {
-    if (!pool.streams().some((s) => s.kind === 'operator')) return;
-    pool.broadcast('operator', 'status', await status().catch(() => undefined));
+    return true;
   };
   // After each event the runner may change its phase in the same turn: look once that turn is done.
+  // One status per event at most; a `writing` event (one per APDU) never asks the station.
   const offFeed = opts.feed.on((m) => {
-    if (m.kind === 'kiosk') queueMicrotask(() => {
-      checkPhase();
-      void pushStatus();
+    if (m.kind !== 'kiosk') return;
+    const writing = m.event.type === 'writing';
+    queueMicrotask(() => {
+      const changed = checkPhase();
+      if (!writing) void pushStatus();
+      else if (changed) void pushStatus(false);
     });
   });
-  loop(config.statePollMs, checkPhase);
+  loop(config.statePollMs, async () => {
+    if (checkPhase()) await pushStatus();
+  });
   loop(config.heartbeatMs, async () => {
     for (const s of pool.streams()) {
       if (s.session !== undefined && !sessions.check(s.session, false)) s.close();

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { checkRequest } from '../../../../kiosk/screen/request-check.js';
 import { isScreenError } from '../../../../kiosk/screen/errors.js';
-import { call, post, setup, SseClient, turn } from './helpers.js';
+import { call, post, setup, SseClient, streamAttempt, turn } from './helpers.js';
 
 const CODE = '73914682';
 
@@ -109,16 +109,20 @@ void t.test('the customer stream: the phase first, KioskEvents, HID keys (mapped
   sse.close();
 });
 
-void t.test('a cap on concurrent streams: 503 too-many-streams, a slot frees when a stream closes', async (t) => {
-  const s = await setup(t, { config: { maxStreams: 2 } });
-  const a = await SseClient.open(s, '/api/events');
-  const b = await SseClient.open(s, '/api/events');
-  await a.until(() => a.of('state').length === 1, 'a open');
-  await b.until(() => b.of('state').length === 1, 'b open');
-  const c = await call(s, 'GET', '/api/events');
-  t.equal(c.status, 503);
-  t.equal(c.json.error, 'too-many-streams');
-  a.close();
+void t.test('a cap on concurrent customer streams (4 by default): real streams up to it, the next 503 too-many-streams, a slot frees when one closes', async (t) => {
+  const s = await setup(t);
+  const open: SseClient[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const c = await SseClient.open(s, '/api/events');
+    t.equal(c.status, 200, `stream ${i} of 4`);
+    await c.until(() => c.of('state').length === 1, `stream ${i} open`);
+    open.push(c);
+  }
+  const fifth = await streamAttempt(s, '/api/events');
+  t.equal(fifth.status, 503);
+  t.equal(fifth.json.error, 'too-many-streams');
+  t.match(s.logs.join(''), /"msg":"request refused","code":"too-many-streams","method":"GET","path":"\/api\/events"/);
+  open[0]!.close();
   let d: SseClient | undefined;
   while (d === undefined || d.status !== 200) {
     d?.close();
@@ -127,8 +131,21 @@ void t.test('a cap on concurrent streams: 503 too-many-streams, a slot frees whe
   }
   await d.until(() => d.of('state').length === 1, 'd open');
   t.pass('a new stream once one closed');
+  t.equal((await streamAttempt(s, '/api/events')).status, 503, 'and the cap holds again');
+  for (const c of [...open, d]) c.close();
+});
+
+void t.test('the customer cap follows maxCustomerStreams', async (t) => {
+  const s = await setup(t, { config: { maxCustomerStreams: 2 } });
+  const a = await SseClient.open(s, '/api/events');
+  const b = await SseClient.open(s, '/api/events');
+  await a.until(() => a.of('state').length === 1, 'a open');
+  await b.until(() => b.of('state').length === 1, 'b open');
+  const c = await streamAttempt(s, '/api/events');
+  t.equal(c.status, 503);
+  t.equal(c.json.error, 'too-many-streams');
+  a.close();
   b.close();
-  d.close();
 });
 
 void t.test('the page settings: the timeouts and whether a HID keypad sends keys', async (t) => {

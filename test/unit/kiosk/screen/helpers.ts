@@ -98,6 +98,29 @@ export function call(s: Setup, method: string, path: string, o: { headers?: Reco
   });
 }
 
+/**
+ * A GET of an event stream that is expected to be refused: the refusal as
+ * `call` reads it, or — if a stream opened after all — status 200 at once
+ * (the stream closed), so a missing cap fails the test instead of hanging it.
+ */
+export function streamAttempt(s: Setup, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: s.server.port, path, headers: { Host: s.host, ...headers } }, (res) => {
+      if (/^text\/event-stream/.test(res.headers['content-type'] ?? '')) {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '', json: {} });
+        return;
+      }
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** A write as the page sends it. */
 export function post(s: Setup, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   return call(s, 'POST', path, { headers: { 'Content-Type': 'application/json', Origin: s.origin, ...headers }, body: JSON.stringify(body) });

@@ -7,10 +7,11 @@
  */
 import t from 'tap';
 import { FakeClock } from '../../../../common/clock.js';
+import type { StationStatus } from '../../../../hardware/station.js';
 import { isScreenError } from '../../../../kiosk/screen/errors.js';
 import { PinGate } from '../../../../kiosk/screen/operator-pin.js';
 import { OperatorSessions, sessionCookie, sessionToken } from '../../../../kiosk/screen/sessions.js';
-import { call, PIN, post, READER, setup, SseClient, turn, type Setup } from './helpers.js';
+import { call, PIN, post, READER, setup, SseClient, streamAttempt, turn, type Setup } from './helpers.js';
 
 async function refusal(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -180,4 +181,77 @@ void t.test('without a PIN file the operator view is off', async (t) => {
   t.equal(r.json.error, 'operator-disabled');
   t.equal((await call(s, 'GET', '/api/operator/events')).json.error, 'operator-disabled');
   await turn();
+});
+
+void t.test('operator streams have their own slots: customer streams at their cap do not shut the operator out; the operator cap holds (503 too-many-streams)', async (t) => {
+  const s = await setup(t, { config: { maxCustomerStreams: 2, maxOperatorStreams: 2 } });
+  const customers = [await SseClient.open(s, '/api/events'), await SseClient.open(s, '/api/events')];
+  for (const c of customers) await c.until(() => c.of('state').length === 1, 'a customer stream');
+  t.equal((await streamAttempt(s, '/api/events')).json.error, 'too-many-streams', 'the customer streams are at their cap');
+  const { cookie } = await login(s);
+  const operators: SseClient[] = [];
+  for (let i = 1; i <= 2; i++) {
+    const o = await SseClient.open(s, '/api/operator/events', { Cookie: cookie! });
+    t.equal(o.status, 200, `operator stream ${i} of 2, beside the full customer slots`);
+    await o.until(() => o.of('status').length === 1, `operator stream ${i}: its status`);
+    operators.push(o);
+  }
+  const third = await streamAttempt(s, '/api/operator/events', { Cookie: cookie! });
+  t.equal(third.status, 503);
+  t.equal(third.json.error, 'too-many-streams');
+  // Operator streams do not take customer slots either.
+  customers[0]!.close();
+  let c: SseClient | undefined;
+  while (c === undefined || c.status !== 200) {
+    c?.close();
+    await turn();
+    c = await SseClient.open(s, '/api/events');
+  }
+  await c.until(() => c.of('state').length === 1, 'a customer stream again');
+  t.pass('a customer slot freed for a customer stream');
+  for (const x of [...customers, ...operators, c]) x.close();
+});
+
+void t.test('the status asks the station sparingly: never on writing events, one query at a time, an answer reused for 1 s, one status per event', async (t) => {
+  let queries = 0;
+  let answer: (() => void) | undefined;
+  let slow = false;
+  const station = (): Promise<StationStatus> => {
+    queries += 1;
+    const status: StationStatus = { hopper: 'ok', hopperRemaining: 12 - queries, cardAtStation: false };
+    if (!slow) return Promise.resolve(status);
+    return new Promise((resolve) => (answer = () => resolve(status)));
+  };
+  const s = await setup(t, { station });
+  // No operator stream: no status, no query.
+  s.feed.events({ type: 'request-sent' });
+  await turn();
+  t.equal(queries, 0, 'nobody watches: the station is not asked');
+  const { cookie } = await login(s);
+  const sse = await SseClient.open(s, '/api/operator/events', { Cookie: cookie! });
+  await sse.until(() => sse.of('status').length === 1, 'the status');
+  t.equal(queries, 1, 'one query for the stream’s first status');
+  // A script of 50 APDUs: 50 writing events, no query and no status.
+  for (let i = 1; i <= 50; i++) s.feed.events({ type: 'writing', job: 'j', index: i, total: 50 });
+  for (let i = 0; i < 5; i++) await turn();
+  t.equal(queries, 1, 'writing events never ask the station');
+  t.equal(sse.of('status').length, 1, 'nor send a status');
+  // A phase change with its event: one status (not two), the answer of the last second reused.
+  s.agent.phase = 'verifying';
+  s.feed.events({ type: 'verifying', job: 'j' });
+  await sse.until(() => sse.of('status').length === 2, 'the status after the phase change');
+  for (let i = 0; i < 5; i++) await turn();
+  t.equal(sse.of('status').length, 2, 'one status for the event and the phase change together');
+  t.match(sse.of('status')[1], { phase: 'verifying', hopper: { state: 'ok', remaining: 11 } });
+  t.equal(queries, 1, 'within 1 s: the last answer');
+  // After a second a query again, and a burst of events shares the one in flight.
+  slow = true;
+  s.clock.advance(1000);
+  for (let i = 0; i < 10; i++) s.feed.events({ type: 'request-sent' });
+  for (let i = 0; i < 5; i++) await turn();
+  t.equal(queries, 2, 'ten events, one query in flight');
+  answer!();
+  await sse.until(() => sse.of('status').length === 12, 'a status per event');
+  t.match(sse.of('status')[11], { hopper: { state: 'ok', remaining: 10 } });
+  sse.close();
 });

@@ -13,11 +13,11 @@
  * So an edited, deleted, inserted or reordered entry, or an edited
  * checkpoint or head, gives ok = false with a line saying where. Entries are
  * read in pages of PAGE_SIZE rows. On a live PostgreSQL log, pass a
- * REPEATABLE READ transaction so that all reads see one snapshot (the CLI
- * does): appends between the reads would otherwise look like entries beyond
- * the head.
+ * REPEATABLE READ transaction so that all reads see one snapshot
+ * (verifySnapshot does, for the CLI and the console): appends between the
+ * reads would otherwise look like entries beyond the head.
  */
-import type { Sql } from '../store/db.js';
+import type { Db, Sql } from '../store/db.js';
 import { parseEntryText } from './entry-text.js';
 import { AuditError } from './errors.js';
 import { CHECKPOINT_INTERVAL } from './audit-log.js';
@@ -122,6 +122,18 @@ export async function verifyAuditLog(db: Sql, centerPublicKey: Uint8Array, opts:
   if (head && expected < head.size) problems.add(range(expected, head.size - 1, `missing (head size ${head.size})`));
   if (!head && rows > 0) problems.add(`head: missing (${rows} entries stored)`);
   return { ok: problems.count === 0, entries: rows, checkpoints: cps.length, headSize: head?.size ?? 0, problems: problems.lines() };
+}
+
+/**
+ * verifyAuditLog over one READ ONLY, REPEATABLE READ snapshot of the store:
+ * what `cardline audit verify` and the console's audit view run. On PGlite
+ * the transaction holds the only connection until it ends.
+ */
+export function verifySnapshot(db: Db, centerPublicKey: Uint8Array, opts: AuditVerifyOptions = {}): Promise<AuditVerifyReport> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return verifyAuditLog(tx, centerPublicKey, opts);
+  });
 }
 
 /** The entry's leaf hash recomputed from its text, after checking the text against its row. */

@@ -4,14 +4,17 @@
  * it) and a page of entries, newest first. An entry the verifier would
  * flag as unreadable is shown with kind `unreadable` rather than hidden.
  *
- * Verification reads the whole log, so its report is kept while the log's
- * size is unchanged, for at most VERIFY_TTL_MS: a page of entries costs a
- * query, not a full recomputation every time.
+ * Verification reads the whole log (and on PGlite holds its only
+ * connection meanwhile), so one report serves every request for
+ * VERIFY_TTL_MS whatever was appended since, and requests that find none
+ * share the one verification in flight. `treeSize` says which entries the
+ * report covers: those below it (entries shown above it are newer than the
+ * verification).
  */
 import type { Clock } from '../../common/clock.js';
 import { parseEntryText } from '../audit/entry-text.js';
 import type { AuditValue } from '../audit/types.js';
-import { verifyAuditLog } from '../audit/verify.js';
+import { verifySnapshot } from '../audit/verify.js';
 import type { Db } from '../store/db.js';
 import { intParam } from './jobs-view.js';
 
@@ -34,12 +37,14 @@ export interface AuditItem {
 }
 
 export class AuditView {
-  #cached: { size: number; at: number; report: AuditVerification } | undefined;
+  #cached: { at: number; report: AuditVerification } | undefined;
+  #running: Promise<AuditVerification> | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly centerPublicKey: Uint8Array,
     private readonly clock: Clock,
+    private readonly ttlMs = VERIFY_TTL_MS,
   ) {}
 
   async view(q: URLSearchParams): Promise<{ verification: AuditVerification; entries: AuditItem[] }> {
@@ -50,18 +55,21 @@ export class AuditView {
     return { verification, entries: r.rows.map((row) => item(row.idx, row.entry)) };
   }
 
-  private async verification(): Promise<AuditVerification> {
-    const now = this.clock.now();
-    const size = (await this.db.query<{ size: number }>('SELECT size FROM audit_head WHERE id = 1')).rows[0]?.size ?? 0;
+  /** The kept report while it is young enough, else the verification in flight, else a new one. */
+  private verification(): Promise<AuditVerification> {
     const c = this.#cached;
-    if (c && c.size === size && now - c.at < VERIFY_TTL_MS) return c.report;
-    // One snapshot for every read, as the CLI does: appends meanwhile would look like entries beyond the head.
-    const report = await this.db.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      return verifyAuditLog(tx, this.centerPublicKey);
+    if (c && this.clock.now() - c.at < this.ttlMs) return Promise.resolve(c.report);
+    this.#running ??= this.verify().finally(() => {
+      this.#running = undefined;
     });
+    return this.#running;
+  }
+
+  private async verify(): Promise<AuditVerification> {
+    const at = this.clock.now();
+    const report = await verifySnapshot(this.db, this.centerPublicKey);
     const v = { ok: report.ok, treeSize: report.headSize, problems: report.problems };
-    this.#cached = { size, at: now, report: v };
+    this.#cached = { at, report: v };
     return v;
   }
 }

@@ -44,6 +44,8 @@ export interface ConsoleOptions {
   feed?: Partial<FeedLimits>;
   /** Logins checked at once (default 8). */
   maxLogins?: number;
+  /** How long an audit verification is reused (default VERIFY_TTL_MS, 10 s). */
+  auditVerifyTtlMs?: number;
 }
 
 export interface RunningConsole {
@@ -68,7 +70,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     deps,
     accounts: new Accounts({ ...deps, logger: log }),
     sessions,
-    auditView: new AuditView(deps.db, deps.centerPublicKey, deps.clock),
+    auditView: new AuditView(deps.db, deps.centerPublicKey, deps.clock, opts.auditVerifyTtlMs),
     feed,
     cookieFor: (token) => (token === '' ? clearedCookie(tls) : sessionCookie(token, tls)),
     maxLogins: opts.maxLogins ?? 8,

@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { verifyAuditLog, type AuditVerifyReport } from '../../center/audit/verify.js';
+import { verifySnapshot, type AuditVerifyReport } from '../../center/audit/verify.js';
 import type { Db } from '../../center/store/db.js';
 import { openPglite } from '../../center/store/pglite.js';
 import { openPostgres } from '../../center/store/postgres.js';
@@ -58,10 +58,7 @@ async function runAuditVerify(ctx: CommandContext, opts: ParsedOptions): Promise
   const db: Db = data !== undefined ? await openPglite(data, ctx.logger) : await openPostgres(database!, ctx.logger, { max: 1 });
   let report: AuditVerifyReport;
   try {
-    report = await db.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      return verifyAuditLog(tx, key);
-    });
+    report = await verifySnapshot(db, key);
   } catch (e) {
     // 42P01 undefined_table: a store the center never migrated to the audit schema.
     if (e instanceof QueryError && e.sqlState === '42P01') {

@@ -14,7 +14,7 @@ function banner(v) {
       'div',
       { class: 'banner banner-ok', attrs: { role: 'status', 'data-verification': 'ok' } },
       h('strong', {}, 'Verified: '),
-      `the audit log checks out (${v.treeSize} entries, signed head and hash chain consistent, no problems).`,
+      `the audit log's first ${v.treeSize} entries check out (signed head and hash chain consistent, no problems; entries added since are checked at the next verification, at most 10 s later).`,
     );
   }
   const problems = Array.isArray(v.problems) ? v.problems : [];
@@ -22,7 +22,7 @@ function banner(v) {
     'div',
     { class: 'banner banner-bad', attrs: { role: 'alert', 'data-verification': 'problems' } },
     h('strong', {}, `Verification found ${problems.length} problem${problems.length === 1 ? '' : 's'}`),
-    ` in the audit log (${v.treeSize} entries). Treat the log as tampered with until this is explained:`,
+    ` in the audit log (its first ${v.treeSize} entries). Treat the log as tampered with until this is explained:`,
     h('ul', {}, problems.map((p) => h('li', {}, asText(p)))),
   );
 }

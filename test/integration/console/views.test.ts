@@ -10,7 +10,8 @@ import { startConsoleRig } from '../../fixtures/console-rig.js';
 import { Browserish } from './client.js';
 import { openSse } from './sse.js';
 
-const c = await startConsoleRig(t);
+// Every audit view verifies afresh (no 10 s reuse): the tampering below must show at once.
+const c = await startConsoleRig(t, { console: { auditVerifyTtlMs: 0 } });
 const b = new Browserish(c.url);
 await b.login(c.accounts.viewer.username, c.accounts.viewer.password);
 

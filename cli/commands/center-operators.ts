@@ -10,7 +10,7 @@ import { DEFAULT_SCRYPT } from '../../common/slow-hash.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { withOfflineCenter } from '../center/offline.js';
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
-import { readSecretLine } from '../center/secret-line.js';
+import { readSecretLine } from '../secret-line.js';
 
 function required(opts: ParsedOptions, name: string): string {
   const v = opts[name];

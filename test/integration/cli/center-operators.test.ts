@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { centerCommand } from '../../../cli/commands/center.js';
 import { operatorCommands } from '../../../cli/commands/center-operators.js';
 import { kioskAddCommand } from '../../../cli/commands/center-admin.js';
-import { readSecretLine } from '../../../cli/center/secret-line.js';
+import { readSecretLine } from '../../../cli/secret-line.js';
 import { openStore } from '../../../center/store/open.js';
 import { systemClock } from '../../../common/clock.js';
 import { memoryLogger, silentLogger } from '../../../common/log.js';

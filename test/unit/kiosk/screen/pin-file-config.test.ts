@@ -2,7 +2,7 @@
  * Start-up checks: the operator PIN file (a scrypt hash line, mode 0600; a
  * malformed one is a clear error at start), the bind address (127.0.0.1
  * only, a typed error otherwise), and `cardline kiosk pin-hash` (the PIN
- * from stdin, 6–12 digits, never printed).
+ * from stdin, 6–12 digits, never printed; at a terminal not echoed).
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,7 +95,7 @@ void t.test('cardline kiosk pin-hash: the PIN from stdin → a scrypt line that 
   t.match(line, /^scrypt\$15\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
   t.ok(await checkSlowHash('24681357', line));
   t.notOk(await checkSlowHash('24681358', line));
-  for (const bad of ['12345\n', '1234567890123\n', 'abcdef\n', '\n', '']) {
+  for (const bad of ['12345\n', '1234567890123\n', 'abcdef\n', '\n', '', `${'1'.repeat(300)}\n`]) {
     const r = await runCommands(['kiosk', 'pin-hash'], [cmd(bad)]);
     t.equal(r.code, 2, JSON.stringify(bad));
     t.match(r.err, /6 to 12 digits/);
@@ -103,4 +103,35 @@ void t.test('cardline kiosk pin-hash: the PIN from stdin → a scrypt line that 
   }
   const help = await runCommands(['kiosk', 'pin-hash', '--help'], [cmd('')]);
   t.match(help.out, /operator-pin-file/);
+  t.match(help.out, /umask 077/);
+});
+
+/** A terminal as process.stdin is one: raw mode switchable, keys arriving as typed. */
+class FakeTty extends Readable {
+  readonly isTTY = true;
+  readonly modes: boolean[] = [];
+  constructor(keys: string[]) {
+    super({ read: () => undefined });
+    for (const k of keys) this.push(k);
+    this.push(null);
+  }
+  setRawMode(raw: boolean): this {
+    this.modes.push(raw);
+    return this;
+  }
+}
+
+void t.test('cardline kiosk pin-hash at a terminal: a PIN prompt, raw mode (the PIN is not echoed), Backspace edits, raw mode off after', async (t) => {
+  const tty = new FakeTty(['2', '4', '6', '9', '\u007f', '8', '1357', '\r']);
+  const ok = await runCommands(['kiosk', 'pin-hash'], [makePinHashCommand({ stdin: () => tty })]);
+  t.equal(ok.code, 0, `exit 0 ${ok.err}`);
+  t.same(tty.modes, [true, false], 'raw mode on while the PIN is typed (the terminal does not echo it), off after');
+  t.equal(ok.err, 'PIN: \n', 'the prompt, and no character of the PIN');
+  t.ok(await checkSlowHash('24681357', ok.out.trim()), 'Backspace took the 9 back');
+  const cancelled = new FakeTty(['97', '\u0003']);
+  const r = await runCommands(['kiosk', 'pin-hash'], [makePinHashCommand({ stdin: () => cancelled })]);
+  t.equal(r.code, 2, 'Ctrl-C gives up');
+  t.same(cancelled.modes, [true, false], 'and the terminal is restored');
+  t.match(r.err, /no PIN given/);
+  t.notMatch(r.err + r.out, '97');
 });

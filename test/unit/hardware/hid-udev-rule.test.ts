@@ -1,6 +1,9 @@
 /**
  * The keypad's udev rule (os-image/udev/99-cardline-keypad.rules.in): the
- * kiosk group gets its hidraw node, by VID/PID, 0660, and nothing more.
+ * kiosk group gets its hidraw node, by VID/PID, 0660; the keypad's input
+ * event nodes, by the same VID/PID, are marked LIBINPUT_IGNORE_DEVICE (the
+ * touchscreen's compositor must not take it as a keyboard: keys would reach
+ * the page twice); nothing more.
  *
  * `udevadm verify` (systemd >= 253) checks the syntax when this machine has
  * it; Debian 12 ships systemd 252 and this build machine has no udevadm at
@@ -71,11 +74,33 @@ void t.test('the rule: hidraw, the keypad VID/PID, 0660, the kiosk group', (t) =
   t.equal(get('MODE', '='), '0660', 'owner and group only');
   t.equal(get('GROUP', '='), KIOSK_GROUP, 'the kiosk service group');
   t.equal(get('OWNER', '='), 'root');
-  t.notOk(rules.flat().some((a) => a.key === 'TAG' || a.key === 'RUN' || a.key.startsWith('ENV')), 'no uaccess tag, no programs, no environment');
+  t.notOk(rules.flat().some((a) => a.key === 'TAG' || a.key === 'RUN'), 'no uaccess tag, no programs');
+  t.notOk(rule.some((a) => a.key.startsWith('ENV')), 'no environment on the hidraw node');
   t.ok(rules.flat().some((a) => a.key === 'ACTION' && a.op === '==' && a.value === 'remove'), 'skips remove events');
   const gotos = rules.flat().filter((a) => a.key === 'GOTO').map((a) => a.value);
   const labels = rules.flat().filter((a) => a.key === 'LABEL').map((a) => a.value);
   t.same(gotos, labels, 'every GOTO has its LABEL');
+  t.end();
+});
+
+void t.test('the keypad as a keyboard: its input event nodes, by the same VID/PID, are ignored by libinput (cage), nothing else', (t) => {
+  const rules = parseRules(render(readFileSync(TEMPLATE, 'utf8')));
+  const envs = rules.filter((r) => r.some((a) => a.key.startsWith('ENV')));
+  t.equal(envs.length, 1, 'one rule sets a property');
+  const rule = envs[0]!;
+  const get = (key: string, op: string): string | undefined => rule.find((a) => a.key === key && a.op === op)?.value;
+  t.equal(get('SUBSYSTEM', '=='), 'input', 'the input subsystem');
+  t.equal(get('KERNEL', '=='), 'event[0-9]*', 'the event nodes libinput opens');
+  t.equal(get('ATTRS{idVendor}', '=='), '0c45', 'the keypad’s USB vendor ID, as the hidraw rule');
+  t.equal(get('ATTRS{idProduct}', '=='), '7403', 'and product ID');
+  t.same(
+    rule.filter((a) => !['==', '!='].includes(a.op)),
+    [{ key: 'ENV{LIBINPUT_IGNORE_DEVICE}', op: '=', value: '1' }],
+    'it sets LIBINPUT_IGNORE_DEVICE=1 and nothing else (no owner, group or mode on the input nodes)',
+  );
+  // After the remove skip, before its label: set on add and change.
+  const at = (pred: (r: Assignment[]) => boolean): number => rules.findIndex(pred);
+  t.ok(at((r) => r.some((a) => a.key === 'ACTION')) < at((r) => r === rule) && at((r) => r === rule) < at((r) => r.some((a) => a.key === 'LABEL')), 'between the remove skip and its label');
   t.end();
 });
 

@@ -9,6 +9,7 @@
  * the reader and hopper, the last errors. The pages store nothing in the
  * browser and load nothing from outside loopback.
  */
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { systemClock } from '../../common/clock.js';
 import { slowHash } from '../../common/slow-hash.js';
 import { startKiosk } from '../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../kiosk/config.js';
+import type { ScreenConfigInput } from '../../kiosk/screen/config.js';
 import { ScreenFeed } from '../../kiosk/screen/feed.js';
 import { loadOperatorPin } from '../../kiosk/screen/operator-pin.js';
 import { startScreenServer, type ScreenServer } from '../../kiosk/screen/server.js';
@@ -85,7 +87,7 @@ await writeFile(pinFile, `${await slowHash(PIN, { logN: 10, r: 8, p: 1 }, random
 await chmod(pinFile, 0o600);
 const operatorPinHash = await loadOperatorPin(pinFile);
 
-async function screenServer(config: { idleMs?: number; resultMs?: number }): Promise<ScreenServer> {
+async function screenServer(config: ScreenConfigInput): Promise<ScreenServer> {
   const s = await startScreenServer({ config, agent, station, feed, operatorPinHash, clock: systemClock, logger: screenLog, random });
   t.teardown(() => s.close());
   return s;
@@ -252,6 +254,28 @@ void t.test('an idle screen goes back to the start and forgets what was typed', 
   await page.waitForSelector('body[data-screen="result"]');
   await page.waitForSelector('body[data-screen="start"]', { timeout: 10_000 });
   t.same(await storage(page), [0, 0, 0]);
+});
+
+void t.test('the page gets its stream once a slot frees: refused while another holds the customer streams, then ready by itself', async (t) => {
+  const capped = await screenServer({ maxCustomerStreams: 1 });
+  // Another local client holds the one customer slot.
+  let holder: ClientRequest | undefined;
+  await new Promise<void>((resolve, reject) => {
+    holder = httpRequest(`${capped.url}api/events`, (res) => {
+      t.equal(res.statusCode, 200, 'the holder has the slot');
+      resolve();
+    });
+    holder.on('error', reject);
+    holder.end();
+  });
+  const page = await openPage(capped.url);
+  await page.waitForSelector('body[data-screen="start"]');
+  await page.waitForTimeout(2500);
+  t.ok(await page.locator('#start[disabled]').count(), 'not ready while its stream is refused (503 too-many-streams)');
+  t.match(screenLog.lines.join(''), /"code":"too-many-streams"/);
+  holder!.destroy();
+  await atStart(page);
+  t.pass('the page retried and is ready');
 });
 
 void t.test('the operator view: a wrong PIN is refused; the right one shows exchanges, reader, hopper, errors, live', async (t) => {

@@ -6,6 +6,8 @@ import { postJson } from './api.js';
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const MAX = { id: 64, code: 32 };
+/** How soon the page asks for its event stream again after a refusal. */
+const STREAM_RETRY_MS = 2000;
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -248,6 +250,8 @@ function listen() {
   events.addEventListener('error', () => {
     state.ready = false;
     render();
+    // A refused stream (503 too-many-streams: the slots are taken) is not retried by EventSource: retry here.
+    if (events.readyState === EventSource.CLOSED) setTimeout(listen, STREAM_RETRY_MS);
   });
 }
 

@@ -7,6 +7,8 @@ export type CenterErrorCode =
   | 'KIOSK_INVALID'
   | 'KIOSK_EXISTS'
   | 'KIOSK_UNKNOWN'
+  /** The kiosk already had the status asked for: nothing changed, nothing audited. */
+  | 'KIOSK_UNCHANGED'
   | 'READER_INVALID'
   | 'READER_UNKNOWN'
   | 'JOB_CONFLICT'

@@ -13,7 +13,7 @@ import { addApplications } from '../applications.js';
 import { parseApplicationsJson } from '../application-input.js';
 import type { AuditValue } from '../audit/types.js';
 import { getJob, voidJob } from '../jobs.js';
-import { getKiosk, setKioskStatus } from '../registry.js';
+import { setKioskStatus } from '../registry.js';
 import type { Sql } from '../store/db.js';
 import type { ConsoleDeps } from './deps.js';
 import { ConsoleError } from './errors.js';
@@ -35,9 +35,7 @@ export function auditAction(deps: ConsoleDeps, tx: Sql, actor: string, action: s
 
 export async function revokeKiosk(deps: ConsoleDeps, actor: string, id: string, reason: string): Promise<{ kiosk: string; status: 'revoked' }> {
   if (!ID_PATTERN.test(id)) throw new ConsoleError('not-found', 'no such kiosk');
-  const k = await getKiosk(deps.db, id);
-  if (!k) throw new ConsoleError('not-found', 'no such kiosk');
-  if (k.status === 'revoked') throw new ConsoleError('conflict', `kiosk ${id} is already revoked`);
+  // setKioskStatus decides in one conditional UPDATE: KIOSK_UNKNOWN (404), KIOSK_UNCHANGED when already revoked (409 conflict).
   await setKioskStatus(deps, id, 'revoked', reason, async (tx) => void (await auditAction(deps, tx, actor, 'kiosk.revoke', { reason }, { kiosk: id })));
   return { kiosk: id, status: 'revoked' };
 }

@@ -19,6 +19,7 @@ export function toConsoleError(e: unknown): ConsoleError {
       case 'APPLICATION_EXISTS':
       case 'JOB_CONFLICT':
       case 'JOB_MOVE_INVALID':
+      case 'KIOSK_UNCHANGED':
         return new ConsoleError('conflict', message);
       case 'KIOSK_UNKNOWN':
         return new ConsoleError('not-found', message);

@@ -11,6 +11,7 @@ import { readKeyFile } from '../../common/key-files.js';
 import { addApplications } from '../../center/applications.js';
 import { parseApplicationsJson } from '../../center/application-input.js';
 import { DEFAULT_SCRYPT } from '../../center/code-hash.js';
+import { isCenterError } from '../../center/errors.js';
 import { voidJob } from '../../center/jobs.js';
 import { addKiosk, addReader, removeReader, setKioskStatus } from '../../center/registry.js';
 import { DESCRIPTOR_PATTERN } from '../../wire/registry.js';
@@ -59,7 +60,7 @@ mode'). No private key is read.`,
 
 export const kioskRevokeCommand: Command = {
   path: ['center', 'kiosks', 'revoke'],
-  summary: 'Mark a kiosk revoked in the registry (its connections and messages are refused)',
+  summary: 'Mark a kiosk revoked in the registry (its connections and messages are refused); a kiosk already revoked is left as it is (exit 0)',
   usage: 'center kiosks revoke --pki DIR --kiosk ID (--data DIR | --database URL) [--reason TEXT]',
   options: {
     ...STORE_OPTIONS,
@@ -69,8 +70,17 @@ export const kioskRevokeCommand: Command = {
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const id = required(opts, 'kiosk');
     const reason = typeof opts.reason === 'string' ? opts.reason.slice(0, 200) : 'operator';
-    await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => setKioskStatus({ db: c.db, audit: c.audit, clock: ctx.clock }, id, 'revoked', reason));
-    ctx.out(`kiosk ${id} revoked\n`);
+    const changed = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), async (c) => {
+      try {
+        await setKioskStatus({ db: c.db, audit: c.audit, clock: ctx.clock }, id, 'revoked', reason);
+        return true;
+      } catch (e) {
+        // Already revoked (by someone else meanwhile, say): the outcome asked for holds; nothing changed, nothing audited.
+        if (isCenterError(e, 'KIOSK_UNCHANGED')) return false;
+        throw e;
+      }
+    });
+    ctx.out(changed ? `kiosk ${id} revoked\n` : `kiosk ${id} was already revoked (nothing changed)\n`);
     return 0;
   },
 };

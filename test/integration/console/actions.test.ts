@@ -11,9 +11,12 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { addApplicationsAction, revokeKiosk, voidJobAction } from '../../../center/console/actions.js';
 import { consoleDepsOf } from '../../../center/console/deps.js';
+import { toConsoleError } from '../../../center/console/error-map.js';
+import { addKiosk } from '../../../center/registry.js';
 import { startConsole } from '../../../center/console/server.js';
 import { silentLogger } from '../../../common/log.js';
 import { startConsoleRig } from '../../fixtures/console-rig.js';
+import { random } from '../../fixtures/rig.js';
 import { Browserish } from './client.js';
 
 const c = await startConsoleRig(t);
@@ -82,9 +85,16 @@ void t.test('an action and its console.action entry are one transaction: when th
 
 void t.test('an admin revokes a kiosk: revoked in the registry, refused by the center, audited with the actor', async (t) => {
   t.match((await admin.post('/api/kiosks/no-such-kiosk/revoke', { reason: 'x' })).json, { error: 'not-found' });
-  const r = await admin.post('/api/kiosks/kiosk-1/revoke', { reason: 'stolen' });
-  t.equal(r.status, 200);
+  const before = (await c.rig.audit()).length;
+  // Two admins at once: one revokes, the other is told it already was (one conditional UPDATE decides).
+  const both = await Promise.all([admin.post('/api/kiosks/kiosk-1/revoke', { reason: 'stolen' }), admin.post('/api/kiosks/kiosk-1/revoke', { reason: 'stolen' })]);
+  t.same(both.map((x) => x.status).sort(), [200, 409], 'one 200, one 409');
+  const r = both.find((x) => x.status === 200)!;
   t.same(r.json, { kiosk: 'kiosk-1', status: 'revoked' });
+  t.match(both.find((x) => x.status === 409)?.json, { error: 'conflict', message: /already revoked/ });
+  const added = await c.rig.audit(before);
+  t.equal(added.filter((e) => e.kind === 'kiosk.status').length, 1, 'one kiosk.status entry');
+  t.equal(added.filter((e) => e.kind === 'console.action').length, 1, 'one console.action entry');
   t.equal((await d.db.query<{ status: string }>(`SELECT status FROM kiosks WHERE id = 'kiosk-1'`)).rows[0]?.status, 'revoked');
   const entries = await c.rig.audit();
   t.ok(entries.some((e) => e.kind === 'kiosk.status' && e.kiosk === 'kiosk-1' && e.detail.status === 'revoked' && e.detail.reason === 'stolen'), 'as `center kiosks revoke` records it');
@@ -94,6 +104,19 @@ void t.test('an admin revokes a kiosk: revoked in the registry, refused by the c
   const [app] = await c.rig.addApps(1);
   t.not((await c.kiosk!.request(app!.id, app!.code)).outcome, 'issued', 'the revoked kiosk issues nothing');
   t.match((await admin.post('/api/kiosks/kiosk-1/revoke', { reason: 'again' })).json, { error: 'conflict' });
+});
+
+void t.test('two revokes at once: one changes the kiosk and is audited, the other is refused KIOSK_UNCHANGED (409 conflict)', async (t) => {
+  await addKiosk(d, { id: 'kiosk-race', signingPublicKey: random(32), certFingerprint: 'race' });
+  const before = (await c.rig.audit()).length;
+  const both = await Promise.allSettled([revokeKiosk(consoleDepsOf(d), 'ada', 'kiosk-race', 'first'), revokeKiosk(consoleDepsOf(d), 'otto', 'kiosk-race', 'second')]);
+  t.same(both.map((x) => x.status).sort(), ['fulfilled', 'rejected']);
+  const refused = both.find((x) => x.status === 'rejected')!.reason as unknown;
+  t.match(refused, { code: 'KIOSK_UNCHANGED' });
+  t.match(toConsoleError(refused), { code: 'conflict', status: 409 });
+  const added = (await c.rig.audit(before)).filter((e) => e.kiosk === 'kiosk-race');
+  t.equal(added.filter((e) => e.kind === 'kiosk.status').length, 1, 'one kiosk.status entry');
+  t.equal(added.filter((e) => e.kind === 'console.action').length, 1, 'one console.action entry');
 });
 
 void t.test('over HTTPS the session cookie is Secure and HSTS is sent', async (t) => {

@@ -30,12 +30,15 @@ export async function advanceSession(db: Sql, kiosk: string, session: string, se
 }
 
 /**
- * The kiosk's MQTT connection ended (the broker saw it go): its current
- * session stays current — messages it sent before are still handled — but
- * the console's fleet view no longer shows the kiosk online.
+ * The kiosk's MQTT connection ended at `now` (the broker saw it go): its
+ * current session stays current — messages it sent before are still
+ * handled — but the console's fleet view no longer shows the kiosk online.
+ * Only a session opened by then is closed: this runs after the event, and a
+ * kiosk that reconnected quickly may already have opened its next session,
+ * which stays open.
  */
 export async function closeSessions(db: Sql, kiosk: string, now: Date): Promise<void> {
-  await db.query('UPDATE sessions SET closed_at = $2 WHERE kiosk_id = $1 AND current AND closed_at IS NULL', [kiosk, now]);
+  await db.query('UPDATE sessions SET closed_at = $2 WHERE kiosk_id = $1 AND current AND closed_at IS NULL AND opened_at <= $2', [kiosk, now]);
 }
 
 /** The next outgoing sequence number of `session`. */

@@ -14,6 +14,7 @@ import { MerkleAuditLog } from '../../center/audit/audit-log.js';
 import { leafHash } from '../../center/audit/merkle.js';
 import { verifyAuditLog, type AuditVerifyReport } from '../../center/audit/verify.js';
 import type { Db, Sql } from '../../center/store/db.js';
+import { closeSessions, openSession } from '../../center/sessions.js';
 import { migrate } from '../../center/store/migrate.js';
 import { MIGRATIONS } from '../../center/store/migrations/index.js';
 import { isUniqueViolation } from '../../center/store/query-error.js';
@@ -142,6 +143,23 @@ export function storeContract(name: string, rig: StoreRig): void {
         ),
       );
       t.equal((await db.query<{ n: number }>('SELECT n FROM c_counter')).rows[0]!.n, N, 'no increment lost');
+    });
+
+    await t.test('wire sessions: a late closeSessions leaves open a session opened after the disconnect', async (t) => {
+      const at = (s: number): Date => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
+      await db.query(`INSERT INTO kiosks (id, status, signing_public_key, cert_fingerprint, created_at, updated_at) VALUES ('k-close', 'active', $1, 'fp', $2, $2)`, [new Uint8Array(32), at(0)]);
+      await db.transaction((tx) => openSession(tx, 'k-close', 'sess-old', 0, at(1)));
+      // The connection ends at 10 s; the kiosk reconnects and opens its next session at 11 s before the close is recorded.
+      await db.transaction((tx) => openSession(tx, 'k-close', 'sess-new', 0, at(11)));
+      await closeSessions(db, 'k-close', at(10));
+      const rows = (await db.query<{ id: string; current: boolean; closed_at: Date | null }>(`SELECT id, current, closed_at FROM sessions WHERE kiosk_id = 'k-close' ORDER BY opened_at`)).rows;
+      t.same(rows, [
+        { id: 'sess-old', current: false, closed_at: null },
+        { id: 'sess-new', current: true, closed_at: null },
+      ], 'the new session stays open');
+      await closeSessions(db, 'k-close', at(20));
+      const closed = (await db.query<{ closed_at: Date | null }>(`SELECT closed_at FROM sessions WHERE id = 'sess-new'`)).rows[0]?.closed_at;
+      t.equal(closed?.getTime(), at(20).getTime(), 'its own disconnect closes it');
     });
 
     await auditContract(t, () => db);

@@ -111,7 +111,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       session = s;
     }
     const body = route.method === 'POST' ? await readBody(req, route.bodyLimit ?? 1024) : '';
-    return { req, res, url, params: route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent), session, token, body };
+    return { req, res, url, params: route.pattern.exec(url.pathname)!.slice(1).map(decodeParam), session, token, body };
   };
 
   const server: Server = tls ? createHttps({ cert: opts.tls!.cert, key: opts.tls!.key, minVersion: 'TLSv1.2' }) : createHttp();
@@ -149,6 +149,15 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       log.info('console stopped');
     },
   };
+}
+
+/** A path parameter decoded; a malformed % escape (URIError) is the client's mistake: 400, not 500. */
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new ConsoleError('bad-request', 'the path has a malformed % escape');
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -103,6 +103,16 @@ void t.test('roles: a viewer cannot void, add or revoke; an operator cannot revo
   t.equal((await viewer.get('/api/fleet')).status, 200, 'a viewer reads');
 });
 
+void t.test('a malformed % escape in a path parameter is 400 bad-request, not 500', async (t) => {
+  for (const path of ['/api/kiosks/%E0%A4%A/revoke', '/api/kiosks/%ZZ/revoke', '/api/jobs/%/void']) {
+    const r = await admin.post(path, { reason: 'escape test' });
+    t.equal(r.status, 400, path);
+    t.match(r.json, { error: 'bad-request', message: /malformed % escape/ });
+  }
+  t.equal(await kioskStatus(), 'active', 'nothing changed');
+  t.notOk(c.log.lines.some((l) => l.includes('request failed')), 'not logged as an internal failure');
+});
+
 void t.test('every view needs a session (401 unauthenticated)', async (t) => {
   for (const path of ['/api/session', '/api/fleet', '/api/jobs', '/api/feed', '/api/audit', '/api/stats']) {
     const r = await send(c.url, path, { headers: { Cookie: 'cl_session=' + 'x'.repeat(43) } });

@@ -1,5 +1,6 @@
 /** `cardline center`: runs the issuing center (embedded broker + bridge + store), and its console, until SIGINT/SIGTERM. */
-import { readFile } from 'node:fs/promises';
+import { KeyFileError, readPemFile } from '../../common/key-files.js';
+import { CenterError } from '../../center/errors.js';
 import { consoleDepsOf } from '../../center/console/deps.js';
 import { isLoopback, startConsole, type RunningConsole } from '../../center/console/server.js';
 import { startCenter } from '../../center/center.js';
@@ -19,7 +20,8 @@ on stdout says where it listens.
 
 --console serves the center console (docs/screens.md) on [HOST:]PORT,
 127.0.0.1 unless a host is given. A host other than loopback needs
---console-cert and --console-key (PEM): the console is then HTTPS only.
+--console-cert and --console-key (PEM; the key file must be private to its
+owner, mode 0600 or 0400): the console is then HTTPS only.
 Browsers must reach it by its address or by --console-name (the name in
 its certificate): any other Host header is refused (DNS rebinding).
 Accounts: 'cardline center operators add'. A second stdout line says
@@ -80,10 +82,24 @@ export function consoleOptions(opts: ParsedOptions): { host: string; port: numbe
   return { host, port };
 }
 
-async function consoleTls(opts: ParsedOptions): Promise<{ cert: string; key: string } | undefined> {
+/**
+ * The console's certificate chain and key, read with common/key-files.ts's
+ * checks (a regular file, bounded, a PEM block); the key is a secret: open
+ * to group or others, it is refused (CONFIG_INVALID naming the file and its
+ * mode, never its content).
+ */
+export async function consoleTls(opts: ParsedOptions): Promise<{ cert: string; key: string } | undefined> {
   const cert = opts['console-cert'];
   const key = opts['console-key'];
   if (cert === undefined && key === undefined) return undefined;
   if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('give both --console-cert and --console-key');
-  return { cert: await readFile(cert, 'utf8'), key: await readFile(key, 'utf8') };
+  const read = async (option: string, path: string, secret: boolean): Promise<string> => {
+    try {
+      return await readPemFile(path, { secret });
+    } catch (e) {
+      if (e instanceof KeyFileError) throw new CenterError('CONFIG_INVALID', `${option}: ${e.message}`);
+      throw e;
+    }
+  };
+  return { cert: await read('--console-cert', cert, false), key: await read('--console-key', key, true) };
 }

@@ -1,10 +1,13 @@
-/** The console's pure parts: roles, the Host names it answers to, the loopback test, `--console` decoding, CSRF comparison. */
+/** The console's pure parts: roles, the Host names it answers to, the loopback test, `--console` decoding and its TLS files, CSRF comparison. */
 import t from 'tap';
 import { allows, isRole } from '../../../center/console/roles.js';
 import { allowedHosts, isLoopback } from '../../../center/console/server.js';
 import { csrfMatches } from '../../../center/console/sessions.js';
 import { CONSOLE_ERROR_STATUS, ConsoleError } from '../../../center/console/errors.js';
-import { consoleOptions } from '../../../cli/commands/center.js';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { consoleOptions, consoleTls } from '../../../cli/commands/center.js';
 
 void t.test('roles include the ones below them', (t) => {
   t.ok(allows('admin', 'operator') && allows('admin', 'viewer') && allows('operator', 'viewer') && allows('viewer', 'viewer'));
@@ -43,4 +46,22 @@ void t.test('CSRF comparison and error statuses', (t) => {
   t.notOk('locked' in CONSOLE_ERROR_STATUS, 'a locked account is not told apart: 401 bad-credentials');
   t.equal(CONSOLE_ERROR_STATUS['bad-credentials'], 401);
   t.end();
+});
+
+void t.test('--console-key is a secret: a key file open to group or others is refused, naming the file and its mode', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'console-tls-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cert = join(dir, 'console.crt');
+  const key = join(dir, 'console.key');
+  const keyText = '-----BEGIN PRIVATE KEY-----\nTk9UQUtFWQ==\n-----END PRIVATE KEY-----\n';
+  await writeFile(cert, '-----BEGIN CERTIFICATE-----\nTk9UQUNFUlQ=\n-----END CERTIFICATE-----\n', { mode: 0o644 });
+  await writeFile(key, keyText, { mode: 0o644 });
+  await chmod(key, 0o644);
+  const opts = { console: '0.0.0.0:8443', 'console-cert': cert, 'console-key': key };
+  await t.rejects(consoleTls(opts), { code: 'CONFIG_INVALID', message: /--console-key: .*console\.key: mode 0644 lets group or others at a secret \(chmod 600\)/ });
+  await chmod(key, 0o600);
+  t.same(await consoleTls(opts), { cert: '-----BEGIN CERTIFICATE-----\nTk9UQUNFUlQ=\n-----END CERTIFICATE-----\n', key: keyText }, 'mode 0600: read (the certificate may be world-readable)');
+  await writeFile(join(dir, 'empty.key'), 'not pem', { mode: 0o600 });
+  await t.rejects(consoleTls({ ...opts, 'console-key': join(dir, 'empty.key') }), { code: 'CONFIG_INVALID', message: /no PEM block/ });
+  await t.rejects(consoleTls({ ...opts, 'console-key': join(dir, 'missing.key') }), { code: 'CONFIG_INVALID', message: /no such file/ });
 });

@@ -31,8 +31,8 @@ export interface ApiContext {
   session: ConsoleSession;
   /** The cookie token (routes with a role). */
   token: string;
-  /** The body as text (writes; already bounded). */
-  body: string;
+  /** The body's bytes (writes; already bounded; overwritten by the server once the handler is done). */
+  body: Buffer;
 }
 
 /** A JSON answer (200 unless said), with extra headers (Set-Cookie). Undefined: the handler answered itself (the feed). */
@@ -131,7 +131,7 @@ export function apiRoutes(p: ApiParts): Route[] {
       pattern: /^\/api\/applications$/,
       role: 'operator',
       bodyLimit: BODY_LIMIT.applications,
-      handle: async (ctx) => json(await addApplicationsAction(p.deps, ctx.session.username, ctx.body)),
+      handle: async (ctx) => json(await addApplicationsAction(p.deps, ctx.session.username, ctx.body.toString('utf8'))),
     },
   ];
 }

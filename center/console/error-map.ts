@@ -6,11 +6,14 @@
  * generic message (and is logged by the server with its code).
  */
 import { ScriptError } from '../../card/script/errors.js';
+import { isHttpGuardError } from '../../common/http-guard.js';
 import { isCenterError } from '../errors.js';
 import { ConsoleError } from './errors.js';
 
 export function toConsoleError(e: unknown): ConsoleError {
   if (e instanceof ConsoleError) return e;
+  // The common rules' refusals (common/http-guard.ts): the same codes and statuses here.
+  if (isHttpGuardError(e)) return new ConsoleError(e.code, e.message);
   if (isCenterError(e)) {
     const message = e.message.replace(/^[A-Z_]+: /, '');
     switch (e.code) {

@@ -2,7 +2,8 @@
  * The center console's server (docs/screens.md "The center console"):
  * node:http (node:https with a certificate), no framework. It serves the
  * front end's static files and the JSON API (api.ts), and applies the
- * common rules to every request in one place, in this order:
+ * common rules (common/http-guard.ts) to every request in one place, in
+ * this order:
  *
  *   Host (421) → route (404/405) → for a write: JSON type (415), Origin
  *   (403 origin) → session (401) → CSRF token (403 csrf) → role
@@ -16,6 +17,7 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { checkHost, checkWrite, originsOf, readBody, readCookie, sendJson, setSecurityHeaders } from '../../common/http-guard.js';
 import { CenterError } from '../errors.js';
 import { apiRoutes, type ApiContext, type Route } from './api.js';
 import { AuditView } from './audit-view.js';
@@ -23,7 +25,7 @@ import type { ConsoleDeps } from './deps.js';
 import { Feed, DEFAULT_FEED_LIMITS, type FeedLimits } from './feed.js';
 import { ConsoleError } from './errors.js';
 import { toConsoleError } from './error-map.js';
-import { checkHost, checkWrite, clearedCookie, cookie, readBody, sendError, sendJson, sessionCookie, SESSION_COOKIE, setSecurityHeaders } from './http.js';
+import { sendError, sessionCookie, SESSION_COOKIE } from './http.js';
 import { Accounts } from './operators.js';
 import { allows } from './roles.js';
 import { csrfMatches, Sessions } from './sessions.js';
@@ -72,15 +74,16 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     sessions,
     auditView: new AuditView(deps.db, deps.centerPublicKey, deps.clock, opts.auditVerifyTtlMs),
     feed,
-    cookieFor: (token) => (token === '' ? clearedCookie(tls) : sessionCookie(token, tls)),
+    cookieFor: (token) => sessionCookie(token, tls),
     maxLogins: opts.maxLogins ?? 8,
   });
   const staticDir = opts.staticDir ?? STATIC_DIR;
   const scheme = tls ? 'https' : 'http';
-  let allowed: Set<string> = new Set();
+  let allowed: ReadonlySet<string> = new Set();
+  let origins: ReadonlySet<string> = new Set();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    setSecurityHeaders(res, tls);
+    setSecurityHeaders(res, { tls });
     const hostName = checkHost(req, allowed);
     const url = new URL(req.url ?? '/', `${scheme}://${hostName}`);
     if (!url.pathname.startsWith('/api/')) {
@@ -93,16 +96,21 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     const matches = routes.filter((r) => r.pattern.test(url.pathname));
     const route = matches.find((r) => r.method === req.method);
     if (!route) throw matches.length > 0 ? new ConsoleError('method-not-allowed', `use ${matches.map((m) => m.method).join(' or ')}`) : new ConsoleError('not-found', 'no such API route');
-    const ctx = await admit(route, req, res, url, `${scheme}://${hostName}`);
-    const answer = await route.handle(ctx);
-    if (answer) sendJson(res, answer.status ?? 200, answer.body, answer.headers);
+    const ctx = await admit(route, req, res, url);
+    try {
+      const answer = await route.handle(ctx);
+      if (answer) sendJson(res, answer.status ?? 200, answer.body, answer.headers);
+    } finally {
+      // Bodies hold passwords and application codes: the bytes we own are overwritten (the parsed strings cannot be).
+      ctx.body.fill(0);
+    }
   };
 
   /** The checks of the route's table entry; resolves with the handler's context. */
-  const admit = async (route: Route, req: IncomingMessage, res: ServerResponse, url: URL, origin: string): Promise<ApiContext> => {
-    if (route.method === 'POST') checkWrite(req, origin);
+  const admit = async (route: Route, req: IncomingMessage, res: ServerResponse, url: URL): Promise<ApiContext> => {
+    if (route.method === 'POST') checkWrite(req, origins);
     let session: ApiContext['session'] = { username: '', role: 'viewer', csrf: '' };
-    const token = cookie(req, SESSION_COOKIE) ?? '';
+    const token = readCookie(req.headers.cookie, SESSION_COOKIE) ?? '';
     if (route.role !== undefined) {
       const s = await sessions.check(token);
       if (!s) throw new ConsoleError('unauthenticated', 'sign in first (the session has ended)');
@@ -110,8 +118,13 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       if (!allows(s.role, route.role)) throw new ConsoleError('forbidden', `this needs the ${route.role} role`);
       session = s;
     }
-    const body = route.method === 'POST' ? await readBody(req, route.bodyLimit ?? 1024) : '';
-    return { req, res, url, params: route.pattern.exec(url.pathname)!.slice(1).map(decodeParam), session, token, body };
+    const body = route.method === 'POST' ? await readBody(req, route.bodyLimit ?? 1024) : Buffer.alloc(0);
+    try {
+      return { req, res, url, params: route.pattern.exec(url.pathname)!.slice(1).map(decodeParam), session, token, body };
+    } catch (e) {
+      body.fill(0);
+      throw e;
+    }
   };
 
   const server: Server = tls ? createHttps({ cert: opts.tls!.cert, key: opts.tls!.key, minVersion: 'TLSv1.2' }) : createHttp();
@@ -135,6 +148,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   });
   const port = (server.address() as AddressInfo).port;
   allowed = allowedHosts(host, port, tls, opts.publicName);
+  origins = originsOf(scheme, allowed);
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   log.info('console listening', { url });
   return {

@@ -6,11 +6,12 @@
  * and nowhere else: it is not logged, kept or echoed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../common/http-guard.js';
 import type { Logger } from '../../common/log.js';
 import type { KioskAgent } from '../agent.js';
 import { ScreenError } from './errors.js';
 import type { ScreenFeed } from './feed.js';
-import { readJson, sendJson } from './http.js';
+import { readJson } from './http.js';
 import { checkRequest } from './request-check.js';
 import type { StreamPool } from './sse.js';
 

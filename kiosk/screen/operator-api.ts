@@ -6,10 +6,11 @@
  * ('operator-disabled'). Neither the PIN nor the session token is logged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../common/http-guard.js';
 import type { Logger } from '../../common/log.js';
 import { ScreenError } from './errors.js';
 import type { ScreenFeed } from './feed.js';
-import { readJson, sendJson } from './http.js';
+import { readJson } from './http.js';
 import type { PinGate } from './operator-pin.js';
 import { sessionCookie, sessionToken, type OperatorSessions } from './sessions.js';
 import type { StreamPool } from './sse.js';

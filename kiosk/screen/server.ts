@@ -2,9 +2,9 @@
  * The kiosk's screen server (docs/screens.md "The kiosk UI"): node:http on
  * 127.0.0.1 only, serving the customer page (`/`), the operator page
  * (`/operator`), their static files and the JSON/SSE API. Every request
- * passes the common rules first (http.ts: headers, Host; writes: JSON,
- * Origin, size); every refusal is answered and logged here, with its code
- * only — never a body, PIN or code.
+ * passes the common rules first (common/http-guard.ts: headers, Host;
+ * writes: JSON, Origin, size); every refusal is answered and logged here,
+ * with its code only — never a body, PIN or code.
  *
  * Two loops on the injected clock: the ticker (SSE heartbeats, operator
  * sessions that expired lose their stream, a fresh status for operators)
@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../common/clock.js';
+import { checkHost, checkWrite, isHttpGuardError, originsOf, setSecurityHeaders } from '../../common/http-guard.js';
 import type { Logger } from '../../common/log.js';
 import type { CardStation } from '../../hardware/station.js';
 import type { KioskAgent } from '../agent.js';
@@ -22,7 +23,7 @@ import { decodeScreenConfig, type ScreenConfig, type ScreenConfigInput } from '.
 import { CustomerApi, customerState } from './customer-api.js';
 import { isScreenError, ScreenError } from './errors.js';
 import type { ScreenFeed } from './feed.js';
-import { allowedHosts, checkHost, checkWrite, sendError, setSecurityHeaders } from './http.js';
+import { allowedHosts, sendError } from './http.js';
 import { OperatorApi } from './operator-api.js';
 import { PinGate } from './operator-pin.js';
 import { OperatorSessions } from './sessions.js';
@@ -101,7 +102,7 @@ export async function startScreenServer(opts: ScreenServerOptions): Promise<Scre
   let hosts: ReadonlySet<string> = new Set();
   let origins: ReadonlySet<string> = new Set();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    setSecurityHeaders(res);
+    setSecurityHeaders(res, { tls: false });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
       checkHost(req, hosts);
@@ -113,7 +114,8 @@ export async function startScreenServer(opts: ScreenServerOptions): Promise<Scre
       }
       if (req.method === 'POST') checkWrite(req, origins);
       await route(req, res);
-    } catch (e) {
+    } catch (caught) {
+      const e = isHttpGuardError(caught) ? new ScreenError(caught.code, caught.message) : caught;
       if (isScreenError(e)) {
         // The code and where: never the body (codes, PINs), the cookie or the Origin a hostile page chose.
         log.warn('request refused', { code: e.code, method: req.method, path: routes[`${req.method ?? ''} ${path}`] ? path : 'other' });
@@ -183,7 +185,7 @@ export async function startScreenServer(opts: ScreenServerOptions): Promise<Scre
   });
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(port);
-  origins = new Set([...hosts].map((h) => `http://${h}`));
+  origins = originsOf('http', hosts);
   const url = `http://${config.host}:${port}/`;
   log.info('screen listening', { url });
   return {

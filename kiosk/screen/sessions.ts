@@ -6,6 +6,7 @@
  * the server closes the stream at the next heartbeat.
  */
 import type { Clock } from '../../common/clock.js';
+import { buildCookie, readCookie } from '../../common/http-guard.js';
 
 export const SESSION_COOKIE = 'cl_op';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -57,14 +58,10 @@ export class OperatorSessions {
 
 /** The session token from a Cookie header. */
 export function sessionToken(cookieHeader: string | undefined): string | undefined {
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=');
-  }
-  return undefined;
+  return readCookie(cookieHeader, SESSION_COOKIE);
 }
 
-/** Set-Cookie for a session (`end`: the cookie is cleared). No Expires/Max-Age otherwise: a browser session cookie. */
+/** Set-Cookie for a session (`end`: the cookie is cleared). No Expires/Max-Age otherwise: a browser session cookie (plain HTTP: not Secure). */
 export function sessionCookie(token: string, opts: { end?: boolean } = {}): string {
-  return `${SESSION_COOKIE}=${opts.end === true ? '' : token}; HttpOnly; SameSite=Strict; Path=/${opts.end === true ? '; Max-Age=0' : ''}`;
+  return buildCookie(SESSION_COOKIE, token, { clear: opts.end === true });
 }

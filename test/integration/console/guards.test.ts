@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SECURITY_HEADERS } from '../../../center/console/http.js';
+import { SECURITY_HEADERS } from '../../../common/http-guard.js';
 import { startConsole } from '../../../center/console/server.js';
 import { consoleDepsOf } from '../../../center/console/deps.js';
 import { silentLogger } from '../../../common/log.js';

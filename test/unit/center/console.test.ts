@@ -4,6 +4,8 @@ import { allows, isRole } from '../../../center/console/roles.js';
 import { allowedHosts, isLoopback } from '../../../center/console/server.js';
 import { csrfMatches } from '../../../center/console/sessions.js';
 import { CONSOLE_ERROR_STATUS, ConsoleError } from '../../../center/console/errors.js';
+import { toConsoleError } from '../../../center/console/error-map.js';
+import { HTTP_GUARD_STATUS, HttpGuardError } from '../../../common/http-guard.js';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +39,7 @@ void t.test('--console [HOST:]PORT', (t) => {
   t.end();
 });
 
-void t.test('CSRF comparison and error statuses', (t) => {
+void t.test('CSRF comparison and error statuses, the common rules refusals mapped', (t) => {
   t.ok(csrfMatches('abc', 'abc'));
   t.notOk(csrfMatches(undefined, 'abc'));
   t.notOk(csrfMatches('abd', 'abc'));
@@ -45,6 +47,11 @@ void t.test('CSRF comparison and error statuses', (t) => {
   t.equal(new ConsoleError('host-refused', 'x').status, 421);
   t.notOk('locked' in CONSOLE_ERROR_STATUS, 'a locked account is not told apart: 401 bad-credentials');
   t.equal(CONSOLE_ERROR_STATUS['bad-credentials'], 401);
+  for (const [code, status] of Object.entries(HTTP_GUARD_STATUS)) {
+    const guard = new HttpGuardError(code as keyof typeof HTTP_GUARD_STATUS, 'm');
+    t.match(toConsoleError(guard), { name: 'ConsoleError', code, status, message: 'm' }, `${code}: the common rules' refusal, same code and status`);
+    t.equal(CONSOLE_ERROR_STATUS[code as keyof typeof HTTP_GUARD_STATUS], status);
+  }
   t.end();
 });
 

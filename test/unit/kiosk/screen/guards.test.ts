@@ -6,7 +6,8 @@
  * and never the body.
  */
 import t from 'tap';
-import { SECURITY_HEADERS } from '../../../../kiosk/screen/http.js';
+import { HTTP_GUARD_STATUS, SECURITY_HEADERS } from '../../../../common/http-guard.js';
+import { statusOf } from '../../../../kiosk/screen/errors.js';
 import { call, post, setup } from './helpers.js';
 
 const CODE = '73914682';
@@ -22,9 +23,11 @@ void t.test('every answer carries the strict headers, pages and refusals alike',
   ] as const) {
     const r = await call(s, method, path, host ? { headers: { Host: host } } : {});
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) t.equal(r.headers[k.toLowerCase()], v, `${path} ${k}`);
+    t.equal(r.headers['strict-transport-security'], undefined, `${path}: no HSTS over plain HTTP`);
   }
   t.match(SECURITY_HEADERS['Content-Security-Policy'], /script-src 'self';/);
   t.notMatch(SECURITY_HEADERS['Content-Security-Policy'], /unsafe-inline/);
+  for (const [code, status] of Object.entries(HTTP_GUARD_STATUS)) t.equal(statusOf(code as keyof typeof HTTP_GUARD_STATUS), status, `${code}: the common rules' status`);
 });
 
 void t.test('Host: our own address only (DNS rebinding) → 421 host-refused, logged with its code', async (t) => {
@@ -47,6 +50,7 @@ void t.test('writes: JSON content type, same Origin, size limit — refused befo
     [{ 'Content-Type': 'text/plain', Origin: s.origin }, body, 415, 'unsupported-media-type'],
     [{ 'Content-Type': 'application/x-www-form-urlencoded', Origin: s.origin }, body, 415, 'unsupported-media-type'],
     [{ Origin: s.origin }, body, 415, 'unsupported-media-type'],
+    [{ 'Content-Type': 'application/json; charset=latin1', Origin: s.origin }, body, 415, 'unsupported-media-type'],
     [{ 'Content-Type': 'application/json' }, body, 403, 'origin'],
     [{ 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body, 403, 'origin'],
     [{ 'Content-Type': 'application/json', Origin: 'null' }, body, 403, 'origin'],

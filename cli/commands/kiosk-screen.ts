@@ -11,7 +11,7 @@ import type { Keypad } from '../../hardware/keypad.js';
 import type { CardStation } from '../../hardware/station.js';
 import type { ScreenFeed } from '../../kiosk/screen/feed.js';
 import { loadOperatorPin } from '../../kiosk/screen/operator-pin.js';
-import { startScreenServer, type ScreenServer } from '../../kiosk/screen/server.js';
+import { cardSourceOf, startScreenServer, type ScreenServer } from '../../kiosk/screen/server.js';
 import { UsageError, type CommandContext, type OptionSpec, type ParsedOptions } from '../command.js';
 
 export const screenOptions: Record<string, OptionSpec> = {
@@ -80,6 +80,7 @@ export async function serveScreen(
     feed: deps.feed,
     ...(plan.pinHash !== undefined ? { operatorPinHash: plan.pinHash } : {}),
     keypad: deps.keypad !== undefined,
+    cardSource: cardSourceOf(deps.station),
     clock: ctx.clock,
     logger: ctx.logger,
     random: deps.random,

@@ -22,7 +22,7 @@ export interface CustomerApiDeps {
   logger: Logger;
   bodyLimit: number;
   /** What the page needs to know: its timeouts, and whether a HID keypad sends keys. */
-  settings: { idleMs: number; resultMs: number; keypad: boolean };
+  settings: { idleMs: number; resultMs: number; keypad: boolean; cardSource: 'hopper' | 'customer' };
 }
 
 /** The kiosk's phase as the customer page sees it: `ready` when a customer may start. */

@@ -31,6 +31,13 @@ import { StreamPool } from './sse.js';
 import { loadStatic, STATIC_DIR } from './static-files.js';
 import { OperatorStatusSource } from './status.js';
 
+export type CardSource = 'hopper' | 'customer';
+
+/** A plain PC/SC reader has no hopper: the customer inserts the card (hardware/station.ts). */
+export function cardSourceOf(station: Pick<CardStation, 'identity'>): CardSource {
+  return station.identity.kind === 'pcsc' ? 'customer' : 'hopper';
+}
+
 export interface ScreenServerOptions {
   config: ScreenConfigInput;
   agent: Pick<KioskAgent, 'request' | 'state'>;
@@ -41,6 +48,12 @@ export interface ScreenServerOptions {
   operatorPinHash?: string;
   /** A HID keypad sends keys to the page (through `feed.key`). */
   keypad?: boolean;
+  /**
+   * Where the card comes from: the station's hopper (a dispenser, the
+   * default), or the customer, who inserts it into a plain reader (PC/SC):
+   * the page then asks for it at insert-card (`cardSourceOf`).
+   */
+  cardSource?: CardSource;
   clock: Clock;
   logger: Logger;
   random: (n: number) => Uint8Array;
@@ -76,7 +89,7 @@ export async function startScreenServer(opts: ScreenServerOptions): Promise<Scre
     pool,
     logger: log,
     bodyLimit: config.bodyLimit,
-    settings: { idleMs: config.idleMs, resultMs: config.resultMs, keypad: opts.keypad === true },
+    settings: { idleMs: config.idleMs, resultMs: config.resultMs, keypad: opts.keypad === true, cardSource: opts.cardSource ?? 'hopper' },
   });
   const gate = opts.operatorPinHash === undefined ? undefined : new PinGate({ hash: opts.operatorPinHash, clock: opts.clock, maxFailures: config.maxPinFailures, lockMs: config.lockMs, ...(opts.pinCheck ? { check: opts.pinCheck } : {}) });
   const operator = new OperatorApi({ gate, sessions, feed: opts.feed, pool, status, logger: log, bodyLimit: config.bodyLimit });

@@ -13,7 +13,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   lang: 'en',
   ready: false,
-  settings: { idleMs: 60000, resultMs: 15000, keypad: false },
+  settings: { idleMs: 60000, resultMs: 15000, keypad: false, cardSource: 'hopper' },
   screen: 'loading',
   field: 'id',
   application: '',
@@ -188,7 +188,8 @@ function progress(e) {
   switch (e.type) {
     case 'insert-card':
       step('card', 'active');
-      state.live = { key: e.recover ? 'liveRecover' : 'liveInsert' };
+      // A plain reader has no hopper: the customer inserts the card (settings.cardSource, from the station's kind).
+      state.live = { key: e.recover ? 'liveRecover' : state.settings.cardSource === 'customer' ? 'liveInsertCustomer' : 'liveInsert' };
       break;
     case 'card-read':
       state.live = { key: 'liveCardRead' };

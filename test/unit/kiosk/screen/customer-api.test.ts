@@ -7,6 +7,8 @@
 import t from 'tap';
 import { checkRequest } from '../../../../kiosk/screen/request-check.js';
 import { isScreenError } from '../../../../kiosk/screen/errors.js';
+import { cardSourceOf } from '../../../../kiosk/screen/server.js';
+import type { ReaderIdentity } from '../../../../hardware/station.js';
 import { call, post, setup, SseClient, streamAttempt, turn } from './helpers.js';
 
 const CODE = '73914682';
@@ -148,7 +150,15 @@ void t.test('the customer cap follows maxCustomerStreams', async (t) => {
   b.close();
 });
 
-void t.test('the page settings: the timeouts and whether a HID keypad sends keys', async (t) => {
+void t.test('the page settings: the timeouts, whether a HID keypad sends keys, where the card comes from', async (t) => {
   const s = await setup(t, { config: { idleMs: 5000, resultMs: 7000 } });
-  t.same((await call(s, 'GET', '/api/config')).json, { idleMs: 5000, resultMs: 7000, keypad: false });
+  t.same((await call(s, 'GET', '/api/config')).json, { idleMs: 5000, resultMs: 7000, keypad: false, cardSource: 'hopper' });
+  const plain = await setup(t, { cardSource: 'customer' });
+  t.match((await call(plain, 'GET', '/api/config')).json, { cardSource: 'customer' });
+});
+
+void t.test('a plain PC/SC reader: the customer inserts the card; every other station feeds it from its hopper', (t) => {
+  t.equal(cardSourceOf({ identity: { kind: 'pcsc' } as ReaderIdentity }), 'customer');
+  for (const kind of ['sim', 'dispenser'] as const) t.equal(cardSourceOf({ identity: { kind } as ReaderIdentity }), 'hopper', kind);
+  t.end();
 });

@@ -48,7 +48,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function setup(t: Teardown, o: { config?: ScreenConfigInput; pin?: boolean; station?: () => Promise<StationStatus> } = {}): Promise<Setup> {
+export async function setup(t: Teardown, o: { config?: ScreenConfigInput; pin?: boolean; station?: () => Promise<StationStatus>; cardSource?: 'hopper' | 'customer' } = {}): Promise<Setup> {
   const clock = new FakeClock(1_700_000_000_000);
   const logger = memoryLogger('test');
   const agent = new FakeAgent();
@@ -59,6 +59,7 @@ export async function setup(t: Teardown, o: { config?: ScreenConfigInput; pin?: 
     agent,
     station: { status: o.station ?? (() => Promise.resolve({ hopper: 'ok', hopperRemaining: 12, cardAtStation: false })) },
     feed,
+    ...(o.cardSource ? { cardSource: o.cardSource } : {}),
     ...(o.pin !== false ? { operatorPinHash: PIN_HASH, pinCheck: (pin: string) => Promise.resolve(pin === PIN) } : {}),
     clock,
     logger,

@@ -15,15 +15,8 @@ import type { LinkExchange } from '../link.js';
 /** The keys the customer page understands (docs/screens.md `event: key`). */
 export type ScreenKey = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | 'enter' | 'back' | 'clear' | 'cancel';
 
-export interface ExchangeRecord {
-  at: number;
-  direction: 'up' | 'down';
-  type?: string;
-  seq?: number;
-  job?: string;
-  outcome: 'ok' | 'refused';
-  reason?: string;
-}
+/** A link exchange with its time (the link's own record, LinkExchange, has none). */
+export type ExchangeRecord = LinkExchange & { at: number };
 
 export interface ErrorRecord {
   at: number;

@@ -214,3 +214,13 @@ export class SseClient {
 export function turn(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
+
+/** What `p` rejected with, or undefined when it resolved (so a check on the result fails). */
+export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

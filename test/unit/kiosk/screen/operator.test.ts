@@ -11,32 +11,23 @@ import type { StationStatus } from '../../../../hardware/station.js';
 import { isScreenError } from '../../../../kiosk/screen/errors.js';
 import { PinGate } from '../../../../kiosk/screen/operator-pin.js';
 import { OperatorSessions, sessionCookie, sessionToken } from '../../../../kiosk/screen/sessions.js';
-import { call, PIN, post, READER, setup, SseClient, streamAttempt, turn, type Setup } from './helpers.js';
-
-async function refusal(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
+import { call, PIN, post, READER, rejectionOf, setup, SseClient, streamAttempt, turn, type Setup } from './helpers.js';
 
 void t.test('PinGate: 5 wrong PINs lock for 5 minutes; the right PIN resets the count', async (t) => {
   const clock = new FakeClock(0);
   const checked: string[] = [];
   const gate = new PinGate({ hash: 'h', clock, maxFailures: 5, lockMs: 300_000, check: (pin) => (checked.push(pin), Promise.resolve(pin === PIN)) });
-  for (let i = 0; i < 4; i++) t.ok(isScreenError(await refusal(gate.verify('000000')), 'bad-pin'));
+  for (let i = 0; i < 4; i++) t.ok(isScreenError(await rejectionOf(gate.verify('000000')), 'bad-pin'));
   await gate.verify(PIN);
-  for (let i = 0; i < 4; i++) t.ok(isScreenError(await refusal(gate.verify('000000')), 'bad-pin'), 'the count started again');
-  const fifth = await refusal(gate.verify('000000'));
+  for (let i = 0; i < 4; i++) t.ok(isScreenError(await rejectionOf(gate.verify('000000')), 'bad-pin'), 'the count started again');
+  const fifth = await rejectionOf(gate.verify('000000'));
   t.ok(isScreenError(fifth, 'locked'), 'the 5th wrong PIN locks');
   t.equal((fifth as { retryAfterS?: number }).retryAfterS, 300);
   const before = checked.length;
-  t.ok(isScreenError(await refusal(gate.verify(PIN)), 'locked'), 'even the right PIN while locked');
+  t.ok(isScreenError(await rejectionOf(gate.verify(PIN)), 'locked'), 'even the right PIN while locked');
   t.equal(checked.length, before, 'no hash work while locked');
   clock.advance(299_000);
-  const late = await refusal(gate.verify(PIN));
+  const late = await rejectionOf(gate.verify(PIN));
   t.ok(isScreenError(late, 'locked'));
   t.equal((late as { retryAfterS?: number }).retryAfterS, 1);
   clock.advance(1000);
@@ -48,12 +39,12 @@ void t.test('PinGate: malformed PINs count as wrong without hashing; parallel gu
   const clock = new FakeClock(0);
   let hashed = 0;
   const gate = new PinGate({ hash: 'h', clock, maxFailures: 5, lockMs: 300_000, check: () => (hashed++, Promise.resolve(false)) });
-  for (const pin of ['12345', '1234567890123', 'abcdef', 123456, undefined]) t.ok(isScreenError(await refusal(gate.verify(pin)), pin === undefined ? 'locked' : 'bad-pin'));
+  for (const pin of ['12345', '1234567890123', 'abcdef', 123456, undefined]) t.ok(isScreenError(await rejectionOf(gate.verify(pin)), pin === undefined ? 'locked' : 'bad-pin'));
   t.equal(hashed, 0);
   t.ok(gate.lockedFor() > 0);
   const clock2 = new FakeClock(0);
   const gate2 = new PinGate({ hash: 'h', clock: clock2, maxFailures: 5, lockMs: 300_000, check: () => Promise.resolve(false) });
-  const results = await Promise.all(Array.from({ length: 20 }, () => refusal(gate2.verify('111111'))));
+  const results = await Promise.all(Array.from({ length: 20 }, () => rejectionOf(gate2.verify('111111'))));
   t.equal(results.filter((e) => isScreenError(e, 'bad-pin')).length, 4);
   t.equal(results.filter((e) => isScreenError(e, 'locked')).length, 16, 'the 5th locks and the 15 after it are refused');
 });

@@ -16,17 +16,9 @@ import { isScreenError } from '../../../../kiosk/screen/errors.js';
 import { loadOperatorPin } from '../../../../kiosk/screen/operator-pin.js';
 import { startScreenServer } from '../../../../kiosk/screen/server.js';
 import { runCommands } from '../../../fixtures/cli-run.js';
+import { rejectionOf } from './helpers.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(n).fill(7);
-
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 void t.test('loadOperatorPin: a scrypt line in a 0600 file; anything else is PIN_FILE_INVALID naming what is wrong', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cardline-pin-'));
@@ -45,11 +37,11 @@ void t.test('loadOperatorPin: a scrypt line in a 0600 file; anything else is PIN
     const path = join(dir, name);
     await writeFile(path, content);
     await chmod(path, mode);
-    const e = await thrown(loadOperatorPin(path));
+    const e = await rejectionOf(loadOperatorPin(path));
     t.ok(isScreenError(e, 'PIN_FILE_INVALID'), name);
     t.match((e as Error).message, why, name);
   }
-  t.ok(isScreenError(await thrown(loadOperatorPin(join(dir, 'missing'))), 'PIN_FILE_INVALID'), 'missing');
+  t.ok(isScreenError(await rejectionOf(loadOperatorPin(join(dir, 'missing'))), 'PIN_FILE_INVALID'), 'missing');
 });
 
 void t.test('the bind address: 127.0.0.1 only, refused before a socket opens', async (t) => {
@@ -73,7 +65,7 @@ void t.test('the bind address: 127.0.0.1 only, refused before a socket opens', a
   }
   t.ok(isScreenError(bad, 'CONFIG_INVALID'));
   t.match((bad as Error).message, /idleMs/);
-  const e = await thrown(
+  const e = await rejectionOf(
     startScreenServer({
       config: { host: '0.0.0.0' },
       agent: { state: () => 'ready', request: () => Promise.resolve({ outcome: 'failed' as const }) },

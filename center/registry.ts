@@ -8,12 +8,16 @@ import { DESCRIPTOR_PATTERN, signRegistry, type ReaderRegistry, type RegistryRea
 import { ID_PATTERN } from '../wire/messages.js';
 import type { AuditLog } from './audit/types.js';
 import { CenterError } from './errors.js';
+import { recordKioskCert, type CertSource } from './certs.js';
 import { endJobsOfKiosk } from './jobs.js';
 import type { Db, Sql } from './store/db.js';
 
+/** 'decommissioned': revoked, and its key store wiped (docs/provisioning.md §4). */
+export type KioskStatus = 'active' | 'revoked' | 'decommissioned';
+
 export interface KioskRow {
   id: string;
-  status: 'active' | 'revoked';
+  status: KioskStatus;
   mode: 'relay' | 'sealed';
   signing_public_key: Uint8Array;
   /** X25519 (migration 004): sealed-mode packages are sealed to it. Null: relay mode only. */
@@ -48,9 +52,13 @@ export interface NewKiosk {
   mode?: 'relay' | 'sealed';
   /** The end of the kiosk's TLS certificate's validity (shown by the console's fleet view). */
   certNotAfter?: Date;
+  /** The certificate's serial (hex): recorded in kiosk_certs as current, so that revocation can put it on the CRL. */
+  certSerial?: string;
+  /** How the certificate came (default 'registered': from a PKI directory). */
+  certSource?: CertSource;
 }
 
-export async function addKiosk(deps: RegistryDeps, k: NewKiosk): Promise<void> {
+export async function addKiosk(deps: RegistryDeps, k: NewKiosk, also?: (tx: Sql) => Promise<void>): Promise<void> {
   if (!ID_PATTERN.test(k.id)) throw new CenterError('KIOSK_INVALID', 'kiosk id: 1..64 of [A-Za-z0-9._-]');
   if (k.signingPublicKey.length !== 32) throw new CenterError('KIOSK_INVALID', 'signing public key must be 32 bytes (Ed25519)');
   if (k.sealingPublicKey !== undefined && k.sealingPublicKey.length !== 32) throw new CenterError('KIOSK_INVALID', 'sealing public key must be 32 bytes (X25519)');
@@ -66,7 +74,12 @@ export async function addKiosk(deps: RegistryDeps, k: NewKiosk): Promise<void> {
       [k.id, mode, k.site ?? '', k.signingPublicKey, k.sealingPublicKey ?? null, k.certFingerprint, k.certNotAfter ?? null, now],
     );
     await tx.query('INSERT INTO registry_versions (kiosk_id, version) VALUES ($1, 1)', [k.id]);
-    await deps.audit.append(tx, { kind: 'kiosk.added', kiosk: k.id, detail: { fingerprint: k.certFingerprint, mode } });
+    if (k.certSerial !== undefined) {
+      if (k.certNotAfter === undefined) throw new CenterError('KIOSK_INVALID', 'a recorded certificate needs its end of validity');
+      await recordKioskCert(tx, { kiosk: k.id, serial: k.certSerial, fingerprint: k.certFingerprint, notAfter: k.certNotAfter, state: 'current', source: k.certSource ?? 'registered' }, now);
+    }
+    await deps.audit.append(tx, { kind: 'kiosk.added', kiosk: k.id, detail: { fingerprint: k.certFingerprint, mode, site: k.site ?? '' } });
+    await also?.(tx);
   });
 }
 
@@ -105,7 +118,7 @@ export async function setSealingKey(deps: RegistryDeps, id: string, sealingPubli
  * is no such kiosk. `also` runs in the same transaction (the console's
  * `console.action` entry: the change and who made it, or neither).
  */
-export async function setKioskStatus(deps: RegistryDeps, id: string, status: 'active' | 'revoked', reason: string, also?: (tx: Sql) => Promise<void>): Promise<void> {
+export async function setKioskStatus(deps: RegistryDeps, id: string, status: KioskStatus, reason: string, also?: (tx: Sql) => Promise<void>): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const r = await tx.query('UPDATE kiosks SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2', [id, status, new Date(deps.clock.now())]);
     if (r.rowCount === 0) {
@@ -114,7 +127,7 @@ export async function setKioskStatus(deps: RegistryDeps, id: string, status: 'ac
       throw new CenterError('KIOSK_UNCHANGED', `kiosk ${id} is already ${status}`);
     }
     await deps.audit.append(tx, { kind: 'kiosk.status', kiosk: id, detail: { status, reason } });
-    if (status === 'revoked') await endJobsOfKiosk(deps, tx, id, 'kiosk-revoked');
+    if (status !== 'active') await endJobsOfKiosk(deps, tx, id, 'kiosk-revoked');
     await also?.(tx);
   });
 }

@@ -8,6 +8,7 @@
  * restarted since its hello, no newer session replaced it) and its MQTT
  * connection has not ended (sessions.closed_at, set by the broker).
  */
+import type { KioskStatus } from '../registry.js';
 import type { Sql } from '../store/db.js';
 
 export interface FleetReader {
@@ -19,7 +20,7 @@ export interface FleetReader {
 
 export interface FleetKiosk {
   id: string;
-  status: 'active' | 'revoked';
+  status: KioskStatus;
   mode: 'relay' | 'sealed';
   site: string;
   online: boolean;
@@ -31,7 +32,7 @@ export interface FleetKiosk {
 
 interface KioskRow {
   id: string;
-  status: 'active' | 'revoked';
+  status: KioskStatus;
   mode: 'relay' | 'sealed';
   site: string;
   cert_not_after: Date | null;

@@ -51,7 +51,7 @@ mode'). No private key is read.`,
     const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
     const sealingPublicKey = await sealingKeyOf(pkiDir(opts), id);
     await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
+      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), certSerial: cert.serialNumber.toLowerCase(), ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
     );
     ctx.out(`kiosk ${id} registered (certificate ${cert.fingerprint256})\n`);
     return 0;

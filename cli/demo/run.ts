@@ -128,7 +128,7 @@ async function registerKiosk(center: RunningCenter, kioskDir: string, id: string
   const signingPublicKey = await readKeyFile(join(kioskDir, 'signing.pub'), 32);
   const sealingPublicKey = await readKeyFile(join(kioskDir, 'sealing.pub'), 32);
   const deps = { db: d.db, audit: d.audit, clock: d.clock };
-  await addKiosk(deps, { id, signingPublicKey, sealingPublicKey, certFingerprint: cert.fingerprint256, mode });
+  await addKiosk(deps, { id, signingPublicKey, sealingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), certSerial: cert.serialNumber.toLowerCase(), mode });
   await addReader(deps, { kiosk: id, id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
 }
 

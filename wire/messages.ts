@@ -10,6 +10,7 @@
  * (R-MAC'd, R-ENC'd) fields, which are never logged.
  */
 import { z } from 'zod';
+import { FLEET_DOWN_SCHEMAS, FLEET_UP_SCHEMAS } from './fleet-messages.js';
 
 /** Kiosk, reader and application identifiers: 1..64 of [A-Za-z0-9._-], starting alphanumeric. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -158,7 +159,8 @@ export const insertCardSchema = z.strictObject({
 export const cardRefusedSchema = z.strictObject({
   job: jobIdSchema,
   attempt: attemptSchema,
-  reason: z.enum(['card-authentication', 'card-unreadable', 'wrong-card']),
+  /** 'card-not-in-stock': the card authenticated but is not from a registered batch (docs/provisioning.md §6). */
+  reason: z.enum(['card-authentication', 'card-unreadable', 'wrong-card', 'card-not-in-stock']),
 });
 
 /** S270: the whole secured script for this attempt. */
@@ -219,6 +221,7 @@ export const UP_SCHEMAS = {
   card: cardSchema,
   result: resultSchema,
   'card-done': cardDoneSchema,
+  ...FLEET_UP_SCHEMAS,
 } as const;
 
 export const DOWN_SCHEMAS = {
@@ -232,6 +235,7 @@ export const DOWN_SCHEMAS = {
   package: packageSchema,
   issued: issuedSchema,
   failed: failedSchema,
+  ...FLEET_DOWN_SCHEMAS,
 } as const;
 
 export type UpType = keyof typeof UP_SCHEMAS;

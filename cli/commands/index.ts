@@ -7,13 +7,17 @@ import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCom
 import { centerCommand } from './center.js';
 import { operatorCommands } from './center-operators.js';
 import { demoCommand } from './demo.js';
+import { enrolCommands } from './enrol.js';
+import { fleetOpsCommands } from './fleet-ops.js';
 import { hwListCommand } from './hw-list.js';
 import { hwTestCommand } from './hw-test.js';
 import { keystoreCheckCommand, keystoreSealCommand } from './keystore.js';
 import { kioskCommand } from './kiosk.js';
 import { kioskPinHashCommand } from './kiosk-pin-hash.js';
+import { pkiFleetCommands } from './pki-fleet.js';
 import { pkiInitCommand } from './pki-init.js';
 import { simCardCommand } from './sim-card.js';
+import { stockCommands } from './stock.js';
 import { simStationInitCommand, simStationStatusCommand } from './sim-station.js';
 
 export const COMMANDS: Command[] = [
@@ -35,6 +39,10 @@ export const COMMANDS: Command[] = [
   hwListCommand,
   hwTestCommand,
   pkiInitCommand,
+  ...pkiFleetCommands(),
+  ...enrolCommands(),
+  ...fleetOpsCommands(),
+  ...stockCommands(),
   cardDemo,
   simCardCommand,
   simStationInitCommand,

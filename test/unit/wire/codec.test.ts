@@ -16,6 +16,9 @@ const upBodies: Record<keyof typeof UP_SCHEMAS, unknown> = {
   card: { job: JOB, attempt: 1, atr: '3B8F8001', iu: '00'.repeat(29) },
   result: { job: JOB, attempt: 2, responses: ['9000', '6A82'], error: { index: 1, code: 'status' } },
   'card-done': { job: JOB, action: 'ejected', ok: true },
+  csr: { csr: '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n' },
+  wiped: { ok: true, failed: [] },
+  'renew-failed': { code: 'TOOL_FAILED' },
 };
 
 const downBodies: Record<keyof typeof DOWN_SCHEMAS, unknown> = {
@@ -29,6 +32,9 @@ const downBodies: Record<keyof typeof DOWN_SCHEMAS, unknown> = {
   package: { job: JOB, attempt: 1, kind: 'write', profile: 'cardline-basic', deadline: 1, sealed: { to: '00'.repeat(8), epk: '11'.repeat(32), nonce: '22'.repeat(24), ct: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } },
   issued: { job: JOB, card: '00112233445566778899', sdAid: 'A000000151000000' },
   failed: { job: JOB, reason: 'voided' },
+  renew: { notAfter: 1, reason: 'expiring' },
+  certificate: { pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n', notAfter: 2 },
+  decommission: { reason: 'stolen' },
 };
 
 void t.test('every up type decodes after a round trip', (t) => {

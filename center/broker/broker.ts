@@ -32,8 +32,12 @@ export interface BrokerTls {
   /** The broker's server certificate and key, PEM. */
   cert: string;
   key: string;
-  /** The CA's CRL, PEM. With it, OpenSSL checks every client against it and refuses all once it has expired. */
-  crl?: string;
+  /**
+   * The CAs' CRLs, PEM: one per CA of the chain (root, issuing), each its own
+   * string (Node reads one CRL per string). With them, OpenSSL checks every
+   * client against them and refuses all once one has expired.
+   */
+  crl?: string | string[];
 }
 
 export type Admission = { ok: true } | { ok: false; reason: string };
@@ -68,6 +72,15 @@ export interface RunningBroker {
   readonly aedes: Aedes;
   /** MQTT clients past CONNACK. */
   clientCount(): number;
+  /**
+   * Loads new CRLs (docs/provisioning.md §1) for every handshake from now
+   * on; connected clients stay (kick them with disconnectKiosk). Throws
+   * BrokerError TLS_CONFIG, leaving the old CRLs in force, when OpenSSL
+   * refuses them.
+   */
+  reloadCrl(crl: string | string[]): void;
+  /** Whether the kiosk has a live MQTT connection on this broker. */
+  isKioskConnected(kioskId: string): boolean;
   /** Closes a connected kiosk's session (after it was revoked); false when it is not connected. */
   disconnectKiosk(kioskId: string): Promise<boolean>;
   close(): Promise<void>;
@@ -173,12 +186,10 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   });
   aedes.on('clientError', (client, err) => logger.debug('client error', { ...kioskOf(roles.get(client)), error: err }));
 
+  const contextOptions = (crl: string | string[] | undefined) => ({ ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' as const, ...(crl ? { crl } : {}) });
   let server: Server;
   try {
-    server = createServer(
-      { requestCert: true, rejectUnauthorized: true, ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', ...(opts.tls.crl ? { crl: opts.tls.crl } : {}) },
-      (socket) => void aedes.handle(socket),
-    );
+    server = createServer({ requestCert: true, rejectUnauthorized: true, ...contextOptions(opts.tls.crl) }, (socket) => void aedes.handle(socket));
   } catch (e) {
     aedes.close();
     throw new BrokerError('TLS_CONFIG', `broker TLS material refused: ${(e as Error).message}`);
@@ -209,6 +220,15 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     port,
     aedes,
     clientCount: () => aedes.connectedClients,
+    reloadCrl: (crl) => {
+      try {
+        server.setSecureContext(contextOptions(crl));
+      } catch (e) {
+        throw new BrokerError('TLS_CONFIG', `CRL refused: ${(e as Error).message}`);
+      }
+      logger.info('CRL reloaded', { crls: Array.isArray(crl) ? crl.length : 1 });
+    },
+    isKioskConnected: (kioskId) => isKioskId(kioskId) && kiosks.has(kioskId),
     disconnectKiosk: (kioskId) => {
       const client = isKioskId(kioskId) ? kiosks.get(kioskId) : undefined;
       if (!client) return Promise.resolve(false);

@@ -9,6 +9,7 @@ import { operatorCommands } from './center-operators.js';
 import { demoCommand } from './demo.js';
 import { enrolCommands } from './enrol.js';
 import { fleetOpsCommands } from './fleet-ops.js';
+import { kioskFleetCommands } from './kiosk-fleet.js';
 import { hwListCommand } from './hw-list.js';
 import { hwTestCommand } from './hw-test.js';
 import { keystoreCheckCommand, keystoreSealCommand } from './keystore.js';
@@ -42,6 +43,7 @@ export const COMMANDS: Command[] = [
   ...pkiFleetCommands(),
   ...enrolCommands(),
   ...fleetOpsCommands(),
+  ...kioskFleetCommands(),
   ...stockCommands(),
   cardDemo,
   simCardCommand,

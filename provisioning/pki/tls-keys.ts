@@ -8,6 +8,7 @@
  * that reason).
  */
 import { webcrypto } from 'node:crypto';
+import { pemBytes } from '../../common/pem-bytes.js';
 
 export type CryptoKey = webcrypto.CryptoKey;
 import { PkiError } from './errors.js';
@@ -39,42 +40,11 @@ export async function exportPkcs8Pem(privateKey: CryptoKey): Promise<string> {
  */
 export async function exportPkcs8PemBytes(privateKey: CryptoKey): Promise<Uint8Array> {
   const der = new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', privateKey));
-  const b64 = base64Bytes(der);
-  der.fill(0);
-  const begin = ascii('-----BEGIN PRIVATE KEY-----\n');
-  const end = ascii('-----END PRIVATE KEY-----\n');
-  const lines = Math.ceil(b64.length / 64);
-  const out = new Uint8Array(begin.length + b64.length + lines + end.length);
-  out.set(begin, 0);
-  let at = begin.length;
-  for (let i = 0; i < b64.length; i += 64) {
-    const line = b64.subarray(i, Math.min(i + 64, b64.length));
-    out.set(line, at);
-    at += line.length;
-    out[at++] = 0x0a;
+  try {
+    return pemBytes(der, 'PRIVATE KEY');
+  } finally {
+    der.fill(0);
   }
-  out.set(end, at);
-  b64.fill(0);
-  return out;
-}
-
-/** RFC 4648 §4 base64 (with padding), byte to byte. */
-function base64Bytes(data: Uint8Array): Uint8Array {
-  const alphabet = ascii('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
-  const out = new Uint8Array(Math.ceil(data.length / 3) * 4);
-  let o = 0;
-  for (let i = 0; i < data.length; i += 3) {
-    const n = (data[i]! << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0);
-    out[o++] = alphabet[(n >> 18) & 63]!;
-    out[o++] = alphabet[(n >> 12) & 63]!;
-    out[o++] = i + 1 < data.length ? alphabet[(n >> 6) & 63]! : 0x3d;
-    out[o++] = i + 2 < data.length ? alphabet[n & 63]! : 0x3d;
-  }
-  return out;
-}
-
-function ascii(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
 /** Imports a P-256 PKCS#8 PEM private key for signing (certificates, CRLs). Throws PkiError CA_INVALID on anything else. */

@@ -24,6 +24,8 @@ export const IDENTITY_FILES = {
   cert: 'tls.crt',
   ca: 'ca.crt',
   centerPublicKey: 'center-signing.pub',
+  /** A renewed certificate waiting for its swap (kiosk/renewal/, docs/provisioning.md §3). */
+  nextCert: 'tls.next.crt',
 } as const;
 
 export interface KioskIdentity {

@@ -13,6 +13,9 @@
  *   must be the current one ('unknown-session') and the sequence above the
  *   last accepted ('replayed'), then the body (decodeDown). Any refusal is
  *   logged with its reason (never the payload) and the message is dropped.
+ * - `restart(secureContext)`: after a certificate renewal, the connection
+ *   ends cleanly and a new one opens with the new key and certificate
+ *   (a new session, a new hello).
  */
 import type { SecureContext } from 'node:tls';
 import { toHex } from '../card/bytes.js';
@@ -73,7 +76,7 @@ export interface LinkExchange {
 export interface KioskLinkOptions {
   kioskId: string;
   brokerUrl: string;
-  /** Key (from the key store), certificate and fleet CA, built once (kiosk/keystore/tls-context.ts). */
+  /** Key (from the key store), certificate and fleet CA, built once (kiosk/keystore/tls-context.ts); replaced by `restart` after a renewal. */
   secureContext: SecureContext;
   /** The kiosk's Ed25519 secret (32 bytes); owned by the agent's unsealed secrets, zeroized there. */
   signingKey: Uint8Array;
@@ -107,9 +110,13 @@ export class KioskLink implements UpLink {
   #up = false;
   /** Sends waiting for their PUBACK: rejected when the link drops. */
   readonly #waiting = new Set<(e: Error) => void>();
+  #handlers: LinkHandlers | undefined;
+  #secureContext: SecureContext;
+  #stopped = false;
 
   constructor(opts: KioskLinkOptions) {
     this.#o = opts;
+    this.#secureContext = opts.secureContext;
     this.#log = opts.logger.child('link');
   }
 
@@ -119,13 +126,41 @@ export class KioskLink implements UpLink {
   }
 
   start(handlers: LinkHandlers): void {
-    if (this.#client) throw new RangeError('link already started');
+    if (this.#handlers) throw new RangeError('link already started');
+    this.#handlers = handlers;
+    this.#connect(handlers);
+  }
+
+  /**
+   * Ends the connection and connects again with another TLS context (a
+   * renewed certificate, kiosk/renewal/): a clean DISCONNECT (no will),
+   * then a new client, a new session and a new hello. The runner hears the
+   * link go down at once. Events of the old client are ignored from here on.
+   */
+  async restart(secureContext: SecureContext): Promise<void> {
+    const handlers = this.#handlers;
+    const old = this.#client;
+    if (!handlers || !old) throw new RangeError('link not started');
+    this.#secureContext = secureContext;
+    this.#client = undefined;
+    this.#dropWaiting();
+    if (this.#up) {
+      this.#up = false;
+      this.#log.info('link down for a new certificate', { session: this.#session });
+      handlers.onDisconnect();
+    }
+    await old.endAsync(!old.connected).catch((e: unknown) => this.#log.warn('ending the old connection failed', { err: e }));
+    if (this.#stopped) return;
+    this.#connect(handlers);
+  }
+
+  #connect(handlers: LinkHandlers): void {
     const o = this.#o;
     const client = o.connect(o.brokerUrl, {
       clientId: o.kioskId,
       protocolVersion: 4,
       clean: true,
-      secureContext: o.secureContext,
+      secureContext: this.#secureContext,
       rejectUnauthorized: true,
       will: { topic: stateTopic(o.kioskId), payload: OFFLINE, qos: 1, retain: true },
       reconnectPeriod: o.reconnectPeriodMs ?? 2000,
@@ -133,15 +168,21 @@ export class KioskLink implements UpLink {
       resubscribe: false,
     });
     this.#client = client;
+    // A client replaced by restart() may still emit: only the current one counts.
+    const current = (): boolean => this.#client === client;
     client.on('connect', () => {
+      if (!current()) return;
       // mqtt.js writes a packet in several small writes (header, topic, payload): with Nagle's
       // algorithm each message then waits for the broker's delayed ACK, ~40 ms a message on
       // loopback (measured), which is most of a customer's wait. Messages here are few and small.
       disableNagle(client);
       this.#openSession(client, handlers).catch((e: unknown) => this.#log.error('session setup failed', { err: e }));
     });
-    client.on('message', (topic, payload) => this.#receive(topic, payload, handlers));
+    client.on('message', (topic, payload) => {
+      if (current()) this.#receive(topic, payload, handlers);
+    });
     client.on('close', () => {
+      if (!current()) return;
       this.#dropWaiting();
       if (!this.#up) return;
       this.#up = false;
@@ -149,7 +190,9 @@ export class KioskLink implements UpLink {
       handlers.onDisconnect();
     });
     // Connection refusals and TLS failures: mqtt.js reconnects by itself.
-    client.on('error', (e) => this.#log.warn('link error', { err: e }));
+    client.on('error', (e) => {
+      if (current()) this.#log.warn('link error', { err: e });
+    });
   }
 
   async #openSession(client: MqttClientLike, handlers: LinkHandlers): Promise<void> {
@@ -161,6 +204,8 @@ export class KioskLink implements UpLink {
     // MQTT 3.1.1 §3.9.3: 0x80 in SUBACK is a refused subscription.
     if (granted.some((g) => g.qos === 0x80)) throw new KioskError('LINK_DOWN', `subscription to ${downTopic(id)} refused by the broker`);
     await client.publishAsync(stateTopic(id), ONLINE, { qos: 1, retain: true });
+    // Replaced by restart() meanwhile: this session is not the link's.
+    if (this.#client !== client) return;
     this.#up = true;
     this.#log.info('session open', { session: this.#session });
     await handlers.onSession();
@@ -239,6 +284,7 @@ export class KioskLink implements UpLink {
 
   /** Says offline (retained) when it can, then disconnects; the will is not published on a clean DISCONNECT. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     const client = this.#client;
     if (client === undefined) return;
     if (this.#up && client.connected) {

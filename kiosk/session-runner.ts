@@ -141,6 +141,12 @@ export class SessionRunner {
         return onIssued(this.#ctx, m.body);
       case 'failed':
         return onFailed(this.#ctx, m.body);
+      case 'renew':
+      case 'certificate':
+      case 'decommission':
+        // The fleet messages are the agent's (kiosk/renewal/), never a customer session's.
+        this.#deps.logger.warn('fleet message delivered to the session runner: ignored', { type: m.type });
+        return;
     }
   }
 

@@ -19,6 +19,10 @@ export { TpmStore } from './tpm.js';
 export { sealIntoTpm, type SealIntoTpmOptions, type SealedIntoTpm } from './tpm-seal.js';
 export { nodeExec, type Exec, type ExecResult } from './exec.js';
 export * from './types.js';
+export { keyMatchesCertificate, openPendingKeys, pendingSealedFile, type HeldKeys, type PendingKeys, type PendingKeysDeps } from './pending.js';
+export { exists as fileExists, renameDurably, removeIfPresent, syncDirectory } from './pending-files.js';
+export { wipeKeyStore, wipeTargets, type WipeConfig, type WipeReport, type WipeTarget } from './wipe.js';
+export type { ZeroedHook } from './wipe-file.js';
 
 /** The sealed file's name in the identity directory, and the TPM store's directory. */
 export const SEALED_FILE_NAME = 'keys.sealed';

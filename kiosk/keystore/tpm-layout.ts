@@ -8,6 +8,8 @@
  *   pcrs                  the PCR selection the object was sealed to (text), checked against the config
  *   tls.tss2.pem          the TLS key, created in the TPM by the tpm2 OpenSSL provider ("TSS2 PRIVATE KEY")
  *   tls.csr               its certificate request (PEM), for the fleet CA
+ *   tls.next.tss2.pem     during a renewal only: the pending TLS key, until its certificate is swapped in
+ *                         (kiosk/keystore/pending-tpm.ts, docs/provisioning.md §3)
  */
 import { join } from 'node:path';
 
@@ -18,10 +20,12 @@ export interface TpmStoreFiles {
   pcrs: string;
   tlsKey: string;
   csr: string;
+  /** The pending TLS key of a renewal. */
+  nextTlsKey: string;
 }
 
 export function tpmStoreFiles(dir: string): TpmStoreFiles {
-  return { dir, pub: join(dir, 'seal.pub'), priv: join(dir, 'seal.priv'), pcrs: join(dir, 'pcrs'), tlsKey: join(dir, 'tls.tss2.pem'), csr: join(dir, 'tls.csr') };
+  return { dir, pub: join(dir, 'seal.pub'), priv: join(dir, 'seal.priv'), pcrs: join(dir, 'pcrs'), tlsKey: join(dir, 'tls.tss2.pem'), csr: join(dir, 'tls.csr'), nextTlsKey: join(dir, 'tls.next.tss2.pem') };
 }
 
 /**

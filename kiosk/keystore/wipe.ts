@@ -1,0 +1,88 @@
+/**
+ * Wiping the kiosk's key store (docs/provisioning.md §4: decommissioning;
+ * `cardline kiosk wipe` on site): every file of the store, current and
+ * pending, zero-filled, fsync'd and unlinked (wipe-file.ts), then the
+ * signed registry and a pending certificate. Each file is a *role*
+ * (`sealed-store`, `tls-key`, …): what the report and the `wiped` message
+ * name, never a path or content.
+ *
+ * The TPM store keeps nothing inside the TPM: the storage primary is
+ * recreated from the owner seed at every use and never made persistent,
+ * and the sealed object and TLS key are loaded from their wrapped blobs each
+ * time. With the blobs gone the TPM can no longer produce either key, so
+ * there is no persistent handle to evict. The machine secret of a sealed
+ * file is not removed: it lives outside the identity directory
+ * (/etc/cardline) and is no use without the sealed file.
+ */
+import { rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../common/log.js';
+import type { KeyStoreConfig } from '../config.js';
+import { pendingSealedFile, sealedFileOf, tpmDirOf } from './pending.js';
+import { tpmStoreFiles } from './tpm-layout.js';
+import { zeroAndUnlink, type ZeroedHook } from './wipe-file.js';
+
+export interface WipeTarget {
+  /** What the file is (≤ 64 characters): reported when it cannot be removed. */
+  role: string;
+  path: string;
+}
+
+export interface WipeReport {
+  /** Every file is gone (or was never there). */
+  ok: boolean;
+  /** Roles removed now. */
+  removed: string[];
+  /** Roles that could not be removed. */
+  failed: string[];
+}
+
+export interface WipeConfig {
+  identityDir: string;
+  keyStore: KeyStoreConfig;
+  /** Default `<identityDir>/registry.json`. */
+  registryFile?: string | undefined;
+}
+
+/** The files of the store the config names, and the kiosk's other state beside it. */
+export function wipeTargets(config: WipeConfig): WipeTarget[] {
+  const store: WipeTarget[] =
+    config.keyStore.kind === 'sealed-file'
+      ? [
+          { role: 'sealed-store', path: sealedFileOf(config) },
+          { role: 'pending-sealed-store', path: pendingSealedFile(sealedFileOf(config)) },
+        ]
+      : (() => {
+          const f = tpmStoreFiles(tpmDirOf(config));
+          return [
+            { role: 'sealed-object-private', path: f.priv },
+            { role: 'sealed-object-public', path: f.pub },
+            { role: 'tls-key', path: f.tlsKey },
+            { role: 'pending-tls-key', path: f.nextTlsKey },
+            { role: 'pcr-selection', path: f.pcrs },
+            { role: 'certificate-request', path: f.csr },
+          ];
+        })();
+  return [
+    ...store,
+    { role: 'registry', path: config.registryFile ?? join(config.identityDir, 'registry.json') },
+    { role: 'pending-certificate', path: join(config.identityDir, 'tls.next.crt') },
+  ];
+}
+
+/** Wipes every target, going on past failures; never throws for a file. */
+export async function wipeKeyStore(config: WipeConfig, o: { onZeroed?: ZeroedHook; logger?: Logger } = {}): Promise<WipeReport> {
+  const report: WipeReport = { ok: true, removed: [], failed: [] };
+  for (const t of wipeTargets(config)) {
+    try {
+      if ((await zeroAndUnlink(t.path, o.onZeroed)) === 'removed') report.removed.push(t.role);
+    } catch (e) {
+      report.ok = false;
+      report.failed.push(t.role);
+      o.logger?.error('wipe failed', { role: t.role, path: t.path, code: (e as NodeJS.ErrnoException).code ?? 'error' });
+    }
+  }
+  // The TPM store's directory, once empty (anything else left in it stays, and so does the directory).
+  if (config.keyStore.kind === 'tpm') await rmdir(tpmDirOf(config)).catch(() => undefined);
+  return report;
+}

@@ -8,10 +8,13 @@
  *   are unique within a hopper and the same for the same prefix and index;
  * - life cycle as the simulated card ships it (OP_READY unless the card's
  *   default says otherwise), no application personalized;
- * - one ISD SCP03 key set, diversified by KDF3 from the stock master key
- *   (KMC) and the card's own KDD (GPC Amd D keys, card-protocol.md
- *   "Key diversification"): whoever holds the KMC (the center) can derive
- *   each card's keys from its INITIALIZE UPDATE response, nobody else can;
+ * - one ISD SCP03 key set: the card maker's transport key (the GlobalPlatform
+ *   test key 40..4F at KVN 30, the simulated card's default), which stock
+ *   preparation replaces (docs/provisioning.md §6: `cardline stock prepare`,
+ *   provisioning/stock/). Only with `stockMasterKey` (tests that need a raw
+ *   card, the card demo) is the set KDF3-diversified from that master key
+ *   and the card's KDD at once (card-protocol.md "Key diversification"),
+ *   skipping the preparation: such a card is in no batch;
  * - its EEPROM image in `<dir>/<serial>.eeprom`, owned by the card.
  *
  * `<dir>/hopper.json` lists the serials and which were taken, so a hopper
@@ -60,8 +63,12 @@ export interface HopperCreateOptions extends HopperCardOptions {
   dir: string;
   /** Number of cards, 1..100 000. */
   count: number;
-  /** The stock master key (KMC): 16 bytes (AES-128, the usual) or 32 (AES-256). Not stored. */
-  stockMasterKey: Uint8Array;
+  /**
+   * Raw cards only: ISD keys KDF3-diversified from this stock master key
+   * (16 or 32 bytes; not stored) instead of the transport key. Cards made so
+   * skip stock preparation and are in no batch.
+   */
+  stockMasterKey?: Uint8Array | undefined;
   /** Hex, 1..6 bytes (default CA4D0000). */
   serialPrefix?: string;
   /** Key version number of the factory key set (default: the card's default). */
@@ -84,14 +91,14 @@ export class Hopper {
     private readonly cardOpts: HopperCardOptions,
   ) {}
 
-  /** Makes `count` factory-fresh cards in `dir`. */
+  /** Makes `count` factory-fresh cards in `dir` (transport key, or raw with `stockMasterKey`). */
   static async create(opts: HopperCreateOptions): Promise<Hopper> {
     const prefix = (opts.serialPrefix ?? DEFAULT_SERIAL_PREFIX).toUpperCase();
     if (!/^([0-9A-F]{2}){1,6}$/.test(prefix)) throw new HopperError('ARGUMENT_INVALID', 'serialPrefix must be 1..6 bytes of hex');
     if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 100_000) {
       throw new HopperError('ARGUMENT_INVALID', `count must be 1..100000, not ${opts.count}`);
     }
-    const kmcLen = opts.stockMasterKey.length;
+    const kmcLen = opts.stockMasterKey?.length ?? 16;
     if (kmcLen !== 16 && kmcLen !== 32) {
       throw new HopperError('ARGUMENT_INVALID', `stock master key of ${kmcLen} bytes (16 for AES-128 or 32 for AES-256)`);
     }
@@ -104,17 +111,18 @@ export class Hopper {
     for (let i = 0; i < opts.count; i++) {
       // Serials count from 1: an all-zero IC serial number reads like an unset one.
       const serial = prefix + (i + 1).toString(16).toUpperCase().padStart(8, '0');
-      const kmc = opts.stockMasterKey.slice();
+      const kmc = opts.stockMasterKey?.slice();
       let card: SimCard;
       try {
         // Opening with a path that does not exist yet writes the factory image; the card is then dropped.
+        // Without a master key the card keeps its default ISD keys: the transport key at KVN 30.
         card = await SimCard.open({
           ...cardOptions(opts),
           statePath: imagePath(opts.dir, serial),
-          profile: { serial, master: { kmc }, ...(opts.kvn !== undefined ? { kvn: opts.kvn } : {}) },
+          profile: { serial, ...(kmc ? { master: { kmc } } : {}), ...(opts.kvn !== undefined ? { kvn: opts.kvn } : {}) },
         });
       } finally {
-        kmc.fill(0);
+        kmc?.fill(0);
       }
       card.powerOff();
       serials.push(card.serial);

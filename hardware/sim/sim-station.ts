@@ -76,7 +76,12 @@ export class SimStation implements CardStation {
     this.transport = this.reader;
   }
 
-  /** Makes a new station in `dir`: `count` cards in the hopper and a new reader key; then opens it. */
+  /**
+   * Makes a new station in `dir`: `count` cards for the hopper and a new
+   * reader key; then opens it. The cards are factory cards (transport key),
+   * prepared with `prepare` (stock preparation; those it refuses go to
+   * reject/), or raw with `stockMasterKey` (station-stock.ts).
+   */
   static async create(opts: SimStationCreateOptions): Promise<SimStation> {
     if (opts.id !== undefined) checkReaderId(opts.id);
     await mkdir(opts.dir, { recursive: true }).catch((e: unknown) => {
@@ -91,6 +96,8 @@ export class SimStation implements CardStation {
       await stockHopper(opts.dir, {
         count: opts.count,
         stockMasterKey: opts.stockMasterKey,
+        prepare: opts.prepare,
+        onFactoryCard: opts.onFactoryCard,
         ...(opts.serialPrefix !== undefined ? { serialPrefix: opts.serialPrefix } : {}),
         ...(opts.kvn !== undefined ? { kvn: opts.kvn } : {}),
         ...(opts.logger ? { logger: opts.logger } : {}),
@@ -150,9 +157,10 @@ export class SimStation implements CardStation {
   }
 
   /**
-   * Simulator only: puts `count` more factory-fresh cards into the hopper of
-   * the station in `dir` (e.g. counterfeit cards made with another master key
-   * and a serial prefix that sorts first, so they are fed next).
+   * Simulator only: puts `count` more cards into the hopper of the station
+   * in `dir`: prepared ones (`prepare`), or raw ones (e.g. counterfeit cards
+   * made with another master key and a serial prefix that sorts first, so
+   * they are fed next), or factory cards with the transport key.
    * Resolves with their serials. ARGUMENT_INVALID when a serial exists already.
    */
   static async addCards(dir: string, cards: StockOptions): Promise<string[]> {

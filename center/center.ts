@@ -13,12 +13,17 @@ import { startBroker } from './broker/broker.js';
 import { Bridge } from './bridge.js';
 import { DEFAULT_SCRYPT, type ScryptParams } from './code-hash.js';
 import { DEFAULT_LIMITS, type CenterDeps, type CenterLimits } from './deps.js';
+import { admitKiosk } from './fleet/admission.js';
+import type { FleetCa } from './fleet/ca.js';
+import type { DecommissionOutcome } from './fleet/decommission.js';
+import { checkFleetLimits, startFleet, type FleetOps } from './fleet/start.js';
+import { FleetState, type RevokeOutcome } from './fleet/state.js';
 import { dispatcher } from './handlers/index.js';
 import { loadCenterKeys } from './keys.js';
 import { RateLimiter } from './rate-limit.js';
-import { addReader, getKiosk, removeReader, type NewReader } from './registry.js';
+import { addReader, removeReader, type NewReader } from './registry.js';
 import { RegistryPush } from './registry-push.js';
-import type { Db, StoreLocation } from './store/db.js';
+import type { Db, Sql, StoreLocation } from './store/db.js';
 import { openStore } from './store/open.js';
 import { closeSessions } from './sessions.js';
 
@@ -35,6 +40,12 @@ export interface CenterOptions {
   random: (n: number) => Uint8Array;
   scrypt?: ScryptParams;
   limits?: Partial<CenterLimits>;
+  /**
+   * The online issuing CA (center/fleet/ca.ts; the CLI passes
+   * provisioning/pki/issuing.ts as cli/commands/fleet-ca.ts `pkiFleetCa`).
+   * Without it renewals are refused and revocations stay out of the CRL.
+   */
+  fleetCa?: FleetCa;
 }
 
 export interface RunningCenter {
@@ -52,6 +63,17 @@ export interface RunningCenter {
   };
   /** Pushes changed registries to connected kiosks now (what the periodic check does); resolves with the number pushed. */
   pushRegistries(kiosk?: string): Promise<number>;
+  /**
+   * Revokes a kiosk (docs/provisioning.md §4): status revoked and its
+   * certificates, in one transaction with `also` and their audit entries;
+   * then the CRL, the broker's reload, and the kick of its live connection.
+   * CenterError KIOSK_UNKNOWN / KIOSK_UNCHANGED.
+   */
+  revokeKiosk(id: string, reason: string, also?: (tx: Sql) => Promise<void>): Promise<RevokeOutcome>;
+  /** Tells a connected kiosk to wipe its store (waits up to 10 s for `wiped`), then revokes it as decommissioned. */
+  decommissionKiosk(id: string, reason: string): Promise<DecommissionOutcome>;
+  /** Sets renew_requested_at (audited) and asks the kiosk now when it is connected here. */
+  requestRenewal(id: string): Promise<{ asked: boolean }>;
   /** Resolves when every message received so far has been handled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -69,6 +91,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     await store.query('UPDATE sessions SET current = false WHERE current');
     const audit = new MerkleAuditLog({ signingKey: keys.signingKey, clock: opts.clock, logger });
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    checkFleetLimits(limits);
     const deps: CenterDeps = {
       db: store,
       audit,
@@ -79,6 +102,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       scrypt: opts.scrypt ?? DEFAULT_SCRYPT,
       limits,
       requestLimiter: new RateLimiter(opts.clock, { limit: limits.requestsPerMinute, windowMs: 60_000 }),
+      fleet: new FleetState({ pkiDir: opts.pkiDir, ca: opts.fleetCa, clock: opts.clock }),
     };
     const host = opts.host ?? '127.0.0.1';
     const broker = await startBroker({
@@ -86,13 +110,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       port: opts.port ?? 8883,
       tls: keys.brokerTls,
       logger,
-      admitKiosk: async (id) => {
-        const k = await getKiosk(store, id);
-        if (!k) return { ok: false, reason: 'kiosk-unknown' };
-        if (k.status !== 'active') return { ok: false, reason: 'kiosk-revoked' };
-        return { ok: true };
-      },
+      admitKiosk: (id, cert) => admitKiosk(deps, id, cert),
       onKioskGone: (id) => {
+        deps.fleet.wipes.notify(id, { kind: 'gone' });
         void closeSessions(store, id, new Date(opts.clock.now())).catch((e: unknown) => logger.warn('recording a kiosk gone failed', { kiosk: id, error: e }));
       },
       onRefusal: (r) => {
@@ -122,6 +142,8 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       await polling;
     };
     cleanups.unshift(stopPolling);
+    const fleet: FleetOps = startFleet(deps, broker, bridge, keys.brokerTls.crl);
+    cleanups.unshift(() => fleet.stop());
     const registryDeps = { db: store, audit, clock: opts.clock };
     await store.transaction((tx) => audit.append(tx, { kind: 'center.started', detail: { port: broker.port, store: store.kind } }));
     logger.info('center started', { url, store: store.kind });
@@ -143,12 +165,16 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         },
       },
       pushRegistries: (kiosk) => push.sweep(kiosk),
+      revokeKiosk: (id, reason, also) => fleet.revokeKiosk(id, reason, also),
+      decommissionKiosk: (id, reason) => fleet.decommissionKiosk(id, reason),
+      requestRenewal: (id) => fleet.requestRenewal(id),
       idle: () => bridge.idle(),
       async stop() {
         if (stopped) return;
         stopped = true;
-        // No push after the final checkpoint.
+        // No push, no kick after the final checkpoint.
         await stopPolling();
+        await fleet.stop();
         await bridge.idle();
         await store.transaction((tx) => audit.checkpoint(tx)).catch((e: unknown) => logger.error('final checkpoint failed', { error: e }));
         for (const c of cleanups) await c().catch((e: unknown) => logger.error('shutdown step failed', { error: e }));

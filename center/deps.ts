@@ -3,6 +3,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { AuditLog } from './audit/types.js';
 import type { ScryptParams } from './code-hash.js';
+import type { FleetState } from './fleet/state.js';
 import type { CenterKeys } from './keys.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Db } from './store/db.js';
@@ -28,9 +29,20 @@ export interface CenterLimits {
   reservationTtlMs: number;
   /** How often the center looks for reader-registry changes made by another process, to push them (registry-push.ts); 0: never. */
   registryPollMs: number;
+  /**
+   * How often the fleet watcher (fleet/watcher.ts) looks for connected
+   * kiosks that are no longer active (kicked), a changed `ca/crl.pem`
+   * (reloaded) and operators' renewal requests; 0: never (revocations by
+   * this process still kick at once).
+   */
+  fleetPollMs: number;
+  /** A kiosk whose current certificate ends within this many days is asked to renew (docs/provisioning.md §3). */
+  renewBeforeDays: number;
+  /** Validity of a renewed kiosk certificate, in days. */
+  certDays: number;
 }
 
-export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000 };
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000, fleetPollMs: 250, renewBeforeDays: 30, certDays: 90 };
 
 export interface CenterDeps {
   db: Db;
@@ -43,4 +55,6 @@ export interface CenterDeps {
   limits: CenterLimits;
   /** Per-kiosk request limiter (rate-limit.ts). */
   requestLimiter: RateLimiter;
+  /** Renewal, revocation and decommissioning (fleet/state.ts). */
+  fleet: FleetState;
 }

@@ -42,6 +42,14 @@ export interface BrokerTls {
 
 export type Admission = { ok: true } | { ok: false; reason: string };
 
+/** The verified client certificate, as admitKiosk sees it. */
+export interface PeerCertificate {
+  /** SHA-256 fingerprint, colon-separated upper-case hex (X509Certificate.fingerprint256). */
+  fingerprint: string;
+  /** Serial number, lower-case hex. */
+  serial: string;
+}
+
 export interface BrokerRefusal {
   stage: 'tls' | 'connect' | 'publish' | 'subscribe';
   /** An OpenSSL verify code (stage tls), an acl.ts reason, or admitKiosk's reason. */
@@ -57,8 +65,12 @@ export interface BrokerOptions {
   /** 0 picks a free port. */
   port: number;
   tls: BrokerTls;
-  /** The center's registry check (DESIGN §3 step 1): active and not revoked. */
-  admitKiosk: (kioskId: string) => Promise<Admission>;
+  /**
+   * The center's registry check (DESIGN §3 step 1): active and not revoked,
+   * and the verified certificate one the registry knows for this kiosk
+   * (docs/provisioning.md §3: a renewed one is promoted here).
+   */
+  admitKiosk: (kioskId: string, cert: PeerCertificate) => Promise<Admission>;
   logger: Logger;
   onRefusal?: (r: BrokerRefusal) => void;
   /** A kiosk's live MQTT connection ended (not one replaced by a newer connection of the same kiosk). */
@@ -81,6 +93,8 @@ export interface RunningBroker {
   reloadCrl(crl: string | string[]): void;
   /** Whether the kiosk has a live MQTT connection on this broker. */
   isKioskConnected(kioskId: string): boolean;
+  /** The kiosks with a live MQTT connection on this broker. */
+  connectedKiosks(): string[];
   /** Closes a connected kiosk's session (after it was revoked); false when it is not connected. */
   disconnectKiosk(kioskId: string): Promise<boolean>;
   close(): Promise<void>;
@@ -158,7 +172,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   async function admit(client: Client): Promise<Admitted> {
     const conn = client.conn;
     if (!(conn instanceof TLSSocket) || !conn.authorized) return { ok: false, code: NOT_AUTHORIZED, reason: 'tls-unauthorized' };
-    const r = roleOf(conn.getPeerCertificate().subject ?? {});
+    const peer = conn.getPeerCertificate();
+    const r = roleOf(peer.subject ?? {});
     if (!r.ok) return { ok: false, code: NOT_AUTHORIZED, reason: r.reason };
     const role = r.role;
     const id = checkClientId(role, client.id);
@@ -170,7 +185,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       if (!w.ok) return { ok: false, code: NOT_AUTHORIZED, reason: `will-${w.reason}`, role };
     }
     if (role.kind === 'kiosk') {
-      const a = await opts.admitKiosk(role.id);
+      const a = await opts.admitKiosk(role.id, { fingerprint: peer.fingerprint256, serial: peer.serialNumber.toLowerCase() });
       if (!a.ok) return { ok: false, code: NOT_AUTHORIZED, reason: a.reason, role };
     }
     return { ok: true, role };
@@ -229,6 +244,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       logger.info('CRL reloaded', { crls: Array.isArray(crl) ? crl.length : 1 });
     },
     isKioskConnected: (kioskId) => isKioskId(kioskId) && kiosks.has(kioskId),
+    connectedKiosks: () => [...kiosks.keys()],
     disconnectKiosk: (kioskId) => {
       const client = isKioskId(kioskId) ? kiosks.get(kioskId) : undefined;
       if (!client) return Promise.resolve(false);

@@ -1,7 +1,7 @@
 /**
  * The console's writes (docs/screens.md): revoke a kiosk (admin), void a
  * job and add applications (operator). Each runs the same code as its CLI
- * command (registry.ts setKioskStatus, jobs.ts voidJob, applications.ts
+ * command (the running center's revokeKiosk: fleet/revoke.ts, jobs.ts voidJob, applications.ts
  * addApplications with application-input.ts's parser), then is audited as
  * `console.action` with the actor, in the action's own transaction. Bodies
  * are validated here, once.
@@ -36,7 +36,10 @@ export function auditAction(deps: ConsoleDeps, tx: Sql, actor: string, action: s
 export async function revokeKiosk(deps: ConsoleDeps, actor: string, id: string, reason: string): Promise<{ kiosk: string; status: 'revoked' }> {
   if (!ID_PATTERN.test(id)) throw new ConsoleError('not-found', 'no such kiosk');
   // setKioskStatus decides in one conditional UPDATE: KIOSK_UNKNOWN (404), KIOSK_UNCHANGED when already revoked (409 conflict).
-  await setKioskStatus(deps, id, 'revoked', reason, async (tx) => void (await auditAction(deps, tx, actor, 'kiosk.revoke', { reason }, { kiosk: id })));
+  // The running center's path also puts the kiosk's certificates on the CRL and kicks it (docs/provisioning.md §4).
+  const also = async (tx: Sql): Promise<void> => void (await auditAction(deps, tx, actor, 'kiosk.revoke', { reason }, { kiosk: id }));
+  if (deps.revokeKiosk) await deps.revokeKiosk(id, reason, also);
+  else await setKioskStatus(deps, id, 'revoked', reason, also);
   return { kiosk: id, status: 'revoked' };
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../../common/log.js';
 import type { ScryptParams } from '../../common/slow-hash.js';
 import type { AuditLog } from '../audit/types.js';
 import type { CenterDeps } from '../deps.js';
+import type { RevokeFn } from '../fleet/state.js';
 import type { Db } from '../store/db.js';
 
 export interface ConsoleDeps {
@@ -18,6 +19,11 @@ export interface ConsoleDeps {
   centerPublicKey: Uint8Array;
   /** Seals added applications' DGIs (the center's data key; the center zeroizes it when it stops). */
   dataKey: Uint8Array;
+  /**
+   * The running center's revocation (status, CRL, kick: center/fleet/revoke.ts).
+   * Absent only for deps made by hand: the revoke action then changes the status alone.
+   */
+  revokeKiosk?: RevokeFn;
 }
 
 /** The console's deps from a running center's (center.ts `deps`); the clock and logger may be the console's own. */
@@ -31,5 +37,10 @@ export function consoleDepsOf(center: CenterDeps, own: Partial<Pick<ConsoleDeps,
     scrypt: center.scrypt,
     centerPublicKey: center.keys.signingPublic,
     dataKey: center.keys.dataKey,
+    revokeKiosk: (id, reason, also) => {
+      const revoke = center.fleet.revoke;
+      if (!revoke) throw new Error('the center is not running: its revocation path is not available');
+      return revoke(id, reason, also);
+    },
   };
 }

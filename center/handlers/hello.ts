@@ -3,13 +3,15 @@
  * its registry entry, answers with the signed reader registry, and — if the
  * kiosk had a job in progress when it (or the center) went away — starts
  * the recovery of that job: "a crash at any point resumes or voids cleanly;
- * the card itself says what it holds" (DESIGN §6).
+ * the card itself says what it holds" (DESIGN §6). Last, a kiosk whose
+ * certificate is due is asked to renew it (docs/provisioning.md §3).
  */
 import type { UpBody } from '../../wire/messages.js';
 import type { InboundContext } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
 import { holdsCard } from '../job-state.js';
 import { liveJobOfKiosk, moveJob, withJob } from '../jobs.js';
+import { askRenewalIfDue } from '../fleet/handlers.js';
 import { listReaders, signedReaderRegistry } from '../registry.js';
 import { sendInsertCard, sendIssued } from './insert-card.js';
 
@@ -34,6 +36,8 @@ export async function onHello(deps: CenterDeps, ctx: InboundContext, body: UpBod
   // What this session holds: a later change is pushed to it (registry-push.ts); the agent version is shown by the console's fleet view.
   await deps.db.query('UPDATE sessions SET registry_version = $2, agent = $3 WHERE id = $1', [ctx.session, registry.version, body.agent]);
   await recover(deps, ctx, body.card.present);
+  // docs/provisioning.md §3: a certificate near its end (or an operator's request) is renewed from the first session on.
+  await askRenewalIfDue(deps, kiosk.id, ctx.session, (b) => ctx.send('renew', b));
 }
 
 async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boolean): Promise<void> {

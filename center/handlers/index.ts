@@ -2,6 +2,7 @@
 import type { UpMessage } from '../../wire/messages.js';
 import type { Dispatch, InboundContext } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
+import { onCsr, onRenewFailed, onWiped } from '../fleet/handlers.js';
 import { onCard } from './card.js';
 import { onHello } from './hello.js';
 import { onCardDone, onReaderReport } from './reports.js';
@@ -22,8 +23,9 @@ export function dispatcher(deps: CenterDeps): Dispatch {
 
 function route(deps: CenterDeps): Dispatch {
   return async (ctx: InboundContext, msg: UpMessage): Promise<void> => {
-    // A kiosk revoked mid-session gets nothing but the refusal (hello says the same).
-    if (ctx.kiosk.status !== 'active' && msg.type !== 'hello') {
+    // A kiosk revoked mid-session gets nothing but the refusal (hello says the same);
+    // a decommissioned one may still report its wipe (docs/provisioning.md §4).
+    if (ctx.kiosk.status !== 'active' && msg.type !== 'hello' && !(msg.type === 'wiped' && ctx.kiosk.status === 'decommissioned')) {
       deps.logger.child('registry').warn('message from a revoked kiosk refused', { kiosk: ctx.kiosk.id, type: msg.type, reason: 'kiosk-revoked' });
       await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.refused', kiosk: ctx.kiosk.id, detail: { reason: 'kiosk-revoked', type: msg.type } }));
       await ctx.send('refused', { reason: 'kiosk-revoked', message: 'this kiosk is revoked: issuance is not possible here' });
@@ -42,6 +44,13 @@ function route(deps: CenterDeps): Dispatch {
         return onResult(deps, ctx, msg.body);
       case 'card-done':
         return onCardDone(deps, ctx, msg.body);
+      // Fleet messages (docs/provisioning.md §3–4): handled in ../fleet/handlers.ts.
+      case 'csr':
+        return onCsr(deps, ctx, msg.body);
+      case 'renew-failed':
+        return onRenewFailed(deps, ctx, msg.body);
+      case 'wiped':
+        return onWiped(deps, ctx, msg.body);
     }
   };
 }

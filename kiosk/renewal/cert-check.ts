@@ -78,7 +78,7 @@ function checkChain(certs: X509Certificate[], root: X509Certificate): void {
     if (i > 0 && c.fingerprint256 === root.fingerprint256) return;
     const issuer = certs[i + 1] ?? root;
     if (i + 1 < certs.length && !issuer.ca) throw new RenewalError('CERT_UNTRUSTED', `certificate ${i + 2} of the chain is not a CA`);
-    if (!issuer.checkIssued(c) || !c.verify(issuer.publicKey)) {
+    if (!c.checkIssued(issuer) || !c.verify(issuer.publicKey)) {
       throw new RenewalError('CERT_UNTRUSTED', i + 1 < certs.length ? `certificate ${i + 1} of the chain is not signed by the next one` : "the chain does not lead to the kiosk's CA (ca.crt)");
     }
   }

@@ -15,6 +15,7 @@ import { FakeClock } from '../../../common/clock.js';
 import { memoryLogger } from '../../../common/log.js';
 import { startKiosk, type KioskAgent, type StartKioskOptions } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
+import { SealedFileStore, type KioskSecrets } from '../../../kiosk/keystore/index.js';
 import { certifyKioskRequest, loadIssuingCa } from '../../../provisioning/pki/issuing.js';
 import type { DownBody, DownType, UpMessage } from '../../../wire/messages.js';
 import { signRegistry } from '../../../wire/registry.js';
@@ -45,9 +46,11 @@ export interface FleetWire {
   /** The PKI's issuing CA certifies a request, as the center would. */
   certify(csr: string): Promise<string>;
   cert(): Promise<string>;
+  /** What the agent's store unsealed (at start). */
+  unsealed: KioskSecrets[];
 }
 
-export interface FleetWireOptions extends Partial<Pick<StartKioskOptions, 'onZeroed' | 'keyStore'>> {
+export interface FleetWireOptions extends Partial<Pick<StartKioskOptions, 'onZeroed'>> {
   /** The center's answers beyond the welcome (request → insert-card, …). */
   answer?: (m: UpMessage, reply: Reply) => void;
 }
@@ -71,6 +74,7 @@ export async function fleetWire(t: SubTest, o: FleetWireOptions = {}): Promise<F
   const clients: CenterOnTheWire[] = [];
   const contexts: SecureContext[] = [];
   const hold = new Set<string>();
+  const unsealed: KioskSecrets[] = [];
   const held = new Map<string, () => void>();
   let latest: Reply | undefined;
   const answer = (m: UpMessage, reply: Reply): void => {
@@ -87,7 +91,15 @@ export async function fleetWire(t: SubTest, o: FleetWireOptions = {}): Promise<F
     random,
     events: () => undefined,
     idlePollMs: 100,
-    ...(o.keyStore ? { keyStore: o.keyStore } : {}),
+    keyStore: {
+      kind: 'sealed-file',
+      describe: () => 'the dev store, watched',
+      unseal: async () => {
+        const secrets = await new SealedFileStore({ file: join(p.kioskDir, 'keys.sealed'), machineSecretFile: p.machineSecret }).unseal();
+        unsealed.push(secrets);
+        return secrets;
+      },
+    },
     ...(o.onZeroed ? { onZeroed: o.onZeroed } : {}),
     mqttConnect: (_url, opts) => {
       const client = new CenterOnTheWire(clock, p.centerSecret, p.kioskPublic, answer);
@@ -124,6 +136,7 @@ export async function fleetWire(t: SubTest, o: FleetWireOptions = {}): Promise<F
     },
     certify: async (csr) => (await certifyKioskRequest(issuing, csr, { kioskId: ID, days: 30, random })).pem,
     cert: () => readFile(join(p.kioskDir, 'tls.crt'), 'utf8'),
+    unsealed,
   };
 }
 

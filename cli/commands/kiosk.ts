@@ -88,7 +88,16 @@ systemd (Type=notify; os-image/systemd/cardline-kiosk.service) it sends
 READY=1 once the center welcomed it and its readers are authenticated,
 STATUS= lines with its state, and WATCHDOG=1 every half of WATCHDOG_USEC
 while its session runner is not wedged (docs/operations.md). Outside
-systemd (NOTIFY_SOCKET unset) it sends nothing.`,
+systemd (NOTIFY_SOCKET unset) it sends nothing.
+
+Certificate renewal (docs/provisioning.md §3) runs by itself when the
+center asks: a new TLS key is made in the key store (keys.next.sealed, or
+tpm/tls.next.tss2.pem), its certificate is checked and kept as
+tls.next.crt, and swapped in, with a reconnect, once no customer session
+is in progress. A swap cut short by a crash is finished (or undone) at the
+next start. When the center decommissions the kiosk, it wipes its key
+store and registry, prints "decommissioned: key store wiped" on stderr and
+exits with code 3 (see also 'cardline kiosk wipe').`,
     options: {
       identity: { type: 'string', arg: 'DIR', description: "The kiosk's identity directory (required)" },
       broker: { type: 'string', arg: 'URL', description: 'The broker, mqtts://HOST:PORT (required)' },
@@ -165,6 +174,18 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
       ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
     });
     const running = agent;
+    // The center's `decommission`: the agent wiped its store and stopped; the kiosk exits 3.
+    let decommissioned: string[] | undefined;
+    void running.ended.then((e) => {
+      if (e.reason !== 'decommissioned') return;
+      decommissioned = e.wipe.failed;
+      stop.abort();
+    });
+    const exit = (code: number): number => {
+      if (decommissioned === undefined) return code;
+      ctx.err(`decommissioned: key store wiped${decommissioned.length > 0 ? ` (could not remove: ${decommissioned.join(', ')})` : ''}\n`);
+      return 3;
+    };
     // READY=1 once the agent is ready, STATUS lines, WATCHDOG=1 while the runner is not wedged (kiosk/systemd/).
     service.supervise(running, { wedgedAfterMs: wedgeThresholdMs(config) });
     // SIGINT ends a customer's wait too: stop() settles it as 'failed' ('stopped').
@@ -177,7 +198,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
     if (screen && feed) {
       shown = await serveScreen(ctx, screen, { agent, station, feed, random, ...(keypad ? { keypad } : {}) });
       await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
-      return config.exitOnRefused && refused ? 1 : 0;
+      return exit(config.exitOnRefused && refused ? 1 : 0);
     }
     const last = await runTerminal({
       agent,
@@ -187,9 +208,9 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
       once: opts.once === true,
       signal: stop.signal,
     });
-    if (config.exitOnRefused && refused) return 1;
-    if (opts.once === true || application !== undefined) return last?.outcome === 'issued' ? 0 : 1;
-    return 0;
+    if (config.exitOnRefused && refused) return exit(1);
+    if (opts.once === true || application !== undefined) return exit(last?.outcome === 'issued' ? 0 : 1);
+    return exit(0);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     service.stop();

@@ -31,7 +31,7 @@ async function csrAfterRenew(w: FleetWire): Promise<string> {
   w.down('renew', { notAfter: w.clock.now() + 86_400_000, reason: 'requested' });
   await until(() => w.ups().filter((m) => m.type === 'csr').length > before, 'the csr');
   const m = w.ups().filter((u) => u.type === 'csr').at(-1)!;
-  return (m.body as { csr: string }).csr;
+  return (m.body).csr;
 }
 
 void t.test('renew → csr for a pending key; certificate → swapped and reconnected with it', async (t) => {

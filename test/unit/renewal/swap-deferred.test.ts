@@ -29,7 +29,7 @@ void t.test('the swap waits for the customer session in progress, and follows it
 
   w.down('renew', { notAfter: w.clock.now(), reason: 'expiring' });
   await until(() => w.ups().some((m) => m.type === 'csr'), 'the csr');
-  const csr = (w.ups().find((m) => m.type === 'csr')!.body as { csr: string }).csr;
+  const csr = (w.ups().find((m) => m.type === 'csr')!.body).csr;
   const pem = await w.certify(csr);
   w.down('certificate', { pem, notAfter: w.clock.now() });
   await until(() => w.agent.renewal() === 'awaiting-swap', 'the certificate accepted');
@@ -65,7 +65,7 @@ void t.test('a customer who asks while the kiosk reconnects after the swap waits
   });
   w.down('renew', { notAfter: w.clock.now(), reason: 'requested' });
   await until(() => w.ups().some((m) => m.type === 'csr'), 'the csr');
-  const csr = (w.ups().find((m) => m.type === 'csr')!.body as { csr: string }).csr;
+  const csr = (w.ups().find((m) => m.type === 'csr')!.body).csr;
   // The center holds its welcome on the new connection: the kiosk is not ready there yet.
   w.hold.add('hello');
   w.down('certificate', { pem: await w.certify(csr), notAfter: w.clock.now() });

@@ -42,7 +42,9 @@ export class TpmPendingKeys implements PendingKeys {
   }
 
   describe(): string {
-    return `TPM-held key ${this.#files.nextTlsKey}`;
+    // A path (tpm-layout.ts names the key files after their keys).
+    const pendingFile = this.#files.nextTlsKey;
+    return `TPM-held key ${pendingFile}`;
   }
 
   async create(kioskId: string): Promise<{ csr: string }> {

@@ -6,21 +6,29 @@
  * - audit.key: keys the hashes of message bodies in the audit log, so a
  *   short personal value (a one-time code) cannot be guessed from its hash;
  * - issuer-master.key: the KMC the cards' ISD keys are diversified from;
- * - TLS material for the embedded broker and for the bridge's own client.
+ * - TLS material for the embedded broker and for the bridge's own client;
+ *   the broker's CRLs are the blocks of ca/crl.pem (the root's CRL, then the
+ *   issuing CA's: docs/provisioning.md §1), one string each, because Node
+ *   reads only the first CRL of a string.
  *
  * `dispose()` zeroizes every secret it holds. A software key store: a
  * PKCS#11 HSM would take its place behind the same shape (DESIGN §4).
  */
 import { join } from 'node:path';
-import { readKeyFile, readPemFile } from '../common/key-files.js';
+import { KeyFileError, readChecked, readKeyFile, readPemFile } from '../common/key-files.js';
+import { pemBlocks } from '../common/pem-blocks.js';
 import { ed25519PublicKey } from '../wire/keys.js';
 
 export interface TlsMaterial {
   ca: string;
   cert: string;
   key: string;
-  crl?: string;
+  /** The CRLs of ca/crl.pem, one PEM block per string (BrokerTls.crl: Node reads one CRL per string). */
+  crl?: string[];
 }
+
+/** Largest ca/crl.pem read (the CRLs of a fleet that revoked thousands of certificates). */
+export const MAX_CRL_FILE_BYTES = 1024 * 1024;
 
 export interface CenterKeys {
   readonly signingKey: Uint8Array;
@@ -41,7 +49,7 @@ export async function loadCenterKeys(pkiDir: string): Promise<CenterKeys> {
   const auditKey = await readKeyFile(p('center', 'audit.key'), 32, { secret: true });
   const issuerMaster = await readKeyFile(p('center', 'issuer-master.key'), 16, { secret: true });
   const ca = await readPemFile(p('ca', 'ca.crt'), { secret: false });
-  const crl = await readPemFile(p('ca', 'crl.pem'), { secret: false });
+  const crl = await loadCrls(p('ca', 'crl.pem'));
   const brokerTls: TlsMaterial = {
     ca,
     crl,
@@ -66,4 +74,21 @@ export async function loadCenterKeys(pkiDir: string): Promise<CenterKeys> {
       for (const k of [signingKey, dataKey, auditKey, issuerMaster]) k.fill(0);
     },
   };
+}
+
+/**
+ * The CRL blocks of a CRL file (`X509 CRL`), at least one, one string each.
+ * Throws KeyFileError (NOT_FOUND, INVALID, IO) naming the path: a center
+ * whose CRL cannot be read must not start a broker that checks nothing.
+ */
+export async function loadCrls(path: string): Promise<string[]> {
+  const raw = await readChecked(path, false, MAX_CRL_FILE_BYTES);
+  let blocks: string[];
+  try {
+    blocks = pemBlocks(raw.toString('ascii'), 'X509 CRL');
+  } catch (e) {
+    throw new KeyFileError('INVALID', `${path}: ${(e as Error).message}`);
+  }
+  if (blocks.length === 0) throw new KeyFileError('INVALID', `${path}: no X509 CRL block`);
+  return blocks;
 }

@@ -14,15 +14,19 @@ import { UsageError, type Command, type CommandContext, type ParsedOptions } fro
 
 export const pkiInitCommand: Command = {
   path: ['pki', 'init'],
-  summary: 'Create a development PKI: fleet CA, broker, center and kiosk certificates and keys',
+  summary: 'Create a development PKI: root and issuing CA, broker, center and kiosk certificates and keys',
   usage: 'pki init DIR [--kiosks kiosk-1,kiosk-2] [--days N] [--json]',
   description: `
-Writes a fleet CA (P-256, with an empty CRL), the broker's server certificate
+Writes the two tiers of the fleet CA (P-256): a root CA in DIR/root
+(20 years; in production it stays offline: 'pki root init') and an issuing
+CA in DIR/ca (5 years) signed by it, with their empty CRLs (ca/crl.pem:
+root CRL, then the issuing CA's, 7 days); ca/ca.crt is the root, the trust
+anchor. Then, issued by the issuing CA, the broker's server certificate
 (localhost, 127.0.0.1, ::1), the center's client certificate and keys
 (Ed25519 signing key, data key, audit key, issuer master key) and, per kiosk,
 a client certificate (CN = kiosk ID), an Ed25519 signing key and an X25519
-sealing key into DIR. Secret files get mode 0600. docs/pki.md describes
-every file.
+sealing key. Every tls.crt holds the leaf then the issuing CA certificate.
+Secret files get mode 0600. docs/pki.md describes every file.
 
 A kiosk's private keys (TLS, signing, sealing) are written only into its
 sealed key store, kiosks/<id>/keys.sealed (scrypt N=2^14), under a machine
@@ -97,7 +101,10 @@ interface CertSummary {
 
 interface Summary {
   dir: string;
-  ca: CertSummary & { key: string; crl: string };
+  /** The trust anchor ca/ca.crt (the root), and the CRL file brokers load. */
+  ca: CertSummary & { crl: string };
+  root: CertSummary & { key: string };
+  issuing: CertSummary & { key: string };
   broker: CertSummary & { key: string };
   center: CertSummary & { key: string; signingKey: string; signingPub: string; signingPublicKey: string; dataKey: string; auditKey: string; issuerMasterKey: string };
   kiosks: (CertSummary & { id: string; keyStore: string; machineSecret: string; signingPub: string; signingPublicKey: string; sealingPub: string; sealingPublicKey: string })[];
@@ -107,7 +114,9 @@ async function summarize(l: DevPkiLayout): Promise<Summary> {
   const c = l.center;
   return {
     dir: l.dir,
-    ca: { ...(await cert(l.ca.cert)), key: l.ca.key, crl: l.ca.crl },
+    ca: { ...(await cert(l.ca.cert)), crl: l.ca.crl },
+    root: { ...(await cert(l.root.cert)), key: l.root.key },
+    issuing: { ...(await cert(l.ca.issuingCert)), key: l.ca.issuingKey },
     broker: { ...(await cert(l.broker.cert)), key: l.broker.key },
     center: {
       ...(await cert(c.cert)),
@@ -147,8 +156,10 @@ async function publicHex(path: string): Promise<string> {
 function text(s: Summary): string {
   const lines = [
     `development PKI created in ${s.dir} (not for production: keys are plain files)`,
-    `CA      ${s.ca.path}  SHA-256 ${s.ca.sha256}  until ${s.ca.notAfter}`,
-    `        key ${s.ca.key} (0600), CRL ${s.ca.crl}`,
+    `root    ${s.ca.path}  SHA-256 ${s.ca.sha256}  until ${s.ca.notAfter}`,
+    `        key ${s.root.key} (0600, dev only: keep a real root offline)`,
+    `issuing ${s.issuing.path}  SHA-256 ${s.issuing.sha256}  until ${s.issuing.notAfter}`,
+    `        key ${s.issuing.key} (0600), CRLs ${s.ca.crl}`,
     `broker  ${s.broker.path}  SHA-256 ${s.broker.sha256}  until ${s.broker.notAfter}`,
     `center  ${s.center.path}  SHA-256 ${s.center.sha256}  until ${s.center.notAfter}`,
     `        signing public key ${s.center.signingPublicKey}`,

@@ -1,10 +1,13 @@
 /**
- * The fleet CA (DESIGN §4): a P-256 ECDSA root that certifies the broker
- * (server profile), the center's bridge and the kiosks (client profile), and
- * signs the CRL the broker checks (DESIGN §3 step 1).
+ * The fleet CA (DESIGN §4, docs/provisioning.md §1), two tiers of P-256
+ * ECDSA: a self-signed root (pathLen 1) that signs only issuing CAs and its
+ * own CRL, and an issuing CA (pathLen 0, signed by the root) that certifies
+ * the broker (server profile), the center's bridge and the kiosks (client
+ * profile), and signs the CRL of their certificates (DESIGN §3 step 1).
  *
- * Profiles follow RFC 5280: the CA has basicConstraints cA=TRUE (critical,
- * §4.2.1.9) and keyUsage keyCertSign + cRLSign (critical, §4.2.1.3); leaves
+ * Profiles follow RFC 5280: a CA has basicConstraints cA=TRUE with its
+ * pathLenConstraint (critical, §4.2.1.9) and keyUsage keyCertSign + cRLSign
+ * (critical, §4.2.1.3); the issuing CA's AKI is the root's SKI; leaves
  * have cA=FALSE, keyUsage digitalSignature (ECDHE-ECDSA needs nothing else),
  * one extKeyUsage (serverAuth or clientAuth, §4.2.1.12: OpenSSL checks it, so
  * a kiosk certificate cannot serve as the broker's and the broker's cannot
@@ -27,7 +30,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * has synced) must not see a certificate that is "not yet valid".
  */
 export const BACKDATE_MS = 5 * 60 * 1000;
-/** Longest validity accepted, in days (a dev CA lives 10 years by default). */
+/** Longest validity accepted, in days (the root lives 20 years by default). */
 export const MAX_DAYS = 20 * 365;
 /** O= of every subject. */
 export const ORGANIZATION = 'Cardline';
@@ -46,9 +49,11 @@ export interface CreateCaOptions {
   days: number;
   random: Random;
   clock?: Clock;
+  /** pathLenConstraint (RFC 5280 §4.2.1.9): 1 for the root of two tiers (the default), 0 for a CA that signs only leaves. */
+  pathLen?: 0 | 1;
 }
 
-/** A new self-signed CA. The key comes back as PKCS#8 PEM for the caller to store (mode 0600). */
+/** A new self-signed (root) CA. The key comes back as PKCS#8 PEM for the caller to store (mode 0600). */
 export async function createCa(opts: CreateCaOptions): Promise<{ ca: Ca; keyPem: string }> {
   checkName(opts.name, 'CA name');
   const keys = await newP256KeyPair();
@@ -61,16 +66,61 @@ export async function createCa(opts: CreateCaOptions): Promise<{ ca: Ca; keyPem:
       notAfter,
       keys,
       signingAlgorithm: P256_ECDSA,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
-      ],
+      extensions: await caExtensions(keys.publicKey, opts.pathLen ?? 1),
     },
     webcrypto,
   );
   const ca: Ca = { cert, certPem: cert.toString('pem'), privateKey: keys.privateKey };
   return { ca, keyPem: await exportPkcs8Pem(keys.privateKey) };
+}
+
+export interface SubCaOptions {
+  /** The root that signs it. */
+  root: Ca;
+  /** CN of the new CA. */
+  name: string;
+  days: number;
+  random: Random;
+  clock?: Clock;
+}
+
+/**
+ * A new issuing CA signed by `root`: pathLen 0 (it signs leaves only), AKI =
+ * the root's SKI. Its validity may not run past the root's (RFC 5280
+ * §6.1.3 would accept it, but a chain that dies with the root is what the
+ * operator expects to see): INVALID_ARGUMENT.
+ */
+export async function createSubCa(opts: SubCaOptions): Promise<{ ca: Ca; keyPem: string }> {
+  checkName(opts.name, 'CA name');
+  const rootSki = opts.root.cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (!rootSki) throw new PkiError('CA_INVALID', 'root certificate has no subject key identifier');
+  const { notBefore, notAfter } = validity(opts.days, undefined, opts.clock);
+  if (notAfter.getTime() > opts.root.cert.notAfter.getTime()) throw new PkiError('INVALID_ARGUMENT', `an issuing CA of ${opts.days} days would outlive the root (until ${opts.root.cert.notAfter.toISOString()})`);
+  const keys = await newP256KeyPair();
+  const cert = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: serialHex(opts.random),
+      subject: [{ O: [ORGANIZATION] }, { CN: [opts.name] }],
+      issuer: opts.root.cert.subjectName,
+      notBefore,
+      notAfter,
+      publicKey: keys.publicKey,
+      signingKey: opts.root.privateKey,
+      signingAlgorithm: P256_ECDSA,
+      extensions: [...(await caExtensions(keys.publicKey, 0)), new x509.AuthorityKeyIdentifierExtension(rootSki.keyId, false)],
+    },
+    webcrypto,
+  );
+  const ca: Ca = { cert, certPem: cert.toString('pem'), privateKey: keys.privateKey };
+  return { ca, keyPem: await exportPkcs8Pem(keys.privateKey) };
+}
+
+async function caExtensions(publicKey: CryptoKey, pathLen: 0 | 1): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(true, pathLen, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey, false, webcrypto),
+  ];
 }
 
 /** A CA from its PEM files; refuses (CA_INVALID) a certificate that is no CA or a key that is not its key. */
@@ -92,6 +142,11 @@ export async function loadCa(certPem: string, keyPem: string): Promise<Ca> {
     throw new PkiError('CA_INVALID', 'CA key does not match the CA certificate');
   }
   return { cert, certPem: cert.toString('pem'), privateKey };
+}
+
+/** PEM blocks one after the other, each ending in a newline (the library's PEM has none): a certificate chain, a CRL file. */
+export function pemJoin(...blocks: string[]): string {
+  return blocks.map((b) => (b.endsWith('\n') ? b : `${b}\n`)).join('');
 }
 
 export type Profile = 'server' | 'client';

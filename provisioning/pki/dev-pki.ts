@@ -1,11 +1,15 @@
 /**
- * A development PKI in one directory (docs/pki.md): the fleet CA and its
- * empty CRL, the broker's server certificate, the center's client
- * certificate and its keys (signing, data, audit, issuer master), and per
- * kiosk a client certificate, a signing key and a sealing key.
+ * A development PKI in one directory (docs/pki.md): the two tiers of the
+ * fleet CA (root in root/, issuing CA in ca/, fleet-ca.ts) with their empty
+ * CRLs, the broker's server certificate, the center's client certificate
+ * and its keys (signing, data, audit, issuer master), and per kiosk a client
+ * certificate, a signing key and a sealing key. Every leaf is issued by the
+ * issuing CA and its tls.crt holds the leaf followed by the issuing CA's
+ * certificate, so that a peer that trusts only the root (ca/ca.crt) can
+ * build the chain.
  *
  * Every key is generated here, secrets with mode 0600. That is what makes
- * it a *development* PKI: in production the CA stays offline, kiosk device
+ * it a *development* PKI: in production the root stays offline, kiosk device
  * keys are born in the TPM, and the center's keys live in its key store or
  * an HSM (DESIGN §4). A kiosk's private keys never become plain files: they
  * go straight into its sealed key store (`keys.sealed`, scrypt N = 2^14,
@@ -19,27 +23,29 @@
  * starts from the same empty directory.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { systemClock, type Clock } from '../../common/clock.js';
-import { KeyFileError, readKeyFile, readPemFile, writeKeyFile, writePemFile } from '../../common/key-files.js';
+import { KeyFileError, readKeyFile } from '../../common/key-files.js';
 import { silentLogger, type Logger } from '../../common/log.js';
 import { ed25519PublicKey, newEd25519Secret } from '../../wire/keys.js';
 import { sealingPublicKey, X25519_BYTES } from '../../wire/package.js';
-import { createCa, createCrl, issueCertificate, loadCa, MAX_DAYS, type Ca, type Random } from './ca.js';
+import { issueCertificate, MAX_DAYS, pemJoin, type Ca, type Random } from './ca.js';
+import { loadIssuing } from './ca-files.js';
 import { PkiError } from './errors.js';
+import { DEFAULT_ISSUING_DAYS, DEFAULT_ROOT_DAYS, exists, writeIssuingCa, writeRootCa } from './fleet-ca.js';
 import { BROKER_CN, CENTER_CN, devPkiLayout, kioskLayout, type DevPkiLayout, type KioskFiles } from './layout.js';
 import { exportPkcs8Pem, exportPkcs8PemBytes, newP256KeyPair } from './tls-keys.js';
+import { WrittenFiles } from './written-files.js';
 
 export { devPkiLayout, kioskLayout, type DevPkiLayout, type KioskFiles } from './layout.js';
 export type { Random } from './ca.js';
 
 /** Validity of the broker, center and kiosk certificates, in days. */
 export const DEFAULT_LEAF_DAYS = 90;
-/** Validity of the development CA (and of its CRL: an expired CRL locks every client out). */
-export const DEFAULT_CA_DAYS = 3650;
-/** The CA's CN. */
-export const DEV_CA_NAME = 'Cardline development CA';
+/** CNs of the development CAs. */
+export const DEV_ROOT_NAME = 'Cardline development root CA';
+export const DEV_ISSUING_NAME = 'Cardline development issuing CA';
 
 /** What the dev PKI made for one kiosk, as bytes; zeroized once `sealKiosk` resolves. */
 export interface DevKioskSecrets {
@@ -64,14 +70,16 @@ export interface DevPkiOptions {
   sealKiosk: SealKioskStore;
   /** Validity of the leaf certificates (default 90 days). */
   days?: number;
-  /** Validity of the CA and its CRL (default 3650 days). */
+  /** Validity of the issuing CA (default 1825 days). Its CRL lasts DEFAULT_CRL_DAYS, the root's a year. */
   caDays?: number;
+  /** Validity of the root CA (default 7300 days). */
+  rootDays?: number;
   random?: Random;
   clock?: Clock;
   logger?: Logger;
 }
 
-export type AddKioskOptions = Omit<DevPkiOptions, 'kiosks' | 'caDays'>;
+export type AddKioskOptions = Omit<DevPkiOptions, 'kiosks' | 'caDays' | 'rootDays'>;
 
 const defaultRandom: Random = (n) => new Uint8Array(randomBytes(n));
 
@@ -79,25 +87,27 @@ const defaultRandom: Random = (n) => new Uint8Array(randomBytes(n));
 export async function initDevPki(dir: string, opts: DevPkiOptions): Promise<DevPkiLayout> {
   const layout = devPkiLayout(dir, opts.kiosks);
   const ctx = context(opts);
-  const caDays = opts.caDays ?? DEFAULT_CA_DAYS;
-  checkDays(caDays, 'CA validity');
-  if (ctx.days > caDays) throw new PkiError('INVALID_ARGUMENT', `certificates of ${ctx.days} days would outlive the CA (${caDays} days)`);
+  const caDays = opts.caDays ?? DEFAULT_ISSUING_DAYS;
+  const rootDays = opts.rootDays ?? DEFAULT_ROOT_DAYS;
+  checkDays(caDays, 'issuing CA validity');
+  checkDays(rootDays, 'root CA validity');
+  if (ctx.days > caDays) throw new PkiError('INVALID_ARGUMENT', `certificates of ${ctx.days} days would outlive the issuing CA (${caDays} days)`);
+  if (caDays > rootDays) throw new PkiError('INVALID_ARGUMENT', `an issuing CA of ${caDays} days would outlive the root (${rootDays} days)`);
   if (await exists(layout.ca.cert)) throw new PkiError('EXISTS', `${layout.dir} already holds a PKI (ca/ca.crt exists)`);
   for (const path of filesOf(layout)) {
     if (await exists(path)) throw new PkiError('EXISTS', `${relative(layout.dir, path)} already exists in ${layout.dir}`);
   }
-  const files = new Files();
+  const files = new WrittenFiles();
   try {
-    for (const d of [layout.ca.dir, layout.broker.dir, layout.center.dir]) await mkdir(d, { recursive: true, mode: 0o700 });
-    const { ca, keyPem } = await createCa({ name: DEV_CA_NAME, days: caDays, random: ctx.random, clock: ctx.clock });
-    await files.pem(layout.ca.key, keyPem, true);
-    await files.pem(layout.ca.crl, await createCrl(ca, [], { clock: ctx.clock, days: caDays }), false);
+    for (const d of [layout.broker.dir, layout.center.dir]) await mkdir(d, { recursive: true, mode: 0o700 });
+    const root = await writeRootCa(files, layout.root, { name: DEV_ROOT_NAME, days: rootDays, random: ctx.random, clock: ctx.clock });
+    const issuing = await writeIssuingCa(files, root.ca, root.crlPem, layout.ca, { name: DEV_ISSUING_NAME, days: caDays, random: ctx.random, clock: ctx.clock });
 
-    const broker = await newLeaf(ca, ctx, { cn: BROKER_CN, ou: 'broker' }, 'server', { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
+    const broker = await newLeaf(issuing, ctx, { cn: BROKER_CN, ou: 'broker' }, 'server', { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
     await files.pem(layout.broker.key, broker.key, true);
     await files.pem(layout.broker.cert, broker.cert, false);
 
-    const center = await newLeaf(ca, ctx, { cn: CENTER_CN, ou: 'center' }, 'client');
+    const center = await newLeaf(issuing, ctx, { cn: CENTER_CN, ou: 'center' }, 'client');
     await files.pem(layout.center.key, center.key, true);
     await files.pem(layout.center.cert, center.cert, false);
     const centerPub = await files.signingKey(layout.center.signingKey, layout.center.signingPub, ctx.random);
@@ -105,9 +115,9 @@ export async function initDevPki(dir: string, opts: DevPkiOptions): Promise<DevP
     await files.randomKey(layout.center.auditKey, 32, ctx.random);
     await files.randomKey(layout.center.issuerMasterKey, 16, ctx.random);
 
-    for (const k of Object.values(layout.kiosks)) await writeKiosk(files, ca, k, centerPub, ctx);
+    for (const k of Object.values(layout.kiosks)) await writeKiosk(files, issuing, root.ca.certPem, k, centerPub, ctx);
     // Last: its presence means the PKI is complete.
-    await files.pem(layout.ca.cert, ca.certPem, false);
+    await files.pem(layout.ca.cert, root.ca.certPem, false);
   } catch (e) {
     await files.rollback();
     throw e;
@@ -121,14 +131,14 @@ export async function addDevKiosk(dir: string, id: string, opts: AddKioskOptions
   const layout = devPkiLayout(dir, []);
   const kiosk = kioskLayout(dir, id);
   const ctx = context(opts);
-  const ca = await loadCa(await needFile(readPemFile(layout.ca.cert, { secret: false })), await needFile(readPemFile(layout.ca.key, { secret: true })));
+  const issuing = await loadIssuing(dir);
   const centerPub = await needFile(readKeyFile(layout.center.signingPub, 32));
   for (const path of kioskPaths(kiosk)) {
     if (await exists(path)) throw new PkiError('EXISTS', `kiosk '${id}' already has files in ${kiosk.dir}`);
   }
-  const files = new Files();
+  const files = new WrittenFiles();
   try {
-    await writeKiosk(files, ca, kiosk, centerPub, ctx);
+    await writeKiosk(files, issuing.ca, issuing.rootPem, kiosk, centerPub, ctx);
   } catch (e) {
     await files.rollback();
     throw e;
@@ -158,15 +168,16 @@ function context(opts: AddKioskOptions): Ctx {
   };
 }
 
-async function writeKiosk(files: Files, ca: Ca, k: KioskFiles, centerPub: Uint8Array, ctx: Ctx): Promise<void> {
+/** A kiosk's files: tls.crt = its certificate then the issuing CA's, ca.crt = the root (`rootPem`). */
+async function writeKiosk(files: WrittenFiles, ca: Ca, rootPem: string, k: KioskFiles, centerPub: Uint8Array, ctx: Ctx): Promise<void> {
   await mkdir(k.dir, { recursive: true, mode: 0o700 });
   const kp = await newP256KeyPair();
   const issued = await issueCertificate({ ca, subject: { cn: k.id, ou: 'kiosk' }, profile: 'client', days: ctx.days, publicKey: kp.publicKey, random: ctx.random, clock: ctx.clock });
   const secrets: DevKioskSecrets = { signingKey: newEd25519Secret(ctx.random), sealingKey: ctx.random(X25519_BYTES), tlsKeyPem: await exportPkcs8PemBytes(kp.privateKey) };
   try {
     if (!(secrets.sealingKey instanceof Uint8Array) || secrets.sealingKey.length !== X25519_BYTES) throw new PkiError('INVALID_ARGUMENT', `random source must return ${X25519_BYTES} bytes`);
-    await files.pem(k.cert, issued.pem, false);
-    await files.pem(k.ca, ca.certPem, false);
+    await files.pem(k.cert, pemJoin(issued.pem, ca.certPem), false);
+    await files.pem(k.ca, rootPem, false);
     await files.hex(k.centerSigningPub, centerPub, false);
     await files.hex(k.signingPub, ed25519PublicKey(secrets.signingKey), false);
     await files.hex(k.sealingPub, sealingPublicKey(secrets.sealingKey), false);
@@ -184,7 +195,7 @@ function checkDays(days: number, what: string): void {
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw new PkiError('INVALID_ARGUMENT', `${what} of ${days} days (1..${MAX_DAYS})`);
 }
 
-/** A new key pair and its certificate, both PEM. */
+/** A new key pair and its certificate followed by the issuing CA's, both PEM. */
 async function newLeaf(
   ca: Ca,
   ctx: Ctx,
@@ -194,54 +205,7 @@ async function newLeaf(
 ): Promise<{ cert: string; key: string }> {
   const kp = await newP256KeyPair();
   const issued = await issueCertificate({ ca, subject, profile, days: ctx.days, publicKey: kp.publicKey, random: ctx.random, clock: ctx.clock, ...(sans ? { sans } : {}) });
-  return { cert: issued.pem, key: await exportPkcs8Pem(kp.privateKey) };
-}
-
-/** The files one operation wrote, so that a failure can take them back. */
-class Files {
-  private readonly written: string[] = [];
-
-  async pem(path: string, text: string, secret: boolean): Promise<void> {
-    await writePemFile(path, text, { secret });
-    this.written.push(path);
-  }
-
-  /** A file written by someone else (the key store), taken back with the rest on failure. */
-  track(path: string): void {
-    this.written.push(path);
-  }
-
-  async hex(path: string, data: Uint8Array, secret: boolean): Promise<void> {
-    await writeKeyFile(path, data, { secret });
-    this.written.push(path);
-  }
-
-  async randomKey(path: string, bytes: number, random: Random): Promise<void> {
-    const key = random(bytes);
-    if (!(key instanceof Uint8Array) || key.length !== bytes) throw new PkiError('INVALID_ARGUMENT', `random source must return ${bytes} bytes`);
-    try {
-      await this.hex(path, key, true);
-    } finally {
-      key.fill(0);
-    }
-  }
-
-  /** A new Ed25519 signing key (secret 0600, public beside it); returns the public key. */
-  async signingKey(secretPath: string, publicPath: string, random: Random): Promise<Uint8Array> {
-    const secret = newEd25519Secret(random);
-    try {
-      const pub = ed25519PublicKey(secret);
-      await this.hex(secretPath, secret, true);
-      await this.hex(publicPath, pub, false);
-      return pub;
-    } finally {
-      secret.fill(0);
-    }
-  }
-
-  async rollback(): Promise<void> {
-    for (const path of this.written.reverse()) await unlink(path).catch(() => undefined);
-  }
+  return { cert: pemJoin(issued.pem, ca.certPem), key: await exportPkcs8Pem(kp.privateKey) };
 }
 
 function kioskPaths(k: KioskFiles): string[] {
@@ -251,20 +215,11 @@ function kioskPaths(k: KioskFiles): string[] {
 function filesOf(l: DevPkiLayout): string[] {
   const c = l.center;
   return [
-    ...[l.ca.cert, l.ca.key, l.ca.crl, l.broker.cert, l.broker.key],
+    ...[l.root.cert, l.root.key, l.root.crl, l.root.revoked],
+    ...[l.ca.cert, l.ca.issuingCert, l.ca.issuingKey, l.ca.rootCrl, l.ca.revoked, l.ca.crl, l.broker.cert, l.broker.key],
     ...[c.cert, c.key, c.signingKey, c.signingPub, c.dataKey, c.auditKey, c.issuerMasterKey],
     ...Object.values(l.kiosks).flatMap(kioskPaths),
   ];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new PkiError('INVALID_ARGUMENT', `${path}: cannot access (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
 }
 
 /** A missing CA or center file means there is no PKI here. */

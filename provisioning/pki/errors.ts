@@ -11,7 +11,16 @@ export type PkiErrorCode =
   /** A parameter out of range (days, names, addresses). */
   | 'INVALID_ARGUMENT'
   /** A CA certificate and key that do not belong together, or a certificate that is no CA. */
-  | 'CA_INVALID';
+  | 'CA_INVALID'
+  /**
+   * A file of the CA's state (revoked.json, a CRL) that is malformed, not
+   * signed by its CA, or contradicts what was signed before (an entry of the
+   * published CRL missing from revoked.json, a cRLNumber going back): refused,
+   * never repaired silently.
+   */
+  | 'STATE_INVALID'
+  /** Another writer holds the CA's lock (revoked.json.lock) past the wait: retry later. */
+  | 'BUSY';
 
 export class PkiError extends Error {
   override readonly name = 'PkiError';

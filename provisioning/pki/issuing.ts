@@ -3,14 +3,16 @@
  * certify kiosks' requests at enrolment and renewal, and to revoke.
  *
  * CONTRACT (issue 7): the signatures below are used by center/ and cli/.
- * Until the two-tier CA lands, the issuing CA is the dev CA of `ca/ca.*`.
+ * The issuing CA is `ca/issuing.crt` + `ca/issuing.key`, signed by the root
+ * whose certificate is the trust anchor `ca/ca.crt` (ca-files.ts checks
+ * that). Revocation and CRL publication: issuing-crl.ts, re-exported here.
  */
 import { webcrypto, X509Certificate } from 'node:crypto';
 import { systemClock, type Clock } from '../../common/clock.js';
-import { readPemFile } from '../../common/key-files.js';
-import { issueCertificate, loadCa, type Ca, type Random } from './ca.js';
+import { issueCertificate, pemJoin, type Ca, type Random } from './ca.js';
+import { loadIssuing } from './ca-files.js';
 import { PkiError } from './errors.js';
-import { checkKioskId, devPkiLayout } from './layout.js';
+import { checkKioskId } from './layout.js';
 import { P256_ECDSA, type CryptoKey } from './tls-keys.js';
 import * as x509 from './x509.js';
 
@@ -39,19 +41,12 @@ export interface CertifyRequestOptions {
   clock?: Clock;
 }
 
+export { DEFAULT_CRL_DAYS, publishCrl, revokeSerials, type PublishedCrl, type RevokedSerials } from './issuing-crl.js';
+
 /** The issuing CA of the PKI in `pkiDir`. PkiError NOT_FOUND / CA_INVALID. */
 export async function loadIssuingCa(pkiDir: string): Promise<IssuingCa> {
-  const layout = devPkiLayout(pkiDir, []);
-  let certPem: string;
-  let keyPem: string;
-  try {
-    certPem = await readPemFile(layout.ca.cert);
-    keyPem = await readPemFile(layout.ca.key, { secret: true });
-  } catch (e) {
-    throw new PkiError('NOT_FOUND', `no issuing CA in ${pkiDir} (${(e as Error).message})`);
-  }
-  const ca = await loadCa(certPem, keyPem);
-  return { ca, chainPem: '', rootPem: ca.certPem };
+  const loaded = await loadIssuing(pkiDir);
+  return { ca: loaded.ca, chainPem: pemJoin(loaded.ca.certPem), rootPem: pemJoin(loaded.rootPem) };
 }
 
 /**
@@ -79,5 +74,5 @@ export async function certifyKioskRequest(issuing: IssuingCa, csrPem: string, o:
   }
   const issued = await issueCertificate({ ca: issuing.ca, subject: { cn: o.kioskId, ou: 'kiosk' }, profile: 'client', days: o.days, publicKey, random: o.random, clock: o.clock ?? systemClock });
   const node = new X509Certificate(issued.pem);
-  return { pem: issued.pem + issuing.chainPem, serial: issued.serial.toLowerCase(), fingerprint: node.fingerprint256, notAfter: new Date(node.validTo) };
+  return { pem: pemJoin(issued.pem, issuing.chainPem), serial: issued.serial.toLowerCase(), fingerprint: node.fingerprint256, notAfter: new Date(node.validTo) };
 }

@@ -3,7 +3,8 @@
  * joins paths, so the center, the kiosk and the tests find files without
  * creating anything.
  *
- * <dir>/ca/ca.crt, ca.key, crl.pem
+ * <dir>/root/root.crt, root.key, root-crl.pem, revoked.json (dev only: production keeps ROOTDIR offline)
+ * <dir>/ca/ca.crt (the root: trust anchor), issuing.crt, issuing.key, root-crl.pem, revoked.json, crl.pem
  * <dir>/broker/tls.crt, tls.key
  * <dir>/center/tls.crt, tls.key, signing.key, signing.pub, data.key, audit.key, issuer-master.key
  * <dir>/kiosks/<id>/tls.crt, ca.crt, center-signing.pub, signing.pub, sealing.pub,
@@ -30,11 +31,40 @@ export const CENTER_CN = 'cardline-center';
  */
 export const RESERVED_PREFIX = 'cardline-';
 
+/**
+ * The root CA's directory (ROOTDIR of `pki root init`; `<dir>/root` in a
+ * development PKI). It signs the issuing CAs and the root CRL, nothing else.
+ */
+export interface RootFiles {
+  dir: string;
+  /** The root certificate (self-signed, pathLen 1). */
+  cert: string;
+  /** Secret (0600): the root's private key. */
+  key: string;
+  /** The root's latest CRL (revokes issuing CAs), PEM. */
+  crl: string;
+  /** The root's revocation list and cRLNumber (revocation-list.ts). */
+  revoked: string;
+  /** Held while the root's list is rewritten (lock-file.ts). */
+  lock: string;
+}
+
+/** The online issuing CA and what brokers load (docs/provisioning.md §1). */
 export interface CaFiles {
   dir: string;
+  /** The ROOT certificate: the trust anchor every party is given (name kept from the one-tier layout). */
   cert: string;
-  /** Secret (0600). */
-  key: string;
+  /** The issuing CA's certificate (pathLen 0, signed by the root). */
+  issuingCert: string;
+  /** Secret (0600): the issuing CA's private key. */
+  issuingKey: string;
+  /** Copy of the root's CRL (signed offline). */
+  rootCrl: string;
+  /** The issuing CA's revocation list and cRLNumber (revocation-list.ts). */
+  revoked: string;
+  /** Held while revoked.json and crl.pem are rewritten (lock-file.ts). */
+  lock: string;
+  /** What brokers load: the root CRL, then the issuing CA's CRL. */
   crl: string;
 }
 
@@ -64,7 +94,7 @@ export interface KioskFiles {
   id: string;
   dir: string;
   cert: string;
-  /** Copy of the fleet CA certificate (to check the broker). */
+  /** Copy of the root certificate, the trust anchor (to check the broker). */
   ca: string;
   /** Ed25519 public key, hex: the center checks what the kiosk signs with it. */
   signingPub: string;
@@ -85,6 +115,8 @@ export interface KioskFiles {
 
 export interface DevPkiLayout {
   dir: string;
+  /** The root CA (dev only: in production ROOTDIR stays offline). */
+  root: RootFiles;
   ca: CaFiles;
   broker: BrokerFiles;
   center: CenterFiles;
@@ -94,16 +126,16 @@ export interface DevPkiLayout {
 
 /** The paths of a development PKI in `dir` with these kiosks. Throws PkiError INVALID_ID / DUPLICATE_ID. */
 export function devPkiLayout(dir: string, kiosks: readonly string[]): DevPkiLayout {
-  const root = resolve(dir);
+  const base = resolve(dir);
   checkKioskIds(kiosks);
-  const ca = join(root, 'ca');
-  const broker = join(root, 'broker');
-  const center = join(root, 'center');
+  const broker = join(base, 'broker');
+  const center = join(base, 'center');
   const byId = Object.create(null) as Record<string, KioskFiles>;
-  for (const id of kiosks) byId[id] = kioskLayout(root, id);
+  for (const id of kiosks) byId[id] = kioskLayout(base, id);
   return {
-    dir: root,
-    ca: { dir: ca, cert: join(ca, 'ca.crt'), key: join(ca, 'ca.key'), crl: join(ca, 'crl.pem') },
+    dir: base,
+    root: rootLayout(join(base, 'root')),
+    ca: caLayout(base),
     broker: { dir: broker, cert: join(broker, 'tls.crt'), key: join(broker, 'tls.key') },
     center: {
       dir: center,
@@ -116,6 +148,27 @@ export function devPkiLayout(dir: string, kiosks: readonly string[]): DevPkiLayo
       issuerMasterKey: join(center, 'issuer-master.key'),
     },
     kiosks: byId,
+  };
+}
+
+/** The files of a root CA directory (`pki root init ROOTDIR`). */
+export function rootLayout(rootDir: string): RootFiles {
+  const d = resolve(rootDir);
+  return { dir: d, cert: join(d, 'root.crt'), key: join(d, 'root.key'), crl: join(d, 'root-crl.pem'), revoked: join(d, 'revoked.json'), lock: join(d, 'revoked.json.lock') };
+}
+
+/** The CA files of a PKI directory: `<pkiDir>/ca/…` (the issuing CA, the trust anchor, the CRLs). */
+export function caLayout(pkiDir: string): CaFiles {
+  const ca = join(resolve(pkiDir), 'ca');
+  return {
+    dir: ca,
+    cert: join(ca, 'ca.crt'),
+    issuingCert: join(ca, 'issuing.crt'),
+    issuingKey: join(ca, 'issuing.key'),
+    rootCrl: join(ca, 'root-crl.pem'),
+    revoked: join(ca, 'revoked.json'),
+    lock: join(ca, 'revoked.json.lock'),
+    crl: join(ca, 'crl.pem'),
   };
 }
 

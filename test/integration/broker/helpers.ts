@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { startBroker, type Admission, type BrokerRefusal, type RunningBroker } from '../../../center/broker/broker.js';
 import { memoryLogger } from '../../../common/log.js';
+import { pemBlocks } from '../../../common/pem-blocks.js';
 import { openDevKioskSecrets, sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki, type DevPkiLayout } from '../../../provisioning/pki/dev-pki.js';
 import { selfSignedCreds } from '../../fixtures/mqtt-clients.js';
@@ -22,7 +23,8 @@ export interface Creds {
 export interface Pki {
   layout: DevPkiLayout;
   ca: string;
-  crl: string;
+  /** ca/crl.pem block by block (root CRL, issuing CA CRL): Node reads one CRL per string. */
+  crl: string[];
   broker: Creds;
   center: Creds;
   kiosk(id: string): Promise<Creds>;
@@ -37,7 +39,7 @@ export async function makePki(t: Test, kiosks = ['kiosk-1', 'kiosk-2']): Promise
   return {
     layout,
     ca: await read(layout.ca.cert),
-    crl: await read(layout.ca.crl),
+    crl: pemBlocks(await read(layout.ca.crl), 'X509 CRL'),
     broker: { cert: await read(layout.broker.cert), key: await read(layout.broker.key) },
     center: { cert: await read(layout.center.cert), key: await read(layout.center.key) },
     kiosk: async (id) => {
@@ -62,7 +64,7 @@ export interface Running {
 }
 
 /** The broker with the PKI's TLS material; kiosks in `revoked` are refused by admitKiosk. */
-export async function start(t: Test, pki: Pki, opts: { crl?: string; revoked?: string[]; admit?: (id: string) => Promise<Admission> } = {}): Promise<Running> {
+export async function start(t: Test, pki: Pki, opts: { crl?: string | string[]; revoked?: string[]; admit?: (id: string) => Promise<Admission> } = {}): Promise<Running> {
   const logger = memoryLogger();
   const refusals: BrokerRefusal[] = [];
   const revoked = new Set(opts.revoked ?? []);

@@ -5,21 +5,22 @@
  * that a valid kiosk still gets through afterwards.
  */
 import t, { type Test } from 'tap';
-import { createCrl, issueCertificate, loadCa } from '../../../provisioning/pki/ca.js';
+import { createCrl, issueCertificate, pemJoin } from '../../../provisioning/pki/ca.js';
+import { loadIssuingCa } from '../../../provisioning/pki/issuing.js';
 import { exportPkcs8Pem, newP256KeyPair } from '../../../provisioning/pki/tls-keys.js';
-import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { pemBlocks } from '../../../common/pem-blocks.js';
 import { attempt, makePki, selfSigned, start, waitFor, type Creds, type Pki, type Running } from './helpers.js';
 
 const DAY = 86_400_000;
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
-/** A client certificate issued by the PKI's CA with chosen validity. */
+/** A client certificate issued by the PKI's issuing CA with chosen validity, followed by the issuing CA's certificate. */
 async function issued(pki: Pki, cn: string, notBefore?: Date, days = 90): Promise<Creds & { serial: string }> {
-  const ca = await loadCa(pki.ca, await readFile(pki.layout.ca.key, 'utf8'));
+  const issuing = await loadIssuingCa(pki.layout.dir);
   const kp = await newP256KeyPair();
-  const c = await issueCertificate({ ca, subject: { cn, ou: 'kiosk' }, profile: 'client', days, publicKey: kp.publicKey, random, ...(notBefore ? { notBefore } : {}) });
-  return { cert: c.pem, key: await exportPkcs8Pem(kp.privateKey), serial: c.serial };
+  const c = await issueCertificate({ ca: issuing.ca, subject: { cn, ou: 'kiosk' }, profile: 'client', days, publicKey: kp.publicKey, random, ...(notBefore ? { notBefore } : {}) });
+  return { cert: pemJoin(c.pem, issuing.chainPem), key: await exportPkcs8Pem(kp.privateKey), serial: c.serial };
 }
 
 /** The attempt fails without CONNACK, and the broker reports exactly `reason` at the TLS stage. */
@@ -49,8 +50,14 @@ void t.test('a self-signed certificate claiming to be kiosk-1', async (t) => {
 void t.test('a kiosk certificate from another CA (a second development PKI)', async (t) => {
   const pki = await makePki(t);
   const foreign = await makePki(t);
-  const run = await start(t, pki);
-  await refusedAtTls(t, run, pki, await foreign.kiosk('kiosk-1'), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  const creds = await foreign.kiosk('kiosk-1');
+  // Its tls.crt carries the foreign issuing CA: the chain stops at an
+  // untrusted issuer, then CRL checking of the whole chain finds no CRL from
+  // the foreign CAs, and that is the last error OpenSSL records.
+  await t.test('leaf and foreign issuing CA, with the CRL', async (t) => refusedAtTls(t, await start(t, pki), pki, creds, 'UNABLE_TO_GET_CRL'));
+  await t.test('leaf and foreign issuing CA, without a CRL', async (t) => refusedAtTls(t, await start(t, pki, { crl: '' }), pki, creds, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'));
+  const leafOnly = { cert: pemBlocks(creds.cert, 'CERTIFICATE')[0]!, key: creds.key };
+  await t.test('the foreign leaf alone, with the CRL', async (t) => refusedAtTls(t, await start(t, pki), pki, leafOnly, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'));
 });
 
 void t.test('an expired certificate from the right CA', async (t) => {
@@ -63,8 +70,9 @@ void t.test('an expired certificate from the right CA', async (t) => {
 void t.test('a certificate the CRL revokes', async (t) => {
   const pki = await makePki(t);
   const revoked = await issued(pki, 'kiosk-1');
-  const ca = await loadCa(pki.ca, await readFile(pki.layout.ca.key, 'utf8'));
-  const crl = await createCrl(ca, [{ serial: revoked.serial, date: new Date() }]);
+  const issuing = await loadIssuingCa(pki.layout.dir);
+  // The root's CRL as published, and an issuing CA CRL that lists the certificate.
+  const crl = [pki.crl[0]!, await createCrl(issuing.ca, [{ serial: revoked.serial, date: new Date() }], { number: 2 })];
   const run = await start(t, pki, { crl });
   await refusedAtTls(t, run, pki, revoked, 'CERT_REVOKED');
 });

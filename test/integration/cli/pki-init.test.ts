@@ -46,8 +46,8 @@ async function secrets(dir: string): Promise<string[]> {
     out.push(Buffer.from(sealed.signingKey).toString('hex'), Buffer.from(sealed.sealingKey).toString('hex'), Buffer.from(sealed.tls.pem).toString('ascii').split('\n')[1]!);
     sealed.dispose();
   }
-  const pem = (await readFile(join(dir, 'ca/ca.key'), 'ascii')).split('\n')[1]!;
-  return [...out, pem];
+  const pems = await Promise.all(['ca/issuing.key', 'root/root.key', 'broker/tls.key', 'center/tls.key'].map(async (f) => (await readFile(join(dir, f), 'ascii')).split('\n')[1]!));
+  return [...out, ...pems];
 }
 
 void t.test('creates the PKI, prints fingerprints, exit 0; a second run exits 1 (EXISTS)', async (t) => {

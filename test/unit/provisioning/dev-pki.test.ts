@@ -15,6 +15,7 @@ import { join, relative } from 'node:path';
 import { FakeClock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { memoryLogger } from '../../../common/log.js';
+import { pemBlocks } from '../../../common/pem-blocks.js';
 import { openDevKioskSecrets, sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { addDevKiosk as addKiosk, devPkiLayout, initDevPki as initPki, type AddKioskOptions, type DevPkiOptions } from '../../../provisioning/pki/dev-pki.js';
 import * as x509 from '../../../provisioning/pki/x509.js';
@@ -43,7 +44,7 @@ async function files(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const SECRETS = ['ca/ca.key', 'broker/tls.key', 'center/tls.key', 'center/signing.key', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'];
+const SECRETS = ['root/root.key', 'ca/issuing.key', 'broker/tls.key', 'center/tls.key', 'center/signing.key', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'];
 const KIOSK_FILES = ['ca.crt', 'center-signing.pub', 'keys.sealed', 'machine-secret', 'sealing.pub', 'signing.pub', 'tls.crt'];
 const kioskFiles = (id: string): string[] => KIOSK_FILES.map((f) => `kiosks/${id}/${f}`);
 
@@ -53,14 +54,15 @@ void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys
   const layout = await initDevPki(dir, { kiosks: ['kiosk-1', 'kiosk-2'], clock: new FakeClock(T0), logger });
   t.same(layout, devPkiLayout(dir, ['kiosk-1', 'kiosk-2']), 'the returned layout is the pure one');
   const expected = [
-    ...['ca/ca.crt', 'ca/ca.key', 'ca/crl.pem', 'broker/tls.crt', 'broker/tls.key'],
+    ...['root/root.crt', 'root/root.key', 'root/root-crl.pem', 'root/revoked.json'],
+    ...['ca/ca.crt', 'ca/issuing.crt', 'ca/issuing.key', 'ca/root-crl.pem', 'ca/revoked.json', 'ca/crl.pem', 'broker/tls.crt', 'broker/tls.key'],
     ...['center/tls.crt', 'center/tls.key', 'center/signing.key', 'center/signing.pub', 'center/data.key', 'center/audit.key', 'center/issuer-master.key'],
     ...kioskFiles('kiosk-1'),
     ...kioskFiles('kiosk-2'),
   ].sort();
   t.same(await files(dir), expected);
   for (const f of [...SECRETS, 'kiosks/kiosk-1/keys.sealed', 'kiosks/kiosk-1/machine-secret']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o600, `${f} is 0600`);
-  for (const f of ['ca/ca.crt', 'ca/crl.pem', 'center/signing.pub', 'kiosks/kiosk-2/tls.crt', 'kiosks/kiosk-2/sealing.pub']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o644, `${f} is 0644`);
+  for (const f of ['ca/ca.crt', 'ca/issuing.crt', 'ca/crl.pem', 'ca/revoked.json', 'root/root.crt', 'center/signing.pub', 'kiosks/kiosk-2/tls.crt', 'kiosks/kiosk-2/sealing.pub']) t.equal((await stat(join(dir, f))).mode & 0o777, 0o644, `${f} is 0644`);
 
   const c = layout.center;
   const centerSecret = await readKeyFile(c.signingKey, 32, { secret: true });
@@ -82,27 +84,36 @@ void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys
   k2.dispose();
   t.ok((await readFile(k1.machineSecret)).length >= 16, 'a dev machine secret of at least 16 bytes');
   t.same(await readKeyFile(k1.centerSigningPub, 32), await readKeyFile(c.signingPub, 32), 'the kiosk holds the center signing public key');
-  t.equal(await readFile(k1.ca, 'utf8'), await readFile(layout.ca.cert, 'utf8'), 'the kiosk holds the CA certificate');
+  t.equal(await readFile(k1.ca, 'utf8'), await readFile(layout.ca.cert, 'utf8'), 'the kiosk holds the root certificate (the trust anchor)');
+  t.equal(await readFile(layout.ca.cert, 'utf8'), await readFile(layout.root.cert, 'utf8'), 'ca/ca.crt is the root');
 
   const ca = new X509Certificate(await readFile(layout.ca.cert));
+  const issuing = new X509Certificate(await readFile(layout.ca.issuingCert));
   const cert = async (p: string): Promise<X509Certificate> => new X509Certificate(await readFile(p));
   const broker = await cert(layout.broker.cert);
   const center = await cert(c.cert);
   const kiosk = await cert(k1.cert);
-  t.equal(ca.subject, 'O=Cardline\nCN=Cardline development CA');
+  t.equal(ca.subject, 'O=Cardline\nCN=Cardline development root CA');
+  t.equal(issuing.subject, 'O=Cardline\nCN=Cardline development issuing CA');
+  t.ok(issuing.checkIssued(ca) && issuing.verify(ca.publicKey), 'the issuing CA is signed by the root');
   t.equal(broker.subject, 'O=Cardline\nOU=broker\nCN=cardline-broker');
   t.equal(center.subject, 'O=Cardline\nOU=center\nCN=cardline-center');
   t.equal(kiosk.subject, 'O=Cardline\nOU=kiosk\nCN=kiosk-1');
-  for (const leaf of [broker, center, kiosk]) t.ok(leaf.checkIssued(ca) && leaf.verify(ca.publicKey), 'signed by the CA');
+  for (const leaf of [broker, center, kiosk]) t.ok(leaf.checkIssued(issuing) && leaf.verify(issuing.publicKey), 'signed by the issuing CA');
+  for (const p of [layout.broker.cert, c.cert, k1.cert]) t.equal(new X509Certificate(pemBlocks(await readFile(p, 'utf8'), 'CERTIFICATE')[1]!).fingerprint256, issuing.fingerprint256, 'tls.crt: leaf, then the issuing CA');
   t.same(broker.keyUsage, ['1.3.6.1.5.5.7.3.1']);
   t.same(center.keyUsage, ['1.3.6.1.5.5.7.3.2']);
   t.same(kiosk.keyUsage, ['1.3.6.1.5.5.7.3.2']);
   t.equal(broker.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
   t.equal(new Date(kiosk.validTo).getTime() - new Date(kiosk.validFrom).getTime(), 90 * DAY, '90 days by default');
-  t.ok(new Date(ca.validTo).getTime() >= T0 + 3649 * DAY, 'a 10-year CA');
-  const crl = new x509.X509Crl(await readFile(layout.ca.crl, 'utf8'));
-  t.equal(crl.entries.length, 0, 'an empty CRL');
-  t.ok((crl.nextUpdate?.getTime() ?? 0) >= T0 + 3649 * DAY, 'the CRL lives as long as the CA');
+  t.ok(new Date(ca.validTo).getTime() >= T0 + 7299 * DAY, 'a 20-year root');
+  t.ok(new Date(issuing.validTo).getTime() >= T0 + 1824 * DAY && new Date(issuing.validTo).getTime() < T0 + 1826 * DAY, 'a 5-year issuing CA');
+  const [rootCrl, issuingCrl] = pemBlocks(await readFile(layout.ca.crl, 'utf8'), 'X509 CRL').map((b) => new x509.X509Crl(b));
+  t.equal(rootCrl!.issuer, 'O=Cardline, CN=Cardline development root CA', 'crl.pem: the root CRL first');
+  t.equal(issuingCrl!.issuer, 'O=Cardline, CN=Cardline development issuing CA', 'then the issuing CA CRL');
+  t.equal(issuingCrl!.entries.length, 0, 'an empty CRL');
+  t.ok((rootCrl!.nextUpdate?.getTime() ?? 0) >= T0 + 364 * DAY, 'the root CRL: a year');
+  t.equal(issuingCrl!.nextUpdate?.getTime(), Math.floor((T0 + 7 * DAY) / 1000) * 1000, 'the issuing CRL: 7 days (UTCTime: whole seconds)');
 
   const logged = logger.lines.join('');
   t.match(logged, /development PKI created/);
@@ -113,10 +124,10 @@ void t.test('initDevPki writes exactly the layout, secrets 0600, consistent keys
 void t.test('an existing PKI (or any file of the layout) is refused; nothing is changed', async (t) => {
   const dir = await tmp(t);
   await initDevPki(dir, { kiosks: ['a1'] });
-  const before = await readFile(join(dir, 'ca/ca.key'));
+  const before = await readFile(join(dir, 'ca/issuing.key'));
   await t.rejects(initDevPki(dir, { kiosks: ['a1'] }), { name: 'PkiError', code: 'EXISTS' });
   await t.rejects(initDevPki(dir, { kiosks: [] }), { code: 'EXISTS' });
-  t.same(await readFile(join(dir, 'ca/ca.key')), before, 'the CA key is untouched');
+  t.same(await readFile(join(dir, 'ca/issuing.key')), before, 'the CA key is untouched');
 
   const other = await tmp(t);
   await initDevPki(join(other, 'x'), { kiosks: [] });
@@ -147,9 +158,9 @@ void t.test('addDevKiosk adds one kiosk under the same CA; refuses a second time
   t.same(k, devPkiLayout(dir, ['k9']).kiosks['k9']);
   t.same(await files(join(dir, 'kiosks', 'k9')), KIOSK_FILES);
   (await openDevKioskSecrets(k)).dispose();
-  const ca = new X509Certificate(await readFile(layout.ca.cert));
+  const ca = new X509Certificate(await readFile(layout.ca.issuingCert));
   const cert = new X509Certificate(await readFile(k.cert));
-  t.ok(cert.verify(ca.publicKey));
+  t.ok(cert.verify(ca.publicKey), 'issued by the issuing CA');
   t.equal(cert.subject, 'O=Cardline\nOU=kiosk\nCN=k9');
   t.equal(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime(), 7 * DAY);
   t.same(await readKeyFile(k.centerSigningPub, 32), await readKeyFile(layout.center.signingPub, 32));
@@ -171,5 +182,5 @@ void t.test('a failure half-way takes back every file written, and a retry then 
   t.ok(calls > 6, 'it failed part-way');
   t.same(await files(dir), [], 'no file left');
   await initDevPki(dir, { kiosks: ['k1'] });
-  t.equal((await files(dir)).length, 19);
+  t.equal((await files(dir)).length, 26);
 });

@@ -95,6 +95,8 @@ void t.test('an admin revokes a kiosk: revoked in the registry, refused by the c
   const added = await c.rig.audit(before);
   t.equal(added.filter((e) => e.kind === 'kiosk.status').length, 1, 'one kiosk.status entry');
   t.equal(added.filter((e) => e.kind === 'console.action').length, 1, 'one console.action entry');
+  t.equal(added.filter((e) => e.kind === 'kiosk.certs-revoked' && e.kiosk === 'kiosk-1').length, 1, "the running center's path: its certificate revoked too (docs/provisioning.md §4)");
+  t.same((await d.db.query<{ state: string }>(`SELECT state FROM kiosk_certs WHERE kiosk_id = 'kiosk-1'`)).rows, [{ state: 'revoked' }]);
   t.equal((await d.db.query<{ status: string }>(`SELECT status FROM kiosks WHERE id = 'kiosk-1'`)).rows[0]?.status, 'revoked');
   const entries = await c.rig.audit();
   t.ok(entries.some((e) => e.kind === 'kiosk.status' && e.kiosk === 'kiosk-1' && e.detail.status === 'revoked' && e.detail.reason === 'stolen'), 'as `center kiosks revoke` records it');

@@ -24,7 +24,9 @@ import { random, rigMode, startRig } from '../../fixtures/rig.js';
 
 // kiosk-1: misbehaves on topics; kiosk-2: an honest neighbour; kiosk-3: revoked before it connects;
 // kiosk-4: revoked mid-session; kiosk-9: a certificate from the fleet CA, but not in the registry.
-const rig = await startRig(t, { kiosks: ['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-4'], unregistered: ['kiosk-9'], cardsPerStation: 1 });
+// No fleet watcher (fleetPollMs 0): a status set behind the center's back (setKioskStatus, as another process would) is then
+// never followed by a kick, so the mid-session case sees the handlers' own refusal. The kick: test/integration/fleet/revoke.test.ts.
+const rig = await startRig(t, { kiosks: ['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-4'], unregistered: ['kiosk-9'], cardsPerStation: 1, limits: { fleetPollMs: 0 } });
 const { center } = rig;
 const log = rig.logs.center;
 const reg = { db: center.deps.db, audit: center.deps.audit, clock: center.deps.clock };

@@ -17,13 +17,15 @@ import type { Clock } from '../../common/clock.js';
 import { readKeyFile } from '../../common/key-files.js';
 import type { Logger } from '../../common/log.js';
 import type { LatencyModel } from '../../hardware/sim/card/index.js';
-import { SimStation } from '../../hardware/sim/sim-station.js';
+import type { SimStation } from '../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../kiosk/config.js';
 import { sealDevKiosk } from '../../kiosk/keystore/index.js';
 import { devPkiLayout, initDevPki } from '../../provisioning/pki/dev-pki.js';
 import { KioskTimeline } from './timeline.js';
 import { tapConnect } from './wire-tap.js';
+import { registerBatch } from '../../center/stock.js';
+import { createStockedStation } from '../../cli/commands/stock-sim.js';
 
 export interface FleetOptions {
   /** An empty work directory. */
@@ -77,18 +79,21 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     const kmc = await readKeyFile(join(pki, 'center', 'issuer-master.key'), 16, { secret: true });
     try {
       for (const [i, id] of ids.entries()) {
-        const station = await SimStation.create({
-          dir: join(o.dir, 'stations', id),
+        const { station, manifest } = await createStockedStation(join(o.dir, 'stations', id), {
           count: o.cardsPerKiosk + 2,
           // Every station's hopper numbers its cards from 1: without a prefix of its own, two
           // kiosks would feed cards with the same serial and the center refuses the second ('wrong-card').
           serialPrefix: `CA4D${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`,
+          // Prepared stock of a batch registered at the center (docs/provisioning.md §6).
           stockMasterKey: kmc,
+          batch: `bench-${id}`,
           clock: o.clock,
+          random: o.random,
           logger: o.logger,
           ...(o.latency ? { latency: o.latency } : {}),
         });
         stations.push(station);
+        await registerBatch({ db: center.deps.db, audit: center.deps.audit, clock: o.clock }, manifest, 'bench');
         await registerKiosk(center, layout.kiosks[id]!.dir, id, station);
       }
     } finally {

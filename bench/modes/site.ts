@@ -19,9 +19,10 @@ import { demoApplications } from '../../cli/demo/sample-apps.js';
 import type { Clock } from '../../common/clock.js';
 import { readKeyFile } from '../../common/key-files.js';
 import type { Logger } from '../../common/log.js';
-import { SimStation } from '../../hardware/sim/sim-station.js';
 import { sealDevKiosk } from '../../kiosk/keystore/index.js';
 import { initDevPki, type KioskFiles } from '../../provisioning/pki/dev-pki.js';
+import { registerBatch } from '../../center/stock.js';
+import { createStockedStation } from '../../cli/commands/stock-sim.js';
 
 export const KIOSK_ID = 'kiosk-1';
 
@@ -59,7 +60,9 @@ export async function startSite(o: SiteOptions): Promise<Site> {
     const kiosk = pki.kiosks[KIOSK_ID]!;
     const stationDir = join(o.dir, 'station');
     const kmc = await readKeyFile(pki.center.issuerMasterKey, 16, { secret: true });
-    const station = await SimStation.create({ dir: stationDir, count: o.cards, stockMasterKey: kmc, clock: o.clock, logger: o.logger }).finally(() => zeroize(kmc));
+    // Prepared stock, registered: the center issues onto nothing else (docs/provisioning.md §6).
+    const { station, manifest } = await createStockedStation(stationDir, { count: o.cards, stockMasterKey: kmc, batch: 'bench-site', clock: o.clock, random: o.random, logger: o.logger }).finally(() => zeroize(kmc));
+    await registerBatch(reg, manifest, 'bench');
     // The kiosk process drives the station (one process per station).
     await station.close();
     const cert = new X509Certificate(await readFile(kiosk.cert));

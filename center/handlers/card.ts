@@ -6,6 +6,9 @@
  * - A card that fails (wrong or no access key: a counterfeit, S255) is
  *   refused before anything is written: the kiosk captures it and is asked
  *   for another card with a fresh challenge, up to `maxCardsRefused`.
+ * - So is a card that authenticates but whose KDD is in no active batch of
+ *   registered stock (`card-not-in-stock`, docs/provisioning.md §6): only
+ *   cards prepared by `cardline stock prepare` and registered are issued.
  * - A card that passes is bound to the job (CARD_AUTHENTICATED), and the
  *   whole secured script (relay mode) or a sealed package (sealed mode)
  *   goes out in one message (WRITING; write.ts).
@@ -23,6 +26,7 @@ import { getJob, moveJob, withJob, type JobRow } from '../jobs.js';
 import { authenticateCard } from '../../card/script/card-auth.js';
 import { profileByName } from '../../card/script/profile.js';
 import { isUniqueViolation } from '../store/query-error.js';
+import { isStockCard } from '../stock.js';
 import { sendInsertCard } from './insert-card.js';
 import { currentJob } from './current-job.js';
 import { sendWrite } from './write.js';
@@ -55,6 +59,12 @@ export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody
       return;
     }
     await refuseCard(deps, ctx, job, auth.reason, auth.detail);
+    return;
+  }
+  if (!recovering && !(await isStockCard(deps.db, auth.serial))) {
+    // Authentic keys, but no registered batch lists the card (docs/provisioning.md §6): never issue onto it.
+    log.warn('card refused', { job: job.id, reason: 'card-not-in-stock' });
+    await refuseCard(deps, ctx, job, 'card-not-in-stock', 'not in an active batch');
     return;
   }
   if (!recovering && (await cardTaken(deps, auth.serial, job.id))) {
@@ -91,7 +101,7 @@ export async function onCard(deps: CenterDeps, ctx: InboundContext, body: UpBody
 }
 
 /** S255: refuse this card; ask for another with a fresh challenge, or release the job after too many. */
-async function refuseCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, reason: 'card-authentication' | 'card-unreadable' | 'wrong-card', detail: string): Promise<void> {
+async function refuseCard(deps: CenterDeps, ctx: InboundContext, job: JobRow, reason: 'card-authentication' | 'card-unreadable' | 'wrong-card' | 'card-not-in-stock', detail: string): Promise<void> {
   const refused = job.cards_refused + 1;
   const next = await withJob(deps, job.id, ['RESERVED'], (tx, j) =>
     refused >= deps.limits.maxCardsRefused

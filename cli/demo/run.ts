@@ -18,7 +18,9 @@ import { addApplications } from '../../center/applications.js';
 import { verifyAuditLog } from '../../center/audit/verify.js';
 import { startCenter, type RunningCenter } from '../../center/center.js';
 import { addKiosk, addReader } from '../../center/registry.js';
-import { SimStation } from '../../hardware/sim/sim-station.js';
+import { registerBatch } from '../../center/stock.js';
+import { createStockedStation } from '../commands/stock-sim.js';
+import type { SimStation } from '../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../kiosk/config.js';
 import { sealDevKiosk } from '../../kiosk/keystore/index.js';
@@ -73,10 +75,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (const [i, id] of kioskIds.entries()) {
       // Card serials are unique fleet-wide, as a card maker's are: one serial prefix per station.
       const serialPrefix = `CA4D${(i + 1).toString(16).toUpperCase().padStart(4, '0')}`;
-      const station = await SimStation.create({ dir: join(o.dir, 'stations', id), count: perKiosk + 2, stockMasterKey: kmc, serialPrefix, clock: o.clock, logger: o.logger });
+      // The card maker's factory cards, prepared (stock prepare: ISD keys from the stock master key, SECURED) and registered.
+      const { station, manifest } = await createStockedStation(join(o.dir, 'stations', id), { count: perKiosk + 2, stockMasterKey: kmc, batch: `demo-${id}`, serialPrefix, clock: o.clock, random: o.random, logger: o.logger });
       stations.push(station);
+      await registerBatch({ db: center.deps.db, audit: center.deps.audit, clock: o.clock }, manifest, 'demo');
       await registerKiosk(center, layout.kiosks[id]!.dir, id, station, o.mode ?? 'relay');
-      o.out(`[setup] ${id}: station with ${perKiosk + 2} blank cards, reader ${station.identity.id} registered, ${o.mode ?? 'relay'} mode\n`);
+      o.out(`[setup] ${id}: station with ${manifest.cards.length} prepared cards (batch ${manifest.batch}, registered), reader ${station.identity.id} registered, ${o.mode ?? 'relay'} mode\n`);
     }
     zeroize(kmc);
     const apps = demoApplications(o.cards, o.random, toHex(o.random(3)));

@@ -19,8 +19,10 @@ import { addApplications } from '../../../center/applications.js';
 import type { ScryptParams } from '../../../center/code-hash.js';
 import { startCenter, type RunningCenter } from '../../../center/center.js';
 import { addKiosk, addReader } from '../../../center/registry.js';
+import { registerBatch } from '../../../center/stock.js';
+import { createStockedStation } from '../../../cli/commands/stock-sim.js';
 import { demoApplications, type DemoApplication } from '../../../cli/demo/sample-apps.js';
-import { SimStation } from '../../../hardware/sim/sim-station.js';
+import type { SimStation } from '../../../hardware/sim/sim-station.js';
 import { startKiosk, type KioskAgent } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
 import type { KioskEvent } from '../../../kiosk/events.js';
@@ -83,8 +85,10 @@ export async function startLocalRig(o: LocalRigOptions): Promise<LocalRig> {
     });
     cleanups.push(() => center.stop());
     const kmc = await readKeyFile(join(pki, 'center', 'issuer-master.key'), 16, { secret: true });
-    const station = await SimStation.create({ dir: join(root, 'station'), count: o.cards, stockMasterKey: kmc, clock, logger: silentLogger }).finally(() => zeroize(kmc));
+    // Prepared stock (docs/provisioning.md §6), registered at the center: it issues onto nothing else.
+    const { station, manifest } = await createStockedStation(join(root, 'station'), { count: o.cards, stockMasterKey: kmc, batch: 'local-rig', clock, random, logger: silentLogger }).finally(() => zeroize(kmc));
     cleanups.push(() => station.close());
+    await registerBatch({ db: center.deps.db, audit: center.deps.audit, clock }, manifest, 'rig');
     await register(center, kioskDir, kioskId, station);
     const events: KioskEvent[] = [];
     let agent: KioskAgent | undefined;

@@ -55,8 +55,10 @@ void t.test('a kiosk whose TLS key is in the TPM (tpm2 provider, abrmd) connects
   await rm(join(kioskDir, 'machine-secret'));
 
   const stationDir = join(root, 'station');
-  const st = await runCardline(['sim', 'station', 'init', stationDir, '--cards', '2', '--master-key-file', join(pki, 'center', 'issuer-master.key'), '--json']);
-  const readerId = (JSON.parse(st.out) as { id: string }).id;
+  // Prepared stock, registered: the center issues onto nothing else (docs/provisioning.md §6).
+  const st = await runCardline(['stock', 'prepare', '--station', stationDir, '--count', '2', '--batch', 'tpm-1', '--pki', pki, '--json']);
+  const readerId = (JSON.parse(st.out) as { reader: { id: string } }).reader.id;
+  await runCardline(['center', 'stock', 'register', '--manifest', join(stationDir, 'batches', 'tpm-1.json'), ...store]);
   await runCardline(['center', 'kiosks', 'add', '--kiosk', 'kiosk-1', ...store]);
   const appsFile = join(root, 'apps.json');
   await writeFile(appsFile, applicationsJson([app!]), { mode: 0o600 });

@@ -97,7 +97,7 @@ void t.test('the plan: ISD set first (replacing KVN 30), application set added, 
 });
 
 void t.test('batch manifest: checked field by field', (t) => {
-  const good = { v: 1, batch: 'B1', product: 'cardline-basic', createdAt: '2024-07-01T09:00:00.000Z', cards: [{ serial: 'CA4D000000000001', kdd: '0000CA4D000000000001' }] };
+  const good = { v: 1 as const, batch: 'B1', product: 'cardline-basic', createdAt: '2024-07-01T09:00:00.000Z', cards: [{ serial: 'CA4D000000000001', kdd: '0000CA4D000000000001' }] };
   t.same(parseManifest(encodeManifest(good)), good);
   const bad: [string, unknown, RegExp][] = [
     ['not JSON', '{', /not JSON/],

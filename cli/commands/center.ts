@@ -4,13 +4,15 @@ import { CenterError } from '../../center/errors.js';
 import { consoleDepsOf } from '../../center/console/deps.js';
 import { isLoopback, startConsole, type RunningConsole } from '../../center/console/server.js';
 import { startCenter } from '../../center/center.js';
+import type { RunningEnrolServer } from '../../center/enrol/server.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
+import { ENROL_CENTER_OPTIONS, enrolOptions, startCenterEnrolment } from './enrol-center.js';
 
 export const centerCommand: Command = {
   path: ['center'],
   summary: 'Run the card-issuing center: embedded MQTT broker (mutual TLS) and bridge; optionally its console',
-  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883] [--console [HOST:]PORT [--console-cert FILE --console-key FILE] [--console-name NAME]]',
+  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883] [--console [HOST:]PORT [--console-cert FILE --console-key FILE] [--console-name NAME]] [--enrol [HOST:]PORT [--enrol-cert FILE --enrol-key FILE]]',
   description: `
 Starts the embedded MQTT broker (Aedes, MQTT 3.1.1) with mutual TLS on
 --host:--port (loopback by default), opens the store (PGlite in --data, or
@@ -27,6 +29,12 @@ its certificate): any other Host header is refused (DNS rebinding).
 Accounts: 'cardline center operators add'. A second stdout line says
 where the console is.
 
+--enrol serves the kiosks' enrolment endpoint (POST /v1/enrol, HTTPS,
+docs/provisioning.md §2) on [HOST:]PORT, 127.0.0.1 unless a host is given,
+with the broker's certificate and key unless --enrol-cert/--enrol-key. It
+certifies with the issuing CA of --pki and stops with the center. Tokens:
+'cardline center enrol-token'. A stdout line says where it is.
+
 Register kiosks, readers and applications with 'cardline center kiosks add',
 'cardline center readers add|remove' and 'cardline center applications add'.`,
   options: {
@@ -37,6 +45,7 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
     'console-cert': { type: 'string', arg: 'FILE', description: "The console's TLS certificate chain (PEM): HTTPS" },
     'console-key': { type: 'string', arg: 'FILE', description: "The console's TLS private key (PEM)" },
     'console-name': { type: 'string', arg: 'NAME', description: 'The host name operators use for the console (accepted in the Host header)' },
+    ...ENROL_CENTER_OPTIONS,
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const port = Number(opts.port ?? '8883');
@@ -44,8 +53,10 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
     const host = typeof opts.host === 'string' ? opts.host : '127.0.0.1';
     const consoleAt = consoleOptions(opts);
     const tls = consoleAt ? await consoleTls(opts) : undefined;
+    const enrolAt = await enrolOptions(opts, pkiDir(opts));
     const center = await startCenter({ pkiDir: pkiDir(opts), store: storeLocation(opts), host, port, clock: ctx.clock, logger: ctx.logger, random: cryptoRandom });
     let running: RunningConsole | undefined;
+    let enrolment: RunningEnrolServer | undefined;
     try {
       ctx.out(`center listening on ${center.url}\n`);
       if (consoleAt) {
@@ -53,8 +64,13 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
         running = await startConsole({ deps: consoleDepsOf(center.deps), host: consoleAt.host, port: consoleAt.port, ...(tls ? { tls } : {}), ...(publicName ? { publicName } : {}) });
         ctx.out(`console on ${running.url}\n`);
       }
+      if (enrolAt) {
+        enrolment = await startCenterEnrolment(center, enrolAt, pkiDir(opts), ctx);
+        ctx.out(`enrolment on ${enrolment.url}\n`);
+      }
       if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     } finally {
+      await enrolment?.close();
       await running?.close();
       await center.stop();
     }

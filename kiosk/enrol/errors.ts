@@ -1,0 +1,39 @@
+/**
+ * The enrolment client's errors (docs/provisioning.md §2, §7). The CLI maps
+ * them to exit codes in one place: UNREACHABLE and BUSY are "retry later"
+ * (3), everything else a refusal or failure (1). A refusal by the center
+ * carries the center's code (`token-refused`, `kiosk-exists`, …) as
+ * `centerCode`. Messages never carry the token or a key.
+ */
+export type EnrolClientErrorCode =
+  /** The identity directory already holds a key store or a certificate. */
+  | 'EXISTS'
+  /** The token file is missing, open to group or others, or not a token. */
+  | 'TOKEN_FILE_INVALID'
+  /** --center, --ca or the kiosk ID are not usable. */
+  | 'OPTION_INVALID'
+  /** No answer: the endpoint is down, the address wrong, the network away. */
+  | 'UNREACHABLE'
+  /** The center is busy (429) or failed (5xx): retry later. */
+  | 'BUSY'
+  /** The server's certificate does not chain to --ca or does not name the host. */
+  | 'CENTER_UNTRUSTED'
+  /** The center refused the enrolment (4xx): `centerCode` says why. */
+  | 'REFUSED'
+  /** The answer does not hold what it must (the certificate, the registry, the keys). */
+  | 'ANSWER_INVALID';
+
+export class EnrolClientError extends Error {
+  override readonly name = 'EnrolClientError';
+  constructor(
+    readonly code: EnrolClientErrorCode,
+    message: string,
+    readonly centerCode?: string,
+  ) {
+    super(`${centerCode ?? code}: ${message}`);
+  }
+}
+
+export function isEnrolClientError(e: unknown, code?: EnrolClientErrorCode): e is EnrolClientError {
+  return e instanceof EnrolClientError && (code === undefined || e.code === code);
+}

@@ -41,8 +41,9 @@ export interface CaCreateOptions {
 /** Writes a new root into `root` (mode 0700 directory, key 0600). Returns the root and its first CRL. */
 export async function writeRootCa(files: WrittenFiles, root: RootFiles, o: CaCreateOptions): Promise<{ ca: Ca; crlPem: string }> {
   const clock = o.clock ?? systemClock;
-  await mkdir(root.dir, { recursive: true, mode: 0o700 });
+  // Made (and its name and validity checked) before anything is written.
   const { ca, keyPem } = await createCa({ name: o.name ?? ROOT_CA_NAME, days: o.days ?? DEFAULT_ROOT_DAYS, random: o.random, clock, pathLen: 1 });
+  await mkdir(root.dir, { recursive: true, mode: 0o700 });
   await files.pem(root.key, keyPem, true);
   const list = emptyRevocationList();
   await files.text(root.revoked, serializeRevocationList(list));
@@ -55,8 +56,8 @@ export async function writeRootCa(files: WrittenFiles, root: RootFiles, o: CaCre
 /** Writes a new issuing CA signed by `root` into `ca/` (everything but the anchor ca.crt, which the caller writes last). */
 export async function writeIssuingCa(files: WrittenFiles, root: Ca, rootCrlPem: string, ca: CaFiles, o: CaCreateOptions): Promise<Ca> {
   const clock = o.clock ?? systemClock;
-  await mkdir(ca.dir, { recursive: true, mode: 0o700 });
   const issuing = await createSubCa({ root, name: o.name ?? ISSUING_CA_NAME, days: o.days ?? DEFAULT_ISSUING_DAYS, random: o.random, clock });
+  await mkdir(ca.dir, { recursive: true, mode: 0o700 });
   await files.pem(ca.issuingKey, issuing.keyPem, true);
   await files.pem(ca.issuingCert, issuing.ca.certPem, false);
   await files.pem(ca.rootCrl, rootCrlPem, false);

@@ -16,6 +16,11 @@ import { newSoftwareTlsKey } from '../../../kiosk/keystore/software-tls.js';
 import { ed25519PublicKey } from '../../../wire/keys.js';
 import { sealingPublicKey } from '../../../wire/package.js';
 import type { AuditRecord } from '../../../center/audit/entry-text.js';
+import { registerBatch } from '../../../center/stock.js';
+import { createStockedStation } from '../../../cli/commands/stock-sim.js';
+import { systemClock } from '../../../common/clock.js';
+import { readKeyFile } from '../../../common/key-files.js';
+import type { SimStation } from '../../../hardware/sim/sim-station.js';
 import { random, startRig, type Rig } from '../../fixtures/rig.js';
 
 export interface Teardown {
@@ -41,6 +46,12 @@ export interface EnrolRig {
   /** The enrol.refused entries from audit index `from`. */
   refusals(from: number): Promise<AuditRecord[]>;
   auditSize(): Promise<number>;
+  /**
+   * A simulated station in `dir` for an enrolled kiosk, as the rig makes
+   * them: a hopper of prepared stock whose batch is registered, its reader
+   * added to the kiosk's registry (pushed if the kiosk is connected).
+   */
+  station(kiosk: string, dir: string, serialPrefix: string): Promise<SimStation>;
 }
 
 export async function startEnrolRig(t: Teardown, o: { requestsPerMinute?: number } = {}): Promise<EnrolRig> {
@@ -68,6 +79,18 @@ export async function startEnrolRig(t: Teardown, o: { requestsPerMinute?: number
     kioskCount: async (id) => (await d.db.query<{ n: number }>('SELECT count(*)::int AS n FROM kiosks WHERE id = $1', [id])).rows[0]!.n,
     refusals: async (from) => (await rig.audit(from)).filter((e) => e.kind === 'enrol.refused'),
     auditSize: async () => (await rig.audit()).length,
+    async station(kiosk, dir, serialPrefix) {
+      const kmc = await readKeyFile(join(rig.dir, 'pki', 'center', 'issuer-master.key'), 16, { secret: true });
+      try {
+        const { station, manifest } = await createStockedStation(dir, { stockMasterKey: kmc, clock: systemClock, random, count: 2, batch: `enrol-${kiosk}`, serialPrefix });
+        t.teardown(() => station.close());
+        await registerBatch({ db: d.db, audit: d.audit, clock: d.clock }, manifest, 'test');
+        await rig.center.readers.add({ kiosk, id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
+        return station;
+      } finally {
+        kmc.fill(0);
+      }
+    },
   };
 }
 

@@ -14,8 +14,6 @@ import { join } from 'node:path';
 import t from 'tap';
 import { COMMANDS } from '../../../cli/commands/index.js';
 import { FakeClock, systemClock } from '../../../common/clock.js';
-import { readKeyFile } from '../../../common/key-files.js';
-import { SimStation } from '../../../hardware/sim/sim-station.js';
 import { startKiosk } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
 import { loadIdentity } from '../../../kiosk/identity.js';
@@ -69,12 +67,8 @@ void t.test('kiosk enrol', async (t) => {
   });
 
   await t.test('the enrolled identity works: mutual TLS, READY, a card issued', async (t) => {
-    const kmc = await readKeyFile(join(e.rig.dir, 'pki', 'center', 'issuer-master.key'), 16, { secret: true });
     const stationDir = join(root, 'station-n');
-    const station = await SimStation.create({ dir: stationDir, count: 2, stockMasterKey: kmc, serialPrefix: 'CA4E0001', clock: systemClock, random });
-    kmc.fill(0);
-    t.teardown(() => station.close());
-    await e.rig.center.readers.add({ kiosk: 'kiosk-n', id: station.identity.id, kind: 'sim', ...station.identity.descriptor, publicKey: await readKeyFile(join(station.dir, 'reader.pub'), 32) });
+    const station = await e.station('kiosk-n', stationDir, 'CA4E0001');
     const agent = await startKiosk({
       config: decodeKioskConfig({ identityDir: identity, keyStore: { kind: 'sealed-file', machineSecretFile: machineSecret }, brokerUrl: e.rig.center.url, station: stationDir }),
       station,

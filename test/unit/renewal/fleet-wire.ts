@@ -53,6 +53,8 @@ export interface FleetWire {
 export interface FleetWireOptions extends Partial<Pick<StartKioskOptions, 'onZeroed'>> {
   /** The center's answers beyond the welcome (request → insert-card, …). */
   answer?: (m: UpMessage, reply: Reply) => void;
+  /** Runs on the kiosk's files before the agent starts (a crash's leftovers, say). */
+  prepare?: (p: TestPki) => Promise<void>;
 }
 
 /** Polls (real time, bounded) until `cond` holds. */
@@ -66,6 +68,7 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
 
 export async function fleetWire(t: SubTest, o: FleetWireOptions = {}): Promise<FleetWire> {
   const p = await pki(t);
+  await o.prepare?.(p);
   // Real time, moved by hand: the certificates are checked against it.
   const clock = new FakeClock(Date.now());
   const logger = memoryLogger('renewal-test');
@@ -114,6 +117,8 @@ export async function fleetWire(t: SubTest, o: FleetWireOptions = {}): Promise<F
   });
   t.teardown(() => agent.stop());
   await agent.ready;
+  // The registry is saved after the welcome: let that write finish before a test (and the temp dir's removal) goes on.
+  await until(() => readFile(join(p.kioskDir, 'registry.json')).then(() => true, () => false), 'the saved registry');
   const issuing = await loadIssuingCa(p.dir);
   return {
     p,

@@ -13,7 +13,7 @@ import { recoverRenewal } from '../../../kiosk/renewal/recover.js';
 import { certifyKioskRequest, loadIssuingCa } from '../../../provisioning/pki/issuing.js';
 import { pki, ID, type SubTest } from '../kiosk/wire-center.js';
 import { random } from './certs.js';
-import { fingerprintOf } from './fleet-wire.js';
+import { fingerprintOf, fleetWire } from './fleet-wire.js';
 
 const exists = (path: string): Promise<boolean> => readFile(path).then(
   () => true,
@@ -95,4 +95,39 @@ void t.test('a pending key with a certificate that is not its: both removed, the
   t.notOk(await exists(h.file('tls.next.crt')));
   t.ok(await storeMatchesCert(h.p));
   t.match(log.lines.join(''), /not the key of tls\.next\.crt/);
+});
+
+void t.test('through startKiosk: a swap cut short is finished before the store is unsealed, and the kiosk connects with the new certificate', async (t) => {
+  let renewed = '';
+  const w = await fleetWire(t, {
+    prepare: async (p) => {
+      const pending = openPendingKeys({ identityDir: p.kioskDir, keyStore: p.keyStore }, { logger: memoryLogger(), random });
+      const current = await new SealedFileStore({ file: join(p.kioskDir, 'keys.sealed'), machineSecretFile: p.machineSecret }).unseal();
+      const { csr } = await pending.create(ID, current);
+      current.dispose();
+      renewed = (await certifyKioskRequest(await loadIssuingCa(p.dir), csr, { kioskId: ID, days: 30, random })).pem;
+      await writeFile(join(p.kioskDir, 'tls.next.crt'), renewed);
+    },
+  });
+  t.equal(fingerprintOf(await w.cert()), fingerprintOf(renewed), 'tls.crt is the renewed certificate');
+  t.equal(w.agent.state(), 'ready', 'the kiosk started and was welcomed');
+  t.notOk(await exists(join(w.p.kioskDir, 'keys.next.sealed')));
+  t.match(w.logger.lines.join(''), /renewal finished at start/);
+});
+
+void t.test('through startKiosk: a pending key without its certificate is removed, the kiosk starts on its current pair', async (t) => {
+  let before = '';
+  const w = await fleetWire(t, {
+    prepare: async (p) => {
+      before = await readFile(join(p.kioskDir, 'tls.crt'), 'utf8');
+      const pending = openPendingKeys({ identityDir: p.kioskDir, keyStore: p.keyStore }, { logger: memoryLogger(), random });
+      const current = await new SealedFileStore({ file: join(p.kioskDir, 'keys.sealed'), machineSecretFile: p.machineSecret }).unseal();
+      await pending.create(ID, current);
+      current.dispose();
+    },
+  });
+  t.equal(await w.cert(), before);
+  t.equal(w.agent.state(), 'ready');
+  t.notOk(await exists(join(w.p.kioskDir, 'keys.next.sealed')));
+  t.match(w.logger.lines.join(''), /a pending key without its certificate was removed/);
 });

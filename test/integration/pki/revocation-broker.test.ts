@@ -4,14 +4,19 @@
  * broker's CRLs reloaded (`reloadCrl`, with the blocks of ca/crl.pem as the
  * center reads them), and a NEW connection with that certificate refused at
  * the TLS stage with CERT_REVOKED while the other kiosks still connect. Then
- * the root revokes the issuing CA itself, and every kiosk is refused.
+ * the root revokes the issuing CA itself, and every kiosk is refused. And
+ * an issuing CA CRL past its nextUpdate locks every kiosk out
+ * (CRL_HAS_EXPIRED): why it is re-signed at half-life.
  */
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { systemClock } from '../../../common/clock.js';
+import { FakeClock, systemClock } from '../../../common/clock.js';
+import { createCrl } from '../../../provisioning/pki/ca.js';
+import { loadIssuingCa } from '../../../provisioning/pki/issuing.js';
 import { loadCenterKeys } from '../../../center/keys.js';
 import { publishCrl, revokeSerials } from '../../../provisioning/pki/issuing.js';
+import { pemBlocks } from '../../../common/pem-blocks.js';
 import { signRootCrl } from '../../../provisioning/pki/root-crl.js';
 import { attempt, client, makePki, start, waitFor } from '../broker/helpers.js';
 import { randomBytes } from 'node:crypto';
@@ -70,4 +75,15 @@ void t.test('the root revokes the issuing CA: every kiosk of it is refused', asy
   t.equal((await attempt(run, pki, await pki.kiosk('kiosk-1'), 'kiosk-1')).connected, false);
   await waitFor(() => run.refusals.length > 0, 'the refusal');
   t.same(run.refusals, [{ stage: 'tls', reason: 'CERT_REVOKED' }]);
+});
+
+void t.test('an expired issuing CA CRL locks every kiosk out (CRL_HAS_EXPIRED)', async (t) => {
+  const pki = await makePki(t, ['kiosk-1']);
+  const issuing = await loadIssuingCa(pki.layout.dir);
+  // Signed ten days ago with a 1-day nextUpdate.
+  const stale = await createCrl(issuing.ca, [], { clock: new FakeClock(Date.now() - 10 * 86_400_000), days: 1, number: 2 });
+  const run = await start(t, pki, { crl: [pki.crl[0]!, pemBlocks(stale, 'X509 CRL')[0]!] });
+  t.equal((await attempt(run, pki, await pki.kiosk('kiosk-1'), 'kiosk-1')).connected, false);
+  await waitFor(() => run.refusals.length > 0, 'the refusal');
+  t.same(run.refusals, [{ stage: 'tls', reason: 'CRL_HAS_EXPIRED' }]);
 });

@@ -16,7 +16,7 @@
  * was written, for an enrolment that fails later.
  */
 import { access, mkdir, rm, rmdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import { ed25519PublicKey } from '../../wire/keys.js';
 import { sealingPublicKey } from '../../wire/package.js';
@@ -127,12 +127,13 @@ export async function removeGeneratedStore(g: Pick<GeneratedStore, 'files' | 'di
 
 /** mkdir -p with mode 0700; resolves with the directories it created (outermost first), for removal. */
 export async function makeDirs(dir: string): Promise<string[]> {
-  const first = await mkdir(dir, { recursive: true, mode: 0o700 });
+  const target = resolve(dir);
+  const first = await mkdir(target, { recursive: true, mode: 0o700 });
   if (first === undefined) return [];
   const made: string[] = [];
-  for (let d = dir; d.length >= first.length; d = join(d, '..')) {
+  for (let d = target; d.startsWith(first); d = dirname(d)) {
     made.unshift(d);
-    if (d === first) break;
+    if (d === first || d === dirname(d)) break;
   }
   return made;
 }

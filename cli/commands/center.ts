@@ -8,6 +8,7 @@ import type { RunningEnrolServer } from '../../center/enrol/server.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
 import { ENROL_CENTER_OPTIONS, enrolOptions, startCenterEnrolment } from './enrol-center.js';
+import { pkiFleetCa } from './fleet-ca.js';
 
 export const centerCommand: Command = {
   path: ['center'],
@@ -54,7 +55,7 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
     const consoleAt = consoleOptions(opts);
     const tls = consoleAt ? await consoleTls(opts) : undefined;
     const enrolAt = await enrolOptions(opts, pkiDir(opts));
-    const center = await startCenter({ pkiDir: pkiDir(opts), store: storeLocation(opts), host, port, clock: ctx.clock, logger: ctx.logger, random: cryptoRandom });
+    const center = await startCenter({ pkiDir: pkiDir(opts), store: storeLocation(opts), host, port, clock: ctx.clock, logger: ctx.logger, random: cryptoRandom, fleetCa: pkiFleetCa });
     let running: RunningConsole | undefined;
     let enrolment: RunningEnrolServer | undefined;
     try {

@@ -57,7 +57,7 @@ export async function kioskKeyNeedles(kioskDir: string): Promise<Needle[]> {
   }
 }
 
-/** The center's secret keys (hex files) and its, the broker's and the fleet CA's TLS keys (PEM). */
+/** The center's secret keys (hex files) and its, the broker's and the fleet CA's (issuing and root) private keys (PEM). */
 export async function centerKeyNeedles(pki: string): Promise<Needle[]> {
   const out: Needle[] = [];
   for (const name of ['data.key', 'issuer-master.key', 'signing.key', 'audit.key']) {
@@ -66,7 +66,8 @@ export async function centerKeyNeedles(pki: string): Promise<Needle[]> {
   for (const [what, file] of [
     ['center TLS key', join(pki, 'center', 'tls.key')],
     ['broker TLS key', join(pki, 'broker', 'tls.key')],
-    ['fleet CA key', join(pki, 'ca', 'ca.key')],
+    ['issuing CA key', join(pki, 'ca', 'issuing.key')],
+    ['root CA key (dev layout)', join(pki, 'root', 'root.key')],
   ] as const) {
     out.push(...pemKeyNeedles(what, await readFile(file, 'ascii')));
   }

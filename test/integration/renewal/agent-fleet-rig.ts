@@ -29,7 +29,7 @@ import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki, type DevPkiLayout } from '../../../provisioning/pki/dev-pki.js';
 import { ForwardingTransport, withTransport } from '../../fixtures/forwarding-station.js';
 import { recordingLogger, type RecordingLog } from '../../fixtures/recording-log.js';
-import { random, TEST_SCRYPT } from '../../fixtures/rig.js';
+import { eventually, random, TEST_SCRYPT } from '../../fixtures/rig.js';
 
 export const KIOSK = 'kiosk-1';
 
@@ -131,6 +131,8 @@ export async function startAgentFleetRig(t: { teardown(f: () => unknown): void }
     idlePollMs: 100,
   }));
   await agent.ready;
+  // The registry is saved after the welcome, asynchronously: wait for it (the decommission test checks it goes).
+  await eventually(() => readFile(join(files.dir, 'registry.json')).then(() => true, () => false), 'the kiosk saving its registry');
   let runs = 0;
   return {
     dir,

@@ -25,6 +25,9 @@ import { cryptoRandom } from '../random.js';
 
 const random = cryptoRandom;
 
+/** Exit code of a kiosk the center decommissioned (docs/provisioning.md §7): never restarted. */
+export const DECOMMISSIONED_EXIT = 4;
+
 export interface KioskCommandDeps {
   /** Sets the process's RLIMIT_CORE to 0 (default: kiosk/systemd/core-limit.ts over prlimit); unit tests inject a no-op. */
   disableCoreDumps?: typeof disableCoreDumps;
@@ -97,7 +100,8 @@ tls.next.crt, and swapped in, with a reconnect, once no customer session
 is in progress. A swap cut short by a crash is finished (or undone) at the
 next start. When the center decommissions the kiosk, it wipes its key
 store and registry, prints "decommissioned: key store wiped" on stderr and
-exits with code 3 (see also 'cardline kiosk wipe').`,
+exits with code 4, which the systemd unit does not restart (see also
+'cardline kiosk wipe').`,
     options: {
       identity: { type: 'string', arg: 'DIR', description: "The kiosk's identity directory (required)" },
       broker: { type: 'string', arg: 'URL', description: 'The broker, mqtts://HOST:PORT (required)' },
@@ -174,7 +178,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
       ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
     });
     const running = agent;
-    // The center's `decommission`: the agent wiped its store and stopped; the kiosk exits 3.
+    // The center's `decommission`: the agent wiped its store and stopped; the kiosk exits 4 (systemd: RestartPreventExitStatus=4).
     let decommissioned: string[] | undefined;
     void running.ended.then((e) => {
       if (e.reason !== 'decommissioned') return;
@@ -184,7 +188,7 @@ async function runKiosk(ctx: CommandContext, opts: ParsedOptions, deps: KioskCom
     const exit = (code: number): number => {
       if (decommissioned === undefined) return code;
       ctx.err(`decommissioned: key store wiped${decommissioned.length > 0 ? ` (could not remove: ${decommissioned.join(', ')})` : ''}\n`);
-      return 3;
+      return DECOMMISSIONED_EXIT;
     };
     // READY=1 once the agent is ready, STATUS lines, WATCHDOG=1 while the runner is not wedged (kiosk/systemd/).
     service.supervise(running, { wedgedAfterMs: wedgeThresholdMs(config) });

@@ -1,7 +1,7 @@
 /**
  * The CLI's side of decommissioning (docs/provisioning.md §4): `cardline
  * kiosk wipe` (refuses without --yes, exit 2; wipes with it; reports what
- * it could not remove, exit 1), and `cardline kiosk` exiting 3 with
+ * it could not remove, exit 1), and `cardline kiosk` exiting 4 with
  * "decommissioned: key store wiped" when the center decommissions it.
  */
 import t from 'tap';
@@ -64,7 +64,7 @@ void t.test('kiosk wipe: a file that cannot be removed is exit 1, named by its r
   t.match(h.err, /WIPE_INCOMPLETE: could not remove registry/);
 });
 
-void t.test('cardline kiosk: decommissioned by the center → store wiped, wiped sent, exit 3 with its message', async (t) => {
+void t.test('cardline kiosk: decommissioned by the center → store wiped, wiped sent, exit 4 with its message', async (t) => {
   const p = await pki(t);
   const stationDir = await mkdtemp(join(tmpdir(), 'cardline-kiosk-station-'));
   t.teardown(() => rm(stationDir, { recursive: true, force: true }));
@@ -99,7 +99,7 @@ void t.test('cardline kiosk: decommissioned by the center → store wiped, wiped
     ],
     { clock },
   );
-  t.equal(r.code, 3, r.err);
+  t.equal(r.code, 4, r.err);
   t.equal(r.err, 'decommissioned: key store wiped\n');
   t.same(client?.ups.at(-1), { type: 'wiped', body: { ok: true, failed: [] } });
   t.notOk(await exists(join(p.kioskDir, 'keys.sealed')), 'the sealed store is gone');

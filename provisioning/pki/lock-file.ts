@@ -15,7 +15,10 @@
  * breaking the same stale lock only one succeeds; if what was renamed turns
  * out to be a fresh lock, it is put back.
  *
- * Release removes the lock only if it still holds our token.
+ * Release removes the lock only if it still holds our token. The waiting
+ * runs on the injected clock (a FakeClock nobody advances waits forever:
+ * contention tests use the system clock). The lock is as good as O_EXCL on
+ * the file system: local, or a shared one that honours it.
  */
 import { hostname } from 'node:os';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';

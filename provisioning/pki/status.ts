@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../../common/clock.js';
 import { loadIssuing } from './ca-files.js';
-import { pastHalfLife, readCrlBlocks, readList, verifyCrl, type CrlInfo } from './crl-state.js';
+import { checkListCovers, pastHalfLife, readCrlBlocks, readList, verifyCrl, type CrlInfo } from './crl-state.js';
 import { PkiError } from './errors.js';
 import type * as x509 from './x509.js';
 
@@ -55,6 +55,8 @@ export async function pkiStatus(pkiDir: string, clock: Clock): Promise<PkiStatus
   if (blocks.length !== 2) throw new PkiError('STATE_INVALID', `${f.crl}: holds ${blocks.length} CRLs, not 2 (root, then issuing CA)`);
   const rootCrl = await verifyCrl(issuing.root, blocks[0]!, `${f.crl} (root CRL)`);
   const issuingCrl = await verifyCrl(issuing.ca.cert, blocks[1]!, `${f.crl} (issuing CA CRL)`);
+  // A revoked.json that lost entries the published CRL lists is reported, not summarized.
+  checkListCovers(list, issuingCrl, f.revoked);
   const s: PkiStatus = {
     dir: pkiDir,
     root: caStatus(issuing.root, now),

@@ -7,7 +7,7 @@
  * The real-process run of each command: pki-fleet.test.ts.
  */
 import t from 'tap';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pkiFleetCommands } from '../../../cli/commands/pki-fleet.js';
@@ -123,4 +123,20 @@ void t.test('text summaries; an issuing CA may not outlive its root; status exit
   t.equal((await cli(['pki', 'status', '--pki', DIR], clock)).code, 0, 'valid again once re-signed');
   const nothing = await cli(['pki', 'crl', '--pki', DIR], clock);
   t.match(nothing.out, /^CRL number 2 is current .*; nothing to do/);
+});
+
+void t.test('pki status reports a revoked.json that lost entries (exit 1 STATE_INVALID), and pki revoke with it refuses', async (t) => {
+  const root = join(base, 'root-2');
+  const dir = join(base, 'site-2');
+  t.equal((await cli(['pki', 'root', 'init', root])).code, 0);
+  t.equal((await cli(['pki', 'issuing', 'init', '--root', root, dir])).code, 0);
+  const revoked = await cli(['pki', 'revoke', '--pki', dir, '--serial', '4a:bc:de', '--json']);
+  t.match(JSON.parse(revoked.out), { ok: true, serial: '4abcde', reason: 'privilegeWithdrawn', added: true });
+  await writeFile(join(dir, 'ca', 'revoked.json'), JSON.stringify({ v: 1, crlNumber: 2, revoked: [] }));
+  const status = await cli(['pki', 'status', '--pki', dir, '--json']);
+  t.equal(status.code, 1);
+  t.match(JSON.parse(status.out), { ok: false, error: { code: 'STATE_INVALID', message: /lacks 1 serial/ } });
+  const again = await cli(['pki', 'revoke', '--pki', dir, '--serial', '4abcdf']);
+  t.equal(again.code, 1);
+  t.match(again.err, /\(STATE_INVALID\)/);
 });

@@ -35,14 +35,14 @@ function required(opts: ParsedOptions, name: string): string {
 export const kioskAddCommand: Command = {
   path: ['center', 'kiosks', 'add'],
   summary: 'Register a kiosk from its public files in a dev PKI directory',
-  usage: 'center kiosks add --pki DIR --kiosk ID (--data DIR | --database URL)',
+  usage: 'center kiosks add --pki DIR --kiosk ID (--data DIR | --database URL) [--json]',
   description: `
 Reads <pki>/kiosks/<ID>/tls.crt (its CN must be the ID), signing.pub and,
 when present, sealing.pub, and registers the kiosk as active, in relay mode,
 with its certificate fingerprint and end of validity, its envelope-signing
 public key and its sealing public key (for sealed mode: 'center kiosks
 mode'). No private key is read.`,
-  options: { ...STORE_OPTIONS, kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID (the CN of its certificate)' } },
+  options: { ...STORE_OPTIONS, ...JSON_OPTION, kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID (the CN of its certificate)' } },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const id = required(opts, 'kiosk');
     const dir = join(pkiDir(opts), 'kiosks', id);
@@ -51,11 +51,12 @@ mode'). No private key is read.`,
     if (cn !== id) throw new UsageError(`certificate CN is ${cn ?? 'missing'}, not ${id}`);
     const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
     const sealingPublicKey = await sealingKeyOf(pkiDir(opts), id);
-    await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-      addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), certSerial: cert.serialNumber.toLowerCase(), ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
-    );
-    ctx.out(`kiosk ${id} registered (certificate ${cert.fingerprint256})\n`);
-    return 0;
+    return fleetOutput(ctx, 'center kiosks add', opts.json === true, async () => {
+      await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+        addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), certSerial: cert.serialNumber.toLowerCase(), ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
+      );
+      return { text: `kiosk ${id} registered (certificate ${cert.fingerprint256})\n`, json: { kiosk: id, fingerprint: cert.fingerprint256, notAfter: new Date(cert.validTo).toISOString(), sealingKey: sealingPublicKey !== undefined } };
+    });
   },
 };
 
@@ -100,7 +101,7 @@ export const readerAddCommand: Command = {
   path: ['center', 'readers', 'add'],
   summary: "Add a reader (or keypad) to a kiosk's signed reader registry",
   usage:
-    'center readers add --pki DIR --kiosk ID --reader RID --kind sim|pcsc|dispenser|keypad [--vendor V --product P] [--serial S | --no-serial] [--public-key-file FILE] (--data DIR | --database URL)',
+    'center readers add --pki DIR --kiosk ID --reader RID --kind sim|pcsc|dispenser|keypad [--vendor V --product P] [--serial S | --no-serial] [--public-key-file FILE] (--data DIR | --database URL) [--json]',
   description: `
 The entry is what the kiosk checks at every attach (docs/reader-auth.md):
 --vendor, --product and --serial exactly as the device reports them (1..64
@@ -123,6 +124,7 @@ center is stopped, and the kiosk gets it when it next connects).`,
     serial: { type: 'string', arg: 'S', description: "The device's serial number as it reports it" },
     'no-serial': { type: 'boolean', description: 'The device reports no serial number (only such a device matches)' },
     'public-key-file': { type: 'string', arg: 'FILE', description: "The reader's Ed25519 public key, 64 hex digits (a simulated station's reader.pub)" },
+    ...JSON_OPTION,
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const kiosk = required(opts, 'kiosk');
@@ -143,18 +145,20 @@ center is stopped, and the kiosk gets it when it next connects).`,
     }
     const keyFile = opts['public-key-file'];
     const publicKey = typeof keyFile === 'string' ? await readKeyFile(keyFile, 32) : null;
-    const version = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-      addReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, kind, vendor, product, serial, publicKey }),
-    );
-    ctx.out(`reader ${reader} (${kind}, ${publicKey ? 'challenge-response' : 'identity match'}) added to kiosk ${kiosk}: registry version ${version}\n`);
-    return 0;
+    return fleetOutput(ctx, 'center readers add', opts.json === true, async () => {
+      const version = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+        addReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, kind, vendor, product, serial, publicKey }),
+      );
+      const auth = publicKey ? 'challenge-response' : 'identity-match';
+      return { text: `reader ${reader} (${kind}, ${auth.replace('-', ' ')}) added to kiosk ${kiosk}: registry version ${version}\n`, json: { kiosk, reader, kind, auth, registryVersion: version } };
+    });
   },
 };
 
 export const readerRemoveCommand: Command = {
   path: ['center', 'readers', 'remove'],
   summary: "Remove a reader from a kiosk's signed reader registry",
-  usage: 'center readers remove --pki DIR --kiosk ID --reader RID (--data DIR | --database URL) [--reason TEXT]',
+  usage: 'center readers remove --pki DIR --kiosk ID --reader RID (--data DIR | --database URL) [--reason TEXT] [--json]',
   description: `
 The kiosk refuses the reader once it holds the new registry (pushed by a
 running center, or in the welcome of its next session), after the customer
@@ -164,42 +168,46 @@ it is serving, and takes no further customers with it.`,
     kiosk: { type: 'string', arg: 'ID', description: 'Kiosk ID' },
     reader: { type: 'string', arg: 'RID', description: 'Reader ID' },
     reason: { type: 'string', arg: 'TEXT', description: 'Why (recorded in the audit log)', default: 'operator' },
+    ...JSON_OPTION,
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const kiosk = required(opts, 'kiosk');
     const reader = required(opts, 'reader');
     const reason = typeof opts.reason === 'string' ? opts.reason.slice(0, 200) : 'operator';
-    const version = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-      removeReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, reason }),
-    );
-    ctx.out(`reader ${reader} removed from kiosk ${kiosk}: registry version ${version}\n`);
-    return 0;
+    return fleetOutput(ctx, 'center readers remove', opts.json === true, async () => {
+      const version = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+        removeReader({ db: c.db, audit: c.audit, clock: ctx.clock }, { kiosk, id: reader, reason }),
+      );
+      return { text: `reader ${reader} removed from kiosk ${kiosk}: registry version ${version}\n`, json: { kiosk, reader, registryVersion: version } };
+    });
   },
 };
 
 export const jobVoidCommand: Command = {
   path: ['center', 'jobs', 'void'],
   summary: 'Void a job that has not ended (the application stays pending)',
-  usage: 'center jobs void --pki DIR --job UUID (--data DIR | --database URL) [--reason TEXT]',
+  usage: 'center jobs void --pki DIR --job UUID (--data DIR | --database URL) [--reason TEXT] [--json]',
   options: {
     ...STORE_OPTIONS,
     job: { type: 'string', arg: 'UUID', description: 'Job ID' },
     reason: { type: 'string', arg: 'TEXT', description: 'Why (recorded in the audit log)', default: 'operator' },
+    ...JSON_OPTION,
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const id = required(opts, 'job');
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new UsageError('--job must be a job UUID');
     const reason = typeof opts.reason === 'string' ? opts.reason : 'operator';
-    const job = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => voidJob({ db: c.db, audit: c.audit, clock: ctx.clock }, id, reason));
-    ctx.out(`job ${job.id} voided (application ${job.application_id} stays pending)\n`);
-    return 0;
+    return fleetOutput(ctx, 'center jobs void', opts.json === true, async () => {
+      const job = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) => voidJob({ db: c.db, audit: c.audit, clock: ctx.clock }, id, reason));
+      return { text: `job ${job.id} voided (application ${job.application_id} stays pending)\n`, json: { job: job.id, application: job.application_id } };
+    });
   },
 };
 
 export const applicationsAddCommand: Command = {
   path: ['center', 'applications', 'add'],
   summary: 'Add applications (writing data + one-time code) from JSON',
-  usage: 'center applications add --pki DIR --file FILE|- (--data DIR | --database URL)',
+  usage: 'center applications add --pki DIR --file FILE|- (--data DIR | --database URL) [--json]',
   description: `
 JSON input, one application or an array (docs/operations.md has an example):
   { "id": "APP-0001", "code": "483920", "profile": "cardline-basic",
@@ -208,20 +216,21 @@ JSON input, one application or an array (docs/operations.md has an example):
 The code is stored only as a scrypt hash; the DGIs are encrypted at rest
 under the center's data key. Nothing of the input is printed. All
 applications in the file are added, or none.`,
-  options: { ...STORE_OPTIONS, file: { type: 'string', arg: 'FILE', description: "JSON file, or '-' for stdin" } },
+  options: { ...STORE_OPTIONS, ...JSON_OPTION, file: { type: 'string', arg: 'FILE', description: "JSON file, or '-' for stdin" } },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const file = required(opts, 'file');
     const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
     const apps = parseApplicationsJson(text);
     try {
-      const ids = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
-        addApplications({ db: c.db, audit: c.audit, clock: ctx.clock, dataKey: c.keys.dataKey, random: cryptoRandom, scrypt: DEFAULT_SCRYPT }, apps),
-      );
-      ctx.out(`${ids.length} application(s) added: ${ids.join(', ')}\n`);
+      return await fleetOutput(ctx, 'center applications add', opts.json === true, async () => {
+        const ids = await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
+          addApplications({ db: c.db, audit: c.audit, clock: ctx.clock, dataKey: c.keys.dataKey, random: cryptoRandom, scrypt: DEFAULT_SCRYPT }, apps),
+        );
+        return { text: `${ids.length} application(s) added: ${ids.join(', ')}\n`, json: { added: ids } };
+      });
     } finally {
       for (const a of apps) for (const d of a.dgis) zeroize(d.value);
     }
-    return 0;
   },
 };
 

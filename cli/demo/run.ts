@@ -28,6 +28,7 @@ import { devPkiLayout, initDevPki } from '../../provisioning/pki/dev-pki.js';
 import { readBackCard } from './read-back.js';
 import { demoApplications, type DemoApplication } from './sample-apps.js';
 import { describeEvent } from './screen.js';
+import { pkiFleetCa } from '../commands/fleet-ca.js';
 
 export interface DemoOptions {
   dir: string;
@@ -64,6 +65,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     logger: o.logger,
     random: o.random,
     limits: { requestsPerMinute: 100_000 },
+    // The fleet CA: renewal certificates, and the CRL on revocation (docs/provisioning.md §1).
+    fleetCa: pkiFleetCa,
   });
   const problems: string[] = [];
   const agents: KioskAgent[] = [];

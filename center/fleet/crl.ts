@@ -6,15 +6,9 @@
  * re-signed it.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
-import { pemBlocks } from '../../common/pem-blocks.js';
-
-/** The CRL blocks of a PEM file, one string each (common/pem-blocks.ts; RangeError on a broken frame). */
-export function crlBlocks(pem: string): string[] {
-  return pemBlocks(pem, 'X509 CRL');
-}
+import { loadCrls } from '../keys.js';
 
 export function crlPath(pkiDir: string): string {
   return join(pkiDir, 'ca', 'crl.pem');
@@ -41,13 +35,13 @@ export class CrlFollower {
   /**
    * Reads the file and, if its content changed since the last load (or
    * `force`), hands its blocks to the broker. Resolves true when it reloaded.
-   * A file without a CRL block is refused (the old CRLs stay in force).
+   * A file that is too large (center/keys.ts MAX_CRL_FILE_BYTES), broken or
+   * without a CRL block is refused (KeyFileError; the old CRLs stay in force).
    */
   async refresh(force = false): Promise<boolean> {
-    const blocks = crlBlocks(await readFile(crlPath(this.pkiDir), 'utf8'));
+    const blocks = await loadCrls(crlPath(this.pkiDir));
     const hash = digest(blocks.join(''));
     if (!force && hash === this.hash) return false;
-    if (blocks.length === 0) throw new Error(`${crlPath(this.pkiDir)} holds no X509 CRL block`);
     this.reload(blocks);
     this.hash = hash;
     this.log.info('broker CRL reloaded', { blocks: blocks.length });

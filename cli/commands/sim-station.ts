@@ -25,7 +25,12 @@ DIR/reader.pub). FILE holds the master key as hex: 16 bytes (AES-128) or 32
 
 Serials are the prefix (1..6 bytes of hex, default CA4D0000) followed by a
 4-byte counter from 1. Prints the reader's id and public key (for the reader
-registry) and the range of serials; never a key.`,
+registry) and the range of serials; never a key.
+
+These cards are in no registered batch, so a center refuses to issue onto
+them (card-not-in-stock): they are for card-level tests ('card demo',
+counterfeit cards). Stock for a kiosk comes from 'cardline stock prepare'
+and 'cardline center stock register' (docs/provisioning.md §6).`,
   options: {
     cards: { type: 'string', arg: 'N', description: 'Number of cards in the hopper, 1..100000 (required)' },
     'master-key-file': { type: 'string', arg: 'FILE', description: 'File holding the stock master key, hex (required)' },

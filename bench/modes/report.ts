@@ -31,7 +31,7 @@ function table(head: string[], rows: string[][]): string {
 }
 
 export function mainTable(results: readonly ConfigResult[]): string {
-  const head = ['mode', 'RTT set / measured ms', 'cards', 'insert→gate p50 / p95 ms', 'insert→issued p50 / p95 ms', 'request→issued p50 / p95 ms', 'round trips', 'write message', 'MQTT payload / issuance', 'TCP bytes / issuance (up + down)', 'kiosk CPU / issuance p50 / p95 ms'];
+  const head = ['mode', 'RTT set / measured ms', 'cards', 'insert→card at gate p50 / p95 ms', 'request→issued p50 / p95 ms', 'round trips', 'write message', 'MQTT payload / issuance', 'TCP bytes / issuance (up + down)', 'kiosk CPU / issuance p50 / p95 ms'];
   return table(
     head,
     results.map((r) => {
@@ -40,7 +40,6 @@ export function mainTable(results: readonly ConfigResult[]): string {
         r.mode,
         `${r.rttMs} / ${ms(r.measuredRttMs)}`,
         String(s.length),
-        pair(s.map((x) => x.insertToGateMs)),
         pair(s.map((x) => x.insertToIssuedMs)),
         pair(s.map((x) => x.requestToIssuedMs)),
         mean(s.map((x) => x.roundTrips)).toFixed(2),
@@ -55,7 +54,7 @@ export function mainTable(results: readonly ConfigResult[]): string {
 
 /** Where the insert → issued time goes, p50 per step. */
 export function phaseTable(results: readonly ConfigResult[]): string {
-  const head = ['mode', 'RTT ms', 'card sent → write msg received (center + 1 RTT)', 'write msg → result sent (kiosk: open, build, run)', 'result sent → issued received (center + 1 RTT)', 'issued received → issued event (eject, card-done + its PUBACK)', 'rest (feed, SELECT, IU)'];
+  const head = ['mode', 'RTT ms', 'card sent → write msg received (center + 1 RTT)', 'write msg → result sent (kiosk: open, build, run)', 'result sent → issued received (center + 1 RTT)', 'issued received → issued event (eject: the card is at the gate)', 'rest (feed, SELECT, IU)'];
   return table(
     head,
     results.map((r) => {

@@ -14,9 +14,8 @@ export type Mark = { kind: 'event'; type: KioskEvent['type']; t: number } | { ki
 
 export interface IssuanceSample {
   requestToIssuedMs: number;
+  /** insert-card → the kiosk's 'issued' event, which comes once the card is out at the gate (before `card-done` goes up). */
   insertToIssuedMs: number;
-  /** insert-card → `card-done` sent: the card is at the gate, in the customer's hand (the 'issued' event waits for that message's PUBACK too). */
-  insertToGateMs: number;
   /** `card` sent → `script`/`package` received: the center checks the card, builds (or seals), one round trip. */
   cardToWriteMs: number;
   /** `script`/`package` received → `result` sent: the kiosk (opens, builds and) runs the script on the card. */
@@ -63,12 +62,10 @@ export function toSample(marks: readonly Mark[], t0: number, cpuMs: number): Iss
   const write = last('down', (t) => WRITE_TYPES.has(t));
   const result = last('up', (t) => t === 'result');
   const issuedDown = last('down', (t) => t === 'issued');
-  const done = last('up', (t) => t === 'card-done');
   const all = marks.slice(0, issued + 1).filter((x): x is Extract<Mark, { kind: 'wire' }> => x.kind === 'wire');
   return {
     requestToIssuedMs: marks[issued]!.t - t0,
     insertToIssuedMs: marks[issued]!.t - marks[insert]!.t,
-    insertToGateMs: done.t - marks[insert]!.t,
     cardToWriteMs: write.t - card.t,
     writeToResultMs: result.t - write.t,
     resultToIssuedMs: issuedDown.t - result.t,

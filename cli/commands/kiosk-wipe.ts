@@ -2,8 +2,12 @@
  * `cardline kiosk wipe`: the on-site half of decommissioning
  * (docs/provisioning.md §4): the kiosk's key store — current and pending,
  * sealed file or TPM blobs — zero-filled, fsync'd and unlinked, and its
- * signed registry, exactly as the agent does on the center's `decommission`
- * (kiosk/keystore/wipe.ts). It cannot be undone, so it asks for --yes.
+ * signed registry, as the agent does on the center's `decommission`
+ * (kiosk/keystore/wipe.ts). It wipes the default places of both kinds of
+ * store (`everyKind`), plus the place --key-file/--tpm-dir names: an
+ * operator who forgets --key-store tpm on a TPM kiosk must not be told
+ * "ok" with the TPM blobs still there. It cannot be undone, so it asks
+ * for --yes.
  */
 import { decodeKeyStoreConfig } from '../../kiosk/config.js';
 import { wipeKeyStore } from '../../kiosk/keystore/index.js';
@@ -19,10 +23,14 @@ export const kioskWipeCommand: Command = {
 Removes the kiosk's private keys for good: every file of its key store,
 the current and a pending one (a renewal in progress), is overwritten with
 zeros, synced to disk and unlinked; then registry.json and a pending
-tls.next.crt. With --key-store tpm the TPM store's blobs go (seal.pub,
-seal.priv, pcrs, tls.tss2.pem, tls.next.tss2.pem, tls.csr) and its
-directory when empty: the TPM keeps nothing of them itself. The public
-files (tls.crt, ca.crt, center-signing.pub) and the machine secret stay.
+tls.next.crt. Both kinds of store go, whatever --key-store says: the
+sealed files at their default place (<identity>/keys.sealed and
+keys.next.sealed) and the TPM store's blobs in <identity>/tpm (seal.pub,
+seal.priv, pcrs, tls.tss2.pem, tls.next.tss2.pem, tls.csr, and the
+directory when empty: the TPM keeps nothing of them itself); --key-store
+with --key-file or --tpm-dir adds that place. The report names every
+role removed. The public files (tls.crt, ca.crt, center-signing.pub) and
+the machine secret stay.
 
 Stop the kiosk service first. Without --yes nothing is touched (exit 2).
 Exit 0 when everything is gone (also when it already was), 1 when a file
@@ -41,7 +49,7 @@ Zero-filling is what a file system allows: flash media may keep old pages
     const keyStore = decodeKeyStoreConfig(keyStoreOf(opts));
     if (opts.yes !== true) throw new UsageError('--yes is required: the wipe cannot be undone');
     const report = await wipeKeyStore(
-      { identityDir: opts.identity, keyStore, ...(typeof opts.registry === 'string' ? { registryFile: opts.registry } : {}) },
+      { identityDir: opts.identity, keyStore, everyKind: true, ...(typeof opts.registry === 'string' ? { registryFile: opts.registry } : {}) },
       { logger: ctx.logger.child('kiosk-wipe') },
     );
     ctx.logger.info('key store wiped', { ok: report.ok, removed: report.removed, failed: report.failed });

@@ -15,7 +15,7 @@
  * (/etc/cardline) and is no use without the sealed file.
  */
 import { rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import type { KeyStoreConfig } from '../config.js';
 import { pendingSealedFile, sealedFileOf, tpmDirOf } from './pending.js';
@@ -40,40 +40,62 @@ export interface WipeReport {
 export interface WipeConfig {
   identityDir: string;
   keyStore: KeyStoreConfig;
+  /**
+   * Also the default places of BOTH kinds (`<identityDir>/keys.sealed`
+   * and its pending file, `<identityDir>/tpm/`), whatever `keyStore` says:
+   * `cardline kiosk wipe` on site, where the operator may not know (or
+   * say) which kind the kiosk was enrolled with.
+   */
+  everyKind?: boolean;
   /** Default `<identityDir>/registry.json`. */
   registryFile?: string | undefined;
 }
 
-/** The files of the store the config names, and the kiosk's other state beside it. */
-export function wipeTargets(config: WipeConfig): WipeTarget[] {
-  const store: WipeTarget[] =
-    config.keyStore.kind === 'sealed-file'
-      ? [
-          { role: 'sealed-store', path: sealedFileOf(config) },
-          { role: 'pending-sealed-store', path: pendingSealedFile(sealedFileOf(config)) },
-        ]
-      : (() => {
-          const f = tpmStoreFiles(tpmDirOf(config));
-          return [
-            { role: 'sealed-object-private', path: f.priv },
-            { role: 'sealed-object-public', path: f.pub },
-            { role: 'tls-key', path: f.tlsKey },
-            { role: 'pending-tls-key', path: f.nextTlsKey },
-            { role: 'pcr-selection', path: f.pcrs },
-            { role: 'certificate-request', path: f.csr },
-          ];
-        })();
+function sealedTargets(file: string): WipeTarget[] {
   return [
-    ...store,
+    { role: 'sealed-store', path: file },
+    { role: 'pending-sealed-store', path: pendingSealedFile(file) },
+  ];
+}
+
+function tpmTargets(dir: string): WipeTarget[] {
+  const f = tpmStoreFiles(dir);
+  return [
+    { role: 'sealed-object-private', path: f.priv },
+    { role: 'sealed-object-public', path: f.pub },
+    { role: 'tls-key', path: f.tlsKey },
+    { role: 'pending-tls-key', path: f.nextTlsKey },
+    { role: 'pcr-selection', path: f.pcrs },
+    { role: 'certificate-request', path: f.csr },
+  ];
+}
+
+/** The store directories of the TPM kind the wipe covers (removed once empty). */
+function tpmDirs(config: WipeConfig): string[] {
+  const dirs = config.keyStore.kind === 'tpm' ? [tpmDirOf(config)] : [];
+  if (config.everyKind) dirs.push(join(config.identityDir, 'tpm'));
+  return [...new Set(dirs.map((d) => resolve(d)))];
+}
+
+/** The files of the store the config names (and with `everyKind` both kinds' default places), and the kiosk's other state beside it. */
+export function wipeTargets(config: WipeConfig): WipeTarget[] {
+  const sealed = config.keyStore.kind === 'sealed-file' ? [sealedFileOf(config)] : [];
+  if (config.everyKind) sealed.push(join(config.identityDir, 'keys.sealed'));
+  const all = [
+    ...[...new Set(sealed.map((f) => resolve(f)))].flatMap(sealedTargets),
+    ...tpmDirs(config).flatMap(tpmTargets),
     { role: 'registry', path: config.registryFile ?? join(config.identityDir, 'registry.json') },
     { role: 'pending-certificate', path: join(config.identityDir, 'tls.next.crt') },
   ];
+  const seen = new Set<string>();
+  return all.filter((t) => !seen.has(resolve(t.path)) && seen.add(resolve(t.path)));
 }
 
 /** Wipes every target, going on past failures; never throws for a file. */
 export async function wipeKeyStore(config: WipeConfig, o: { onZeroed?: ZeroedHook; logger?: Logger } = {}): Promise<WipeReport> {
   const report: WipeReport = { ok: true, removed: [], failed: [] };
-  for (const t of wipeTargets(config)) {
+  const targets = wipeTargets(config);
+  for (const t of targets) {
     try {
       if ((await zeroAndUnlink(t.path, o.onZeroed)) === 'removed') report.removed.push(t.role);
     } catch (e) {
@@ -83,6 +105,6 @@ export async function wipeKeyStore(config: WipeConfig, o: { onZeroed?: ZeroedHoo
     }
   }
   // The TPM store's directory, once empty (anything else left in it stays, and so does the directory).
-  if (config.keyStore.kind === 'tpm') await rmdir(tpmDirOf(config)).catch(() => undefined);
+  for (const dir of tpmDirs(config)) await rmdir(dir).catch(() => undefined);
   return report;
 }

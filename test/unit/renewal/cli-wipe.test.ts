@@ -106,3 +106,36 @@ void t.test('cardline kiosk: decommissioned by the center → store wiped, wiped
   t.notOk(await exists(join(p.kioskDir, 'registry.json')), 'the registry is gone');
   t.ok(await exists(join(p.kioskDir, 'tls.crt')), 'the public certificate stays');
 });
+
+void t.test('kiosk wipe without --key-store on a TPM kiosk: the tpm store goes too (both kinds at their default places)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cardline-cli-wipe-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'tpm'));
+  for (const name of ['seal.pub', 'seal.priv', 'pcrs', 'tls.tss2.pem', 'tls.csr']) await writeFile(join(dir, 'tpm', name), 'blob', { mode: 0o600 });
+  await writeFile(join(dir, 'registry.json'), '{}');
+  await writeFile(join(dir, 'tls.crt'), 'public');
+  const r = await runCommands(['kiosk', 'wipe', '--identity', dir, '--yes', '--json'], [kioskWipeCommand]);
+  t.equal(r.code, 0, r.err);
+  t.same(JSON.parse(r.out), { ok: true, removed: ['sealed-object-private', 'sealed-object-public', 'tls-key', 'pcr-selection', 'certificate-request', 'registry'], failed: [] });
+  t.same(await readdir(dir), ['tls.crt'], 'the tpm directory and its blobs are gone');
+});
+
+void t.test('kiosk wipe with an explicit --key-store: a store of the other kind at its default place goes too', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cardline-cli-wipe-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'keys.sealed'), Buffer.alloc(200, 7), { mode: 0o600 });
+  await writeFile(join(dir, 'keys.next.sealed'), Buffer.alloc(200, 7), { mode: 0o600 });
+  const r = await runCommands(['kiosk', 'wipe', '--identity', dir, '--key-store', 'tpm', '--yes', '--json'], [kioskWipeCommand]);
+  t.equal(r.code, 0, r.err);
+  t.same(JSON.parse(r.out), { ok: true, removed: ['sealed-store', 'pending-sealed-store'], failed: [] });
+  t.same(await readdir(dir), []);
+  // A custom --tpm-dir and the default one: both.
+  for (const d of ['tpm', 'other']) {
+    await mkdir(join(dir, d));
+    await writeFile(join(dir, d, 'seal.priv'), 'blob');
+  }
+  const c = await runCommands(['kiosk', 'wipe', '--identity', dir, '--key-store', 'tpm', '--tpm-dir', join(dir, 'other'), '--yes', '--json'], [kioskWipeCommand]);
+  t.equal(c.code, 0, c.err);
+  t.same((JSON.parse(c.out) as { removed: string[] }).removed, ['sealed-object-private', 'sealed-object-private']);
+  t.same(await readdir(dir), []);
+});

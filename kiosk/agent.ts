@@ -9,7 +9,8 @@
  * The fleet messages (docs/provisioning.md §3–4) go to kiosk/renewal/, not
  * to the session runner: `renew` and `certificate` to the Renewal (the swap
  * waits, through the IdleGate, until no customer session is in progress),
- * `decommission` wipes the store and stops the agent (`ended` says so). A
+ * `decommission` stops the renewal (a swap in progress finishes first),
+ * wipes the store and stops the agent (`ended` says so). A
  * renewal cut short by a crash is sorted out before the store is unsealed.
  */
 import type { SecureContext } from 'node:tls';
@@ -178,6 +179,9 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
   const retire = async (body: { reason: string }): Promise<void> => {
     if (retiring) return;
     retiring = true;
+    // The renewal first, and a swap in progress waited for: its promote renames the pending store over the
+    // current one, and must not do so between the wipe's files (a live store left behind a wipe that says ok).
+    await renewal.stop();
     const wipeConfig = { identityDir: config.identityDir, keyStore: config.keyStore, registryFile: config.registryFile };
     const wipe = await decommission(body, { config: wipeConfig, send, logger, ...(opts.onZeroed ? { onZeroed: opts.onZeroed } : {}) });
     end = { reason: 'decommissioned', wipe };

@@ -14,7 +14,7 @@
  * file is not removed: it lives outside the identity directory
  * (/etc/cardline) and is no use without the sealed file.
  */
-import { rmdir } from 'node:fs/promises';
+import { lstat, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import type { KeyStoreConfig } from '../config.js';
@@ -91,7 +91,12 @@ export function wipeTargets(config: WipeConfig): WipeTarget[] {
   return all.filter((t) => !seen.has(resolve(t.path)) && seen.add(resolve(t.path)));
 }
 
-/** Wipes every target, going on past failures; never throws for a file. */
+/**
+ * Wipes every target, going on past failures; never throws for a file.
+ * Then looks again: a target that is there after all (something wrote or
+ * renamed it during the wipe) is reported failed, so `ok` never hides a
+ * store left behind.
+ */
 export async function wipeKeyStore(config: WipeConfig, o: { onZeroed?: ZeroedHook; logger?: Logger } = {}): Promise<WipeReport> {
   const report: WipeReport = { ok: true, removed: [], failed: [] };
   const targets = wipeTargets(config);
@@ -104,7 +109,20 @@ export async function wipeKeyStore(config: WipeConfig, o: { onZeroed?: ZeroedHoo
       o.logger?.error('wipe failed', { role: t.role, path: t.path, code: (e as NodeJS.ErrnoException).code ?? 'error' });
     }
   }
+  for (const t of targets) {
+    if (report.failed.includes(t.role) || !(await present(t.path))) continue;
+    report.ok = false;
+    report.failed.push(t.role);
+    o.logger?.error('wipe failed: the file is there again', { role: t.role, path: t.path });
+  }
   // The TPM store's directory, once empty (anything else left in it stays, and so does the directory).
   for (const dir of tpmDirs(config)) await rmdir(dir).catch(() => undefined);
   return report;
+}
+
+async function present(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code !== 'ENOENT',
+  );
 }

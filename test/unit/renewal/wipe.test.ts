@@ -11,7 +11,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wipeKeyStore } from '../../../kiosk/keystore/index.js';
-import { fleetWire, until } from './fleet-wire.js';
+import { CODE, issuedBody, JOB, SCRIPT } from '../kiosk/fakes.js';
+import { fleetWire, until, type FleetWire } from './fleet-wire.js';
 
 const exists = (path: string): Promise<boolean> => readFile(path).then(
   () => true,
@@ -94,4 +95,55 @@ void t.test('decommission: store wiped (zeros first), wiped sent, secrets zeroiz
   t.same(w.clients[0]!.states, ['{"online":true}', '{"online":false}'], 'offline said, then disconnected');
   await t.rejects(w.agent.ready.then(() => w.agent.request('app-1', 'Secret42Code')).then((o) => Promise.reject(new Error(o.reason))), /stopped/, 'no customer is served any more');
   t.match(w.logger.lines.join(''), /decommissioned by the center: wiping the key store/);
+});
+
+void t.test('a store file that is there again after the wipe (a rename during it) is reported failed', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'keys.sealed'), Buffer.alloc(100, 1));
+  await writeFile(join(dir, 'registry.json'), '{}');
+  const report = await wipeKeyStore(
+    { identityDir: dir, keyStore: { kind: 'sealed-file', machineSecretFile: '/x' } },
+    // As a promote would: a live store renamed into place after keys.sealed was wiped.
+    { onZeroed: (path) => (path.endsWith('registry.json') ? writeFile(join(dir, 'keys.sealed'), Buffer.alloc(100, 2)) : undefined) },
+  );
+  t.same(report, { ok: false, removed: ['sealed-store', 'registry'], failed: ['sealed-store'] });
+});
+
+void t.test('decommission while a swap waits: the renewal stops before the wipe, no promote renames a live store in during it', async (t) => {
+  const late: { w?: FleetWire; customer?: Promise<unknown> } = {};
+  const sealedDuringWipe: boolean[] = [];
+  const w = await fleetWire(t, {
+    answer: (m, reply) => {
+      if (m.type === 'request') reply('insert-card', { job: JOB, attempt: 1, challenge: '0102030405060708', sdAid: 'A000000151000000', kvn: 0x30, recover: false });
+      if (m.type === 'card') reply('script', { job: JOB, attempt: 1, kind: 'write', stop: 'first-error', apdus: [...SCRIPT], summary: { storeDataBlocks: 2, dgis: 1 } });
+      if (m.type === 'result') reply('issued', issuedBody(JOB));
+    },
+    onZeroed: async (path) => {
+      const w = late.w;
+      if (!path.endsWith('/keys.sealed') || !w) return;
+      // Between the files of the wipe: the customer leaves, which would let the waiting swap run its promote.
+      const next = join(w.p.kioskDir, 'keys.next.sealed');
+      w.release('card');
+      await late.customer;
+      await until(async () => !(await exists(next)), 'a promote', 500).catch(() => undefined);
+      sealedDuringWipe.push((await readFile(path)).every((b) => b === 0));
+    },
+  });
+  late.w = w;
+  // A customer's card in the station: the renewed certificate's swap waits for it.
+  w.hold.add('card');
+  late.customer = w.agent.request('app-1', CODE);
+  await until(() => w.ups().some((m) => m.type === 'card'), 'the card read');
+  w.down('renew', { notAfter: w.clock.now(), reason: 'expiring' });
+  await until(() => w.ups().some((m) => m.type === 'csr'), 'the csr');
+  const csr = w.ups().find((m) => m.type === 'csr')!.body.csr;
+  w.down('certificate', { pem: await w.certify(csr), notAfter: w.clock.now() });
+  await until(() => w.agent.renewal() === 'awaiting-swap', 'the certificate accepted');
+
+  w.down('decommission', { reason: 'retired' });
+  const end = await w.agent.ended;
+  t.same(sealedDuringWipe, [true], 'keys.sealed still the zeroed file when the customer left: no promote during the wipe');
+  t.same(end, { reason: 'decommissioned', wipe: { ok: true, removed: ['sealed-store', 'pending-sealed-store', 'registry', 'pending-certificate'], failed: [] } });
+  for (const name of ['keys.sealed', 'keys.next.sealed', 'registry.json', 'tls.next.crt']) t.notOk(await exists(join(w.p.kioskDir, name)), `${name} gone`);
+  t.equal(w.clients.length, 1, 'no reconnect with the renewed certificate');
 });

@@ -11,19 +11,18 @@
  * A file edited to un-revoke a certificate is therefore refused
  * (STATE_INVALID), not published.
  */
-import { webcrypto } from 'node:crypto';
+import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { KeyFileError, readChecked, writeAtomic } from '../../common/key-files.js';
 import type { Clock } from '../../common/clock.js';
+import { crlDerOfPem, CrlDerError, crlSignedBy, parseCrlDer, subjectDer, type CrlDer } from '../../common/crl-der.js';
 import { pemBlocks } from '../../common/pem-blocks.js';
 import { createCrl, type Ca } from './ca.js';
 import { PkiError } from './errors.js';
 import { parseRevocationList, serializeRevocationList, type RevocationList } from './revocation-list.js';
-import * as x509 from './x509.js';
+import type * as x509 from './x509.js';
 
 /** Largest revoked.json or CRL file read (MAX_REVOKED entries fit). */
 export const MAX_STATE_BYTES = 1024 * 1024;
-
-const CRL_NUMBER_OID = '2.5.29.20';
 
 export interface CrlInfo {
   pem: string;
@@ -63,28 +62,24 @@ export async function readCrlBlocks(path: string): Promise<string[]> {
   }
 }
 
-/** Checks that `pem` is a CRL signed by `ca` with a cRLNumber and a nextUpdate. PkiError STATE_INVALID names `what`. */
-export async function verifyCrl(ca: x509.X509Certificate, pem: string, what: string): Promise<CrlInfo> {
-  let crl: x509.X509Crl;
+/**
+ * Checks that `pem` is a CRL signed by `ca` with a cRLNumber and a nextUpdate. PkiError STATE_INVALID names `what`.
+ * Read by common/crl-der.ts, not @peculiar/x509: its parser stops at 10,000 ASN.1 nodes (~1,250 entries).
+ */
+export function verifyCrl(ca: x509.X509Certificate, pem: string, what: string): CrlInfo {
+  let crl: CrlDer;
+  const cert = new NodeX509Certificate(Buffer.from(ca.rawData));
   try {
-    crl = new x509.X509Crl(pem);
-  } catch {
-    throw new PkiError('STATE_INVALID', `${what}: not a CRL`);
+    crl = parseCrlDer(crlDerOfPem(pem));
+    if (!crl.issuer.equals(subjectDer(cert))) throw new PkiError('STATE_INVALID', `${what}: not issued by '${ca.subject}'`);
+    if (!crlSignedBy(crl, cert)) throw new PkiError('STATE_INVALID', `${what}: signature does not verify with the CA's key`);
+  } catch (e) {
+    if (e instanceof CrlDerError) throw new PkiError('STATE_INVALID', `${what}: not a CRL we can read (${e.message})`);
+    throw e;
   }
-  if (crl.issuer !== ca.subject) throw new PkiError('STATE_INVALID', `${what}: issued by '${crl.issuer}', not by '${ca.subject}'`);
-  let ok = false;
-  try {
-    ok = await crl.verify({ publicKey: ca }, webcrypto);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new PkiError('STATE_INVALID', `${what}: signature does not verify with the CA's key`);
-  const next = crl.nextUpdate;
-  if (!next) throw new PkiError('STATE_INVALID', `${what}: no nextUpdate`);
-  const ext = crl.extensions.find((e) => e.type === CRL_NUMBER_OID);
-  const number = ext ? derInteger(new Uint8Array(ext.value)) : undefined;
-  if (number === undefined) throw new PkiError('STATE_INVALID', `${what}: no usable cRLNumber`);
-  return { pem, number, thisUpdate: crl.thisUpdate, nextUpdate: next, serials: crl.entries.map((e) => e.serialNumber.toLowerCase()) };
+  if (!crl.nextUpdate) throw new PkiError('STATE_INVALID', `${what}: no nextUpdate`);
+  if (crl.crlNumber === undefined) throw new PkiError('STATE_INVALID', `${what}: no usable cRLNumber`);
+  return { pem, number: crl.crlNumber, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, serials: crl.serials };
 }
 
 /** The list may only be ahead of the CRL signed from it (more entries, higher number), never behind. */
@@ -121,13 +116,4 @@ async function readState(path: string): Promise<Buffer> {
     if (e instanceof KeyFileError) throw new PkiError('STATE_INVALID', e.message);
     throw e;
   }
-}
-
-/** A DER INTEGER (tag 0x02, short length) as a safe non-negative number, else undefined. */
-function derInteger(der: Uint8Array): number | undefined {
-  if (der.length < 3 || der[0] !== 0x02 || der[1] !== der.length - 2 || der.length - 2 > 7) return undefined;
-  if ((der[2]! & 0x80) !== 0) return undefined;
-  let n = 0;
-  for (const b of der.subarray(2)) n = n * 256 + b;
-  return Number.isSafeInteger(n) ? n : undefined;
 }

@@ -80,7 +80,7 @@ export async function publishCrl(pkiDir: string, o: CrlWriteOptions & { force?: 
     const s = await loadState(pkiDir, o.force === true);
     if (o.force === true || !s.current || s.current.number !== s.list.crlNumber || pastHalfLife(s.current, o.clock.now())) {
       const crls = await resign(s, s.list, o.clock);
-      const info = await verifyCrl(s.issuing.ca.cert, crls[1]!, 'the new CRL');
+      const info = verifyCrl(s.issuing.ca.cert, crls[1]!, 'the new CRL');
       return { republished: true, nextUpdate: info.nextUpdate, number: info.number, crls };
     }
     const crls = [s.rootCrl.pem, s.current.pem];
@@ -106,7 +106,7 @@ async function loadState(pkiDir: string, allowMissingCrl: boolean): Promise<Stat
   const list = await readList(f.revoked);
   const rootBlocks = await readCrlBlocks(f.rootCrl);
   if (rootBlocks.length !== 1) throw new PkiError('STATE_INVALID', `${f.rootCrl}: holds ${rootBlocks.length} CRLs, not 1`);
-  const rootCrl = await verifyCrl(issuing.root, rootBlocks[0]!, f.rootCrl);
+  const rootCrl = verifyCrl(issuing.root, rootBlocks[0]!, f.rootCrl);
   let blocks: string[];
   try {
     blocks = await readCrlBlocks(f.crl);
@@ -118,9 +118,9 @@ async function loadState(pkiDir: string, allowMissingCrl: boolean): Promise<Stat
     throw e;
   }
   if (blocks.length !== 2) throw new PkiError('STATE_INVALID', `${f.crl}: holds ${blocks.length} CRLs, not 2 (root, then issuing CA)`);
-  const published = await verifyCrl(issuing.root, blocks[0]!, `${f.crl} (root CRL)`);
+  const published = verifyCrl(issuing.root, blocks[0]!, `${f.crl} (root CRL)`);
   if (rootCrl.number < published.number) throw new PkiError('STATE_INVALID', `${f.rootCrl}: root CRL number ${rootCrl.number} is older than the one published (${published.number})`);
-  const current = await verifyCrl(issuing.ca.cert, blocks[1]!, `${f.crl} (issuing CA CRL)`);
+  const current = verifyCrl(issuing.ca.cert, blocks[1]!, `${f.crl} (issuing CA CRL)`);
   checkListCovers(list, current, f.revoked);
   return { issuing, list, rootCrl, rootBlock: blocks[0]!, current };
 }

@@ -57,7 +57,7 @@ export async function signRootCrl(rootDir: string, o: RootCrlOptions): Promise<R
     try {
       const blocks = await readCrlBlocks(files.crl);
       if (blocks.length !== 1) throw new PkiError('STATE_INVALID', `${files.crl}: holds ${blocks.length} CRLs, not 1`);
-      current = await verifyCrl(ca.cert, blocks[0]!, files.crl);
+      current = verifyCrl(ca.cert, blocks[0]!, files.crl);
       checkListCovers(list, current, files.revoked);
     } catch (e) {
       if (!(e instanceof PkiError && e.code === 'NOT_FOUND' && o.force === true)) throw e;
@@ -70,7 +70,7 @@ export async function signRootCrl(rootDir: string, o: RootCrlOptions): Promise<R
     await writeList(files.revoked, next);
     const crlPem = await signList(ca, next, days, o.clock);
     await writePemFile(files.crl, crlPem, { secret: false, overwrite: true });
-    const info = await verifyCrl(ca.cert, crlPem, 'the new root CRL');
+    const info = verifyCrl(ca.cert, crlPem, 'the new root CRL');
     return { crlPem, number: info.number, nextUpdate: info.nextUpdate, added: added.map((e) => e.serial), resigned: true };
   });
 }

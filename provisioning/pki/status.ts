@@ -10,7 +10,11 @@ import type { Clock } from '../../common/clock.js';
 import { loadIssuing } from './ca-files.js';
 import { checkListCovers, pastHalfLife, readCrlBlocks, readList, verifyCrl, type CrlInfo } from './crl-state.js';
 import { PkiError } from './errors.js';
+import { MAX_REVOKED } from './revocation-list.js';
 import type * as x509 from './x509.js';
+
+/** Share of MAX_REVOKED above which `pki status` warns. */
+export const NEAR_LIMIT = 0.8;
 
 export interface CaStatus {
   subject: string;
@@ -41,6 +45,10 @@ export interface PkiStatus {
   revoked: number;
   /** revoked.json is ahead of the published CRL (a revocation not yet signed): run `pki crl`. */
   unpublished: boolean;
+  /** Most entries revoked.json may hold (revocation-list.ts MAX_REVOKED). */
+  revokedLimit: number;
+  /** Things to act on before they fail, one sentence each (the list above 80 % of revokedLimit). */
+  warnings: string[];
   /** Anything expired: a CA or a CRL. */
   expired: boolean;
 }
@@ -53,8 +61,8 @@ export async function pkiStatus(pkiDir: string, clock: Clock): Promise<PkiStatus
   const list = await readList(f.revoked);
   const blocks = await readCrlBlocks(f.crl);
   if (blocks.length !== 2) throw new PkiError('STATE_INVALID', `${f.crl}: holds ${blocks.length} CRLs, not 2 (root, then issuing CA)`);
-  const rootCrl = await verifyCrl(issuing.root, blocks[0]!, `${f.crl} (root CRL)`);
-  const issuingCrl = await verifyCrl(issuing.ca.cert, blocks[1]!, `${f.crl} (issuing CA CRL)`);
+  const rootCrl = verifyCrl(issuing.root, blocks[0]!, `${f.crl} (root CRL)`);
+  const issuingCrl = verifyCrl(issuing.ca.cert, blocks[1]!, `${f.crl} (issuing CA CRL)`);
   // A revoked.json that lost entries the published CRL lists is reported, not summarized.
   checkListCovers(list, issuingCrl, f.revoked);
   const s: PkiStatus = {
@@ -65,8 +73,13 @@ export async function pkiStatus(pkiDir: string, clock: Clock): Promise<PkiStatus
     issuingCrl: crlStatus(issuingCrl, now),
     revoked: list.revoked.length,
     unpublished: list.crlNumber !== issuingCrl.number,
+    revokedLimit: MAX_REVOKED,
+    warnings: [],
     expired: false,
   };
+  if (list.revoked.length > NEAR_LIMIT * MAX_REVOKED) {
+    s.warnings.push(`revoked.json lists ${list.revoked.length} of at most ${MAX_REVOKED} certificates: further revocations will be refused at the limit (see docs/pki.md, "The CRLs")`);
+  }
   s.expired = s.root.expired || s.issuing.expired || s.rootCrl.expired || s.issuingCrl.expired;
   return s;
 }

@@ -46,6 +46,11 @@ export class RenewalTracker {
     return true;
   }
 
+  /** Whether `session` was sent a `renew` (and not forgotten since): its `csr` answers a request. */
+  wasAsked(session: string): boolean {
+    return this.asked.has(session);
+  }
+
   /** An operator asked again: the next check may ask this session at once. */
   forget(session: string): void {
     this.asked.delete(session);

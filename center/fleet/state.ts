@@ -2,7 +2,7 @@
  * The fleet side of a running center (docs/provisioning.md §3–4), as the
  * handlers and the console see it through `CenterDeps.fleet`: the PKI
  * directory and the injected issuing CA, the renewal tracker, the CSR rate
- * limit, the decommissions waiting for `wiped`, and — once the broker and
+ * limit and the pending certificates issued, the decommissions waiting for `wiped`, and — once the broker and
  * the bridge are up — the link to them (`attach`).
  */
 import type { Clock } from '../../common/clock.js';
@@ -71,6 +71,40 @@ export class WipeWaiters {
   }
 }
 
+/** A renewal certificate this process issued and recorded pending: a repeated request for the same key gets it again. */
+export interface IssuedPending {
+  serial: string;
+  pem: string;
+  notAfter: Date;
+  /** Hex of the request's SPKI (csr-key.ts). */
+  key: string;
+}
+
+/** The last pending certificate issued per kiosk (in memory, at most `max` kiosks; a restart forgets them). */
+export class PendingCerts {
+  private readonly byKiosk = new Map<string, IssuedPending>();
+
+  constructor(private readonly max = 10_000) {}
+
+  get(kiosk: string): IssuedPending | undefined {
+    return this.byKiosk.get(kiosk);
+  }
+
+  set(kiosk: string, c: IssuedPending): void {
+    this.byKiosk.delete(kiosk);
+    this.byKiosk.set(kiosk, c);
+    while (this.byKiosk.size > this.max) {
+      const oldest = this.byKiosk.keys().next().value;
+      if (oldest === undefined) break;
+      this.byKiosk.delete(oldest);
+    }
+  }
+
+  delete(kiosk: string): void {
+    this.byKiosk.delete(kiosk);
+  }
+}
+
 export interface FleetSettings {
   pkiDir: string;
   ca: FleetCa | undefined;
@@ -81,6 +115,14 @@ export class FleetState {
   readonly pkiDir: string;
   readonly ca: FleetCa | undefined;
   readonly renewals = new RenewalTracker();
+  /**
+   * renew_requested_at (ms) already answered with a `renew`, per kiosk:
+   * the hello and the watcher both see an operator's request, and it is
+   * sent once (handlers.ts askRenewalIfDue records it, watcher.ts reads it).
+   */
+  readonly requestsAnswered = new Map<string, number>();
+  /** Renewal certificates issued pending, for a repeated request (csr.ts). */
+  readonly issued = new PendingCerts();
   /** One CSR per kiosk per minute (docs/provisioning.md §3). */
   readonly csrLimiter: RateLimiter;
   readonly wipes = new WipeWaiters();

@@ -26,8 +26,6 @@ export class FleetWatcher {
   private lastHourly: number | undefined;
   /** Decommissioned kiosks being told to wipe, then kicked. */
   private readonly wiping = new Map<string, Promise<void>>();
-  /** renew_requested_at (ms) already acted on, per kiosk. */
-  private readonly requestsSeen = new Map<string, number>();
 
   constructor(
     private readonly deps: CenterDeps,
@@ -48,7 +46,7 @@ export class FleetWatcher {
 
   /** The running center acted on this request itself (RunningCenter.requestRenewal): not again. */
   noteRequest(kiosk: string, at: Date): void {
-    this.requestsSeen.set(kiosk, at.getTime());
+    this.deps.fleet.requestsAnswered.set(kiosk, at.getTime());
   }
 
   /** One pass (what `run` does every `fleetPollMs`). */
@@ -117,13 +115,15 @@ export class FleetWatcher {
   private async requestedRenewals(): Promise<void> {
     const r = await this.deps.db.query<{ id: string; renew_requested_at: Date }>(`SELECT id, renew_requested_at FROM kiosks WHERE renew_requested_at IS NOT NULL AND status = 'active'`);
     const live = new Set(r.rows.map((k) => k.id));
-    for (const id of this.requestsSeen.keys()) if (!live.has(id)) this.requestsSeen.delete(id);
+    // Answered requests (here, at a hello, or by RunningCenter.requestRenewal) are sent once.
+    const answered = this.deps.fleet.requestsAnswered;
+    for (const id of answered.keys()) if (!live.has(id)) answered.delete(id);
     for (const k of r.rows) {
       const at = k.renew_requested_at.getTime();
-      if (this.requestsSeen.get(k.id) === at || !this.link.isConnected(k.id)) continue;
+      if (answered.get(k.id) === at || !this.link.isConnected(k.id)) continue;
       const session = await currentSession(this.deps.db, k.id);
       if (session === undefined) continue;
-      this.requestsSeen.set(k.id, at);
+      answered.set(k.id, at);
       // An operator's request is answered now, whatever was asked this hour.
       this.deps.fleet.renewals.forget(session);
       await this.ask(k.id, session);

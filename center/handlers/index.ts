@@ -2,7 +2,8 @@
 import type { UpMessage } from '../../wire/messages.js';
 import type { Dispatch, InboundContext } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
-import { onCsr, onRenewFailed, onWiped } from '../fleet/handlers.js';
+import { onCsr } from '../fleet/csr.js';
+import { onRenewFailed, onWiped } from '../fleet/handlers.js';
 import { onCard } from './card.js';
 import { onHello } from './hello.js';
 import { onCardDone, onReaderReport } from './reports.js';
@@ -44,7 +45,7 @@ function route(deps: CenterDeps): Dispatch {
         return onResult(deps, ctx, msg.body);
       case 'card-done':
         return onCardDone(deps, ctx, msg.body);
-      // Fleet messages (docs/provisioning.md §3–4): handled in ../fleet/handlers.ts.
+      // Fleet messages (docs/provisioning.md §3–4): handled in ../fleet/csr.ts and ../fleet/handlers.ts.
       case 'csr':
         return onCsr(deps, ctx, msg.body);
       case 'renew-failed':

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import type { AuditRecord } from '../../../center/audit/entry-text.js';
 import { startCenter, type RunningCenter } from '../../../center/center.js';
 import type { CenterLimits } from '../../../center/deps.js';
+import type { FleetCa } from '../../../center/fleet/ca.js';
 import { addKiosk, addReader } from '../../../center/registry.js';
 import { pkiFleetCa } from '../../../cli/commands/fleet-ca.js';
-import { systemClock } from '../../../common/clock.js';
+import { systemClock, type Clock } from '../../../common/clock.js';
 import { readKeyFile } from '../../../common/key-files.js';
 import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
@@ -45,7 +46,16 @@ export interface FleetRig {
   stop(): Promise<void>;
 }
 
-export async function startFleetRig(t: Teardown, o: { kiosks: string[]; limits?: Partial<CenterLimits> }): Promise<FleetRig> {
+export interface FleetRigOptions {
+  kiosks: string[];
+  limits?: Partial<CenterLimits>;
+  /** The center's issuing CA (default pkiFleetCa: a test wraps it to count or to act in between). */
+  fleetCa?: FleetCa;
+  /** The center's clock (default the system clock; a skewed one lets a test pass the CSR rate limit). */
+  clock?: Clock;
+}
+
+export async function startFleetRig(t: Teardown, o: FleetRigOptions): Promise<FleetRig> {
   const dir = await mkdtemp(join(tmpdir(), 'cardline-fleet-'));
   const up: { center?: RunningCenter } = {};
   let stopped: Promise<void> | undefined;
@@ -59,7 +69,8 @@ export async function startFleetRig(t: Teardown, o: { kiosks: string[]; limits?:
   const dataDir = join(dir, 'center-data');
   const pki = await initDevPki(pkiDir, { kiosks: o.kiosks, random, clock: systemClock, sealKiosk: sealDevKiosk });
   const log = recordingLogger('center');
-  const center = (up.center = await startCenter({ pkiDir, store: { dataDir }, port: 0, clock: systemClock, logger: log, random, scrypt: TEST_SCRYPT, fleetCa: pkiFleetCa, ...(o.limits ? { limits: o.limits } : {}) }));
+  const clock = o.clock ?? systemClock;
+  const center = (up.center = await startCenter({ pkiDir, store: { dataDir }, port: 0, clock, logger: log, random, scrypt: TEST_SCRYPT, fleetCa: o.fleetCa ?? pkiFleetCa, ...(o.limits ? { limits: o.limits } : {}) }));
   const d = center.deps;
   const reg = { db: d.db, audit: d.audit, clock: d.clock };
   const serials = new Map<string, string>();

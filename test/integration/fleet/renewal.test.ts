@@ -6,8 +6,10 @@
  * recorded pending, audited); its first connection with the new certificate
  * promotes it (the old one superseded and on the CRL, audited
  * `kiosk.cert-renewed`); the old certificate then refused at TLS. Refusals:
- * a second csr within the minute, a csr for another kiosk's CN, a renewed
- * certificate superseded by a later one — each audited, nothing issued.
+ * a second csr within the minute, a csr for another kiosk's CN — each
+ * audited, nothing issued. (A renewed certificate superseded by a later one,
+ * and a revoked kiosk's pending one: renewal-later.test.ts; which requests
+ * are certified at all: csr-policy.test.ts.)
  */
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
@@ -120,6 +122,8 @@ void t.test("a csr for another kiosk's CN: refused csr-invalid, audited and logg
   const k = await RawKiosk.connect(t, center.url, rig.pki, 'kiosk-r2');
   await k.hello(rig.readerOf('kiosk-r2'));
   await k.waitDown('welcome');
+  t.same(await center.requestRenewal('kiosk-r2'), { asked: true }, 'asked (an unasked csr is refused before the CA sees it)');
+  await k.waitDown('renew');
   const m = await rig.mark();
   const key = await newSoftwareTlsKey('kiosk-r1');
   key.pkcs8Pem.fill(0);

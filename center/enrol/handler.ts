@@ -15,10 +15,17 @@
  *    rolls it all back: the token stays unused, and the certificate made in
  *    step 2 never leaves this process (it is only returned after commit);
  * 4. the answer: the certificate chain, the root, the center's signing
- *    public key and the kiosk's signed reader registry.
+ *    public key and the kiosk's signed reader registry;
+ * 5. the commit came before the answer, which the kiosk may never get (a
+ *    lost connection, a timeout) or may refuse (a clock behind): the
+ *    token's row keeps the CSR's hash and the certificates (takeToken), and
+ *    the same request again with the same token, within its lifetime, is
+ *    answered again (`resend`, audited `kiosk.enrol-resent`). Another CSR
+ *    or other keys with a used token stay `token-refused`.
  *
  * Refusals are EnrolErrors; the server audits and logs them in one place.
  */
+import { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { SignedRegistry } from '../../wire/registry.js';
@@ -29,7 +36,7 @@ import type { Db, Sql } from '../store/db.js';
 import { isUniqueViolation } from '../store/query-error.js';
 import { EnrolError } from './errors.js';
 import { verifyEnrolProof, type EnrolRequest } from './request.js';
-import { checkToken, takeToken } from './tokens.js';
+import { checkToken, refused, sha256, takeToken, type EnrolmentRecord } from './tokens.js';
 
 /** What the issuing CA gives for a request (provisioning/pki/issuing.ts `certifyKioskRequest`, and its root). */
 export interface IssuedCertificate {
@@ -82,7 +89,9 @@ export interface EnrolOutcome {
 /** Enrols the kiosk the (schema-checked) request names. EnrolError for every refusal. */
 export async function enrol(deps: EnrolDeps, req: EnrolRequest, source: string): Promise<EnrolOutcome> {
   if (!verifyEnrolProof(req)) throw new EnrolError('proof-invalid', 'the proof is not the signing key\'s signature over the enrolment string');
-  await checkToken(deps.db, req.token, req.kiosk, new Date(deps.clock.now()));
+  const csrSha256 = sha256(Buffer.from(req.csr, 'utf8'));
+  const checked = await checkToken(deps.db, req.token, req.kiosk, new Date(deps.clock.now()), csrSha256);
+  if (checked.resend) return resend(deps, req, { id: checked.id, site: checked.site, record: checked.resend }, source);
   if ((await getKiosk(deps.db, req.kiosk)) !== undefined) throw kioskExists(req.kiosk);
 
   const cert = await deps.issuer.certify(req.csr, req.kiosk);
@@ -92,7 +101,7 @@ export async function enrol(deps: EnrolDeps, req: EnrolRequest, source: string):
   let site = '';
   try {
     await deps.db.transaction(async (tx) => {
-      const token = await takeToken(tx, req.token, req.kiosk, now);
+      const token = await takeToken(tx, req.token, req.kiosk, now, { csrSha256, certificate: cert.pem, ca: cert.caPem });
       site = token.site;
       const registry = { db: inTransaction(deps.db, tx), audit: deps.audit, clock: deps.clock };
       await addKiosk(
@@ -113,6 +122,32 @@ export async function enrol(deps: EnrolDeps, req: EnrolRequest, source: string):
     serial: cert.serial,
     fingerprint: cert.fingerprint,
     site,
+  };
+}
+
+/**
+ * The same request again with its used token (step 5): the kiosk as that
+ * enrolment left it — active, that certificate its current one, the same
+ * signing and sealing keys (the proof, checked again, binds them to this
+ * CSR) — gets the kept certificates again and a freshly signed registry.
+ * Audited `kiosk.enrol-resent`. Anything else is the used token's refusal.
+ */
+async function resend(deps: EnrolDeps, req: EnrolRequest, token: { id: string; site: string; record: EnrolmentRecord }, source: string): Promise<EnrolOutcome> {
+  const leaf = new X509Certificate(token.record.certificate);
+  const k = await getKiosk(deps.db, req.kiosk);
+  const hex = (b: Uint8Array | null): string | undefined => (b === null ? undefined : Buffer.from(b).toString('hex'));
+  if (k === undefined || k.status !== 'active' || k.cert_fingerprint !== leaf.fingerprint256 || hex(k.signing_public_key) !== req.signingPublicKey || hex(k.sealing_public_key) !== req.sealingPublicKey) {
+    throw refused('used');
+  }
+  const serial = leaf.serialNumber.toLowerCase();
+  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.enrol-resent', kiosk: req.kiosk, detail: { token: token.id, site: token.site, serial, fingerprint: leaf.fingerprint256, source } }));
+  const { signed } = await signedReaderRegistry(deps.db, req.kiosk, deps.keys.signingKey, deps.clock.now());
+  deps.logger.info('kiosk enrolment answered again', { kiosk: req.kiosk, serial, fingerprint: leaf.fingerprint256, source });
+  return {
+    answer: { v: 1, certificate: token.record.certificate, ca: token.record.ca, centerSigningPublicKey: Buffer.from(deps.keys.signingPublic).toString('hex'), registry: signed },
+    serial,
+    fingerprint: leaf.fingerprint256,
+    site: token.site,
   };
 }
 

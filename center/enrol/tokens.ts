@@ -12,8 +12,13 @@
  * it unused. `checkToken` is the same check without the lock or the write,
  * made before the costly steps (certification) so that a request without a
  * valid token costs the center no signature.
+ *
+ * A used token keeps its enrolment's record (migration 007: the CSR's hash,
+ * the answered certificates): within the token's lifetime, the same request
+ * again is answered again (handler.ts), since the kiosk may never have got
+ * the first answer. Anything else with a used token stays `used`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import { ID_PATTERN } from '../../wire/messages.js';
 import { DESCRIPTOR_PATTERN } from '../../wire/registry.js';
@@ -80,20 +85,43 @@ export interface TakenToken {
 }
 
 /**
- * Checks and consumes the token for `kiosk` inside the caller's transaction.
- * EnrolError token-refused with the reason: unknown, other-kiosk, used,
- * expired (checked in that order).
+ * What a used token keeps of its enrolment (migration 007), to answer the
+ * same request again: the CSR's SHA-256 and the answer's certificates
+ * (public).
  */
-export async function takeToken(tx: Sql, token: string, kiosk: string, now: Date): Promise<TakenToken> {
+export interface EnrolmentRecord {
+  /** SHA-256 of the CSR's UTF-8 bytes, exactly as sent. */
+  csrSha256: Uint8Array;
+  /** The certificate chain answered (PEM). */
+  certificate: string;
+  /** The root answered (PEM). */
+  ca: string;
+}
+
+/**
+ * Checks and consumes the token for `kiosk` inside the caller's transaction,
+ * keeping `record` on its row. EnrolError token-refused with the reason:
+ * unknown, other-kiosk, used, expired (checked in that order).
+ */
+export async function takeToken(tx: Sql, token: string, kiosk: string, now: Date, record: EnrolmentRecord): Promise<TakenToken> {
   const taken = await inspect(tx, token, kiosk, now, true);
-  await tx.query('UPDATE enrolment_tokens SET used_at = $2 WHERE token_hash = $1', [taken.hash, now]);
+  if (taken.used) throw refused('used');
+  await tx.query('UPDATE enrolment_tokens SET used_at = $2, csr_sha256 = $3, certificate = $4, ca = $5 WHERE token_hash = $1', [taken.hash, now, record.csrSha256, record.certificate, record.ca]);
   return { id: taken.id, site: taken.site };
 }
 
-/** The same checks as takeToken, without a lock and without consuming it. */
-export async function checkToken(db: Sql, token: string, kiosk: string, now: Date): Promise<TakenToken> {
+/**
+ * The same checks as takeToken, without a lock and without consuming it.
+ * A used token is refused (`used`) unless, within its lifetime, its record
+ * holds the CSR of SHA-256 `csrSha256` (the same request again): then it
+ * resolves with `resend`, the record, for the caller to answer again.
+ */
+export async function checkToken(db: Sql, token: string, kiosk: string, now: Date, csrSha256?: Uint8Array): Promise<TakenToken & { resend?: EnrolmentRecord }> {
   const t = await inspect(db, token, kiosk, now, false);
-  return { id: t.id, site: t.site };
+  if (!t.used) return { id: t.id, site: t.site };
+  const r = t.record;
+  if (r === undefined || csrSha256 === undefined || csrSha256.length !== r.csrSha256.length || !timingSafeEqual(csrSha256, r.csrSha256)) throw refused('used');
+  return { id: t.id, site: t.site, resend: r };
 }
 
 interface TokenRow {
@@ -101,27 +129,43 @@ interface TokenRow {
   site: string;
   expires_at: Date;
   used_at: Date | null;
+  csr_sha256: Uint8Array | null;
+  certificate: string | null;
+  ca: string | null;
 }
 
-async function inspect(sql: Sql, token: string, kiosk: string, now: Date, lock: boolean): Promise<TakenToken & { hash: Uint8Array }> {
+interface Inspected extends TakenToken {
+  hash: Uint8Array;
+  used: boolean;
+  record?: EnrolmentRecord;
+}
+
+/** unknown, other-kiosk, then: a used token within its lifetime is returned `used` (the caller decides), expired or used after its lifetime refused. */
+async function inspect(sql: Sql, token: string, kiosk: string, now: Date, lock: boolean): Promise<Inspected> {
   if (!TOKEN_PATTERN.test(token)) throw refused('unknown');
   const raw = Buffer.from(token, 'base64url');
   const hash = sha256(raw);
   raw.fill(0);
-  const r = await sql.query<TokenRow>(`SELECT kiosk_id, site, expires_at, used_at FROM enrolment_tokens WHERE token_hash = $1${lock ? ' FOR UPDATE' : ''}`, [hash]);
+  const r = await sql.query<TokenRow>(`SELECT kiosk_id, site, expires_at, used_at, csr_sha256, certificate, ca FROM enrolment_tokens WHERE token_hash = $1${lock ? ' FOR UPDATE' : ''}`, [hash]);
   const row = r.rows[0];
   if (row === undefined) throw refused('unknown');
   if (row.kiosk_id !== kiosk) throw refused('other-kiosk');
-  if (row.used_at !== null) throw refused('used');
-  if (row.expires_at.getTime() <= now.getTime()) throw refused('expired');
-  return { id: tokenId(hash), site: row.site, hash };
+  const expired = row.expires_at.getTime() <= now.getTime();
+  if (row.used_at !== null) {
+    if (expired) throw refused('used');
+    const record = row.csr_sha256 !== null && row.certificate !== null && row.ca !== null ? { csrSha256: new Uint8Array(row.csr_sha256), certificate: row.certificate, ca: row.ca } : undefined;
+    return { id: tokenId(hash), site: row.site, hash, used: true, ...(record ? { record } : {}) };
+  }
+  if (expired) throw refused('expired');
+  return { id: tokenId(hash), site: row.site, hash, used: false };
 }
 
-function refused(reason: TokenRefusal): EnrolError {
+/** The one refusal of a token, whatever the reason (the reason is for the audit log only). */
+export function refused(reason: TokenRefusal): EnrolError {
   return new EnrolError('token-refused', 'the enrolment token is not valid for this kiosk', reason);
 }
 
-function sha256(bytes: Uint8Array): Uint8Array {
+export function sha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 

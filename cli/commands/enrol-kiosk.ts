@@ -45,8 +45,15 @@ On success the identity directory holds what 'cardline kiosk --identity
 DIR' needs: tls.crt (the certificate chain), ca.crt, center-signing.pub,
 signing.pub, sealing.pub and registry.json (the signed reader registry),
 besides the key store (keys.sealed, or tpm/). A directory that already
-holds a key store or any of these files is refused (EXISTS). If anything
-fails after the keys were made, everything this run wrote is removed.
+holds a key store or any of these files is refused (EXISTS).
+
+If it fails before the request reached the center, or the center refused
+it, everything this run wrote is removed. If it fails after that (no
+answer in time, a lost connection, an answer refused, e.g. by a clock far
+behind), the center may already have enrolled the kiosk: the key store
+and the request (enrol.pending, public) are kept, and running the same
+command again, with the same token while it lasts, sends the same request,
+which the center answers again.
 
 --key-store sealed-file: <identity>/keys.sealed (--key-file), under the
 machine secret --machine-secret (which must exist: 16..4096 bytes, 0600),
@@ -54,8 +61,8 @@ scrypt N = 2^--scrypt-log-n (default 17).
 
 Exit codes: 0 enrolled, 1 refused (the center's code: token-refused,
 kiosk-exists, csr-invalid, …; or EXISTS, TOKEN_FILE_INVALID,
-CENTER_UNTRUSTED, ANSWER_INVALID), 2 usage, 3 the center is unreachable or
-busy: retry later (the token is still good if it has not expired).`,
+CENTER_UNTRUSTED, ANSWER_INVALID, WRITE_FAILED), 2 usage, 3 the center
+is unreachable or busy: retry later with the same token while it lasts.`,
     options: {
       center: { type: 'string', arg: 'URL', description: "The center's enrolment endpoint, https://HOST:PORT" },
       ca: { type: 'string', arg: 'FILE', description: 'The fleet root certificate (PEM): the center must chain to it' },

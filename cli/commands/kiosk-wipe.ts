@@ -22,8 +22,8 @@ export const kioskWipeCommand: Command = {
   description: `
 Removes the kiosk's private keys for good: every file of its key store,
 the current and a pending one (a renewal in progress), is overwritten with
-zeros, synced to disk and unlinked; then registry.json and a pending
-tls.next.crt. Both kinds of store go, whatever --key-store says: the
+zeros, synced to disk and unlinked; then registry.json, a pending
+tls.next.crt and a pending enrolment's enrol.pending. Both kinds of store go, whatever --key-store says: the
 sealed files at their default place (<identity>/keys.sealed and
 keys.next.sealed) and the TPM store's blobs in <identity>/tpm (seal.pub,
 seal.priv, pcrs, tls.tss2.pem, tls.next.tss2.pem, tls.csr, and the

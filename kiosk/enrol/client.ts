@@ -21,6 +21,12 @@ export interface EnrolHttpOptions {
   ca: string;
   /** Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Called once the TLS handshake with the trusted center succeeded: the
+   * body goes out next, so from here on the center may have received the
+   * request (and enrolled the kiosk) whatever happens to the answer.
+   */
+  onSent?: () => void;
 }
 
 /** Socket-level failures: the center is not there (yet). */
@@ -86,6 +92,7 @@ export function postEnrolment(body: Buffer, o: EnrolHttpOptions): Promise<unknow
         });
       },
     );
+    req.on('socket', (socket) => socket.once('secureConnect', () => o.onSent?.()));
     req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
     req.on('error', (e) => reject(classify(e)));
     req.end(body);

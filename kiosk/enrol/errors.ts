@@ -4,6 +4,10 @@
  * (3), everything else a refusal or failure (1). A refusal by the center
  * carries the center's code (`token-refused`, `kiosk-exists`, …) as
  * `centerCode`. Messages never carry the token or a key.
+ *
+ * Only REFUSED is the center's definite "no" to the request: after any
+ * other failure once the request was sent, the center may have enrolled
+ * the kiosk, and enrol.ts keeps the keys for the same request again.
  */
 export type EnrolClientErrorCode =
   /** The identity directory already holds a key store or a certificate. */
@@ -21,16 +25,19 @@ export type EnrolClientErrorCode =
   /** The center refused the enrolment (4xx): `centerCode` says why. */
   | 'REFUSED'
   /** The answer does not hold what it must (the certificate, the registry, the keys). */
-  | 'ANSWER_INVALID';
+  | 'ANSWER_INVALID'
+  /** The checked answer could not be written into the identity directory. */
+  | 'WRITE_FAILED';
 
 export class EnrolClientError extends Error {
   override readonly name = 'EnrolClientError';
   constructor(
     readonly code: EnrolClientErrorCode,
-    message: string,
+    /** The message without the code. */
+    readonly detail: string,
     readonly centerCode?: string,
   ) {
-    super(`${centerCode ?? code}: ${message}`);
+    super(`${centerCode ?? code}: ${detail}`);
   }
 }
 

@@ -18,6 +18,7 @@ import { lstat, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import type { KeyStoreConfig } from '../config.js';
+import { pendingEnrolmentFile } from '../enrol/pending-enrolment.js';
 import { pendingSealedFile, sealedFileOf, tpmDirOf } from './pending.js';
 import { tpmStoreFiles } from './tpm-layout.js';
 import { zeroAndUnlink, type ZeroedHook } from './wipe-file.js';
@@ -86,6 +87,8 @@ export function wipeTargets(config: WipeConfig): WipeTarget[] {
     ...tpmDirs(config).flatMap(tpmTargets),
     { role: 'registry', path: config.registryFile ?? join(config.identityDir, 'registry.json') },
     { role: 'pending-certificate', path: join(config.identityDir, 'tls.next.crt') },
+    // A pending enrolment's request (public): with its store gone it would only block a new enrolment.
+    { role: 'pending-enrolment', path: pendingEnrolmentFile(config.identityDir) },
   ];
   const seen = new Set<string>();
   return all.filter((t) => !seen.has(resolve(t.path)) && seen.add(resolve(t.path)));

@@ -9,6 +9,7 @@ import { READER_DESCRIPTORS_MIGRATION } from './003-reader-descriptors.js';
 import { SEALING_KEYS_MIGRATION } from './004-sealing-keys.js';
 import { CONSOLE_MIGRATION } from './005-console.js';
 import { FLEET_MIGRATION } from './006-fleet.js';
+import { ENROL_RETRY_MIGRATION } from './007-enrol-retry.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps. */
@@ -19,4 +20,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION, SEALING_KEYS_MIGRATION, CONSOLE_MIGRATION, FLEET_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION, SEALING_KEYS_MIGRATION, CONSOLE_MIGRATION, FLEET_MIGRATION, ENROL_RETRY_MIGRATION];

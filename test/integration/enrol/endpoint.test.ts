@@ -66,6 +66,28 @@ void t.test('the enrolment endpoint', async (t) => {
     enrolled = { token };
   });
 
+  await t.test('the same request again with its used token: answered again (a lost answer); anything else refused', async (t) => {
+    const token = await e.token('kiosk-g', 'HND T3');
+    const body = await e.request('kiosk-g', token);
+    const first = await e.post(body);
+    t.equal(first.status, 201);
+    const from = await e.auditSize();
+    const again = await e.post(body);
+    t.equal(again.status, 201, 'the same request: 201 again');
+    t.equal(again.json.certificate, first.json.certificate, 'the same certificate');
+    t.equal(again.json.ca, first.json.ca);
+    verifyRegistry(again.json.registry as SignedRegistry, d.keys.signingPublic, 'kiosk-g');
+    const leaf = new X509Certificate(first.json.certificate as string);
+    const entry = await e.rig.waitForAudit((r) => r.kind === 'kiosk.enrol-resent' && r.kiosk === 'kiosk-g', 'kiosk.enrol-resent', { from });
+    t.match(entry.detail, { fingerprint: leaf.fingerprint256, serial: leaf.serialNumber.toLowerCase(), site: 'HND T3', token: /^[0-9a-f]{16}$/ });
+    t.equal(await e.kioskCount('kiosk-g'), 1);
+    t.equal((await kioskCerts(d.db, 'kiosk-g')).length, 1, 'no second certificate');
+    const other = await e.request('kiosk-g', token);
+    await refused(t, 'another CSR and keys with the used token: 401', other, { status: 401, code: 'token-refused', reason: 'used', token, tokenUsed: true });
+    await e.rig.center.revokeKiosk('kiosk-g', 'test');
+    await refused(t, 'the same request once the kiosk was revoked: 401', body, { status: 401, code: 'token-refused', reason: 'used', token, tokenUsed: true });
+  });
+
   const unknown = Buffer.alloc(32, 7).toString('base64url');
   await refused(t, 'an unknown token: 401', await e.request('kiosk-b', unknown), { status: 401, code: 'token-refused', reason: 'unknown', kiosk: 'kiosk-b' });
 

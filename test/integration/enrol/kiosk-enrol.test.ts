@@ -7,7 +7,7 @@
  * unreachable center, an untrusted center, a token file open to others, an
  * identity that already exists.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { startKiosk } from '../../../kiosk/agent.js';
 import { decodeKioskConfig } from '../../../kiosk/config.js';
 import { loadIdentity } from '../../../kiosk/identity.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
-import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
+import { SealedFileStore, sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { runCommands } from '../../fixtures/cli-run.js';
 import { freePort } from '../../fixtures/process-rig.js';
 import { random } from '../../fixtures/rig.js';
@@ -108,6 +108,62 @@ void t.test('kiosk enrol', async (t) => {
     t.match(JSON.parse(r.out), { error: { code: 'kiosk-exists' } });
     await nothingLeft(t, dir);
     t.equal(await e.usedAt(token), null);
+  });
+
+  await t.test('the answer refused after the center committed (a clock 10 min behind): keys kept; the same command again enrols with them', async (t) => {
+    const dir = join(root, 'kiosk-l');
+    const token = await e.token('kiosk-l');
+    const file = await tokenFile('kiosk-l', token);
+    const behind = await runCommands(
+      ['kiosk', 'enrol', '--center', e.server.url.replace('127.0.0.1', 'localhost'), '--ca', caFile, '--kiosk', 'kiosk-l', '--token-file', file, '--identity', dir, '--key-store', 'sealed-file', '--machine-secret', machineSecret, '--scrypt-log-n', '14', '--json'],
+      COMMANDS,
+      { clock: new FakeClock(Date.now() - 10 * 60_000) },
+    );
+    t.equal(behind.code, 1, behind.err);
+    t.match(JSON.parse(behind.out), { ok: false, error: { code: 'ANSWER_INVALID', message: /not valid now.*kept in .*enrol\.pending.*run the same command again, with the same token/ } });
+    t.ok((await e.usedAt(token)) instanceof Date, 'the center committed: the token is used');
+    t.same((await readdir(dir)).sort(), ['enrol.pending', 'keys.sealed'], 'the store and the public marker kept, nothing else');
+    const store = await readFile(join(dir, 'keys.sealed'));
+    const marker = JSON.parse(await readFile(join(dir, 'enrol.pending'), 'utf8')) as { signingPublicKey: string; csr: string };
+
+    const from = (await e.rig.audit()).length;
+    const again = await enrol('kiosk-l', dir, file);
+    t.equal(again.code, 0, again.err || again.out);
+    const out = JSON.parse(again.out) as { signingPublicKey: string; certificate: { fingerprint: string } };
+    t.equal(out.signingPublicKey, marker.signingPublicKey, 'the same keys');
+    t.same(await readFile(join(dir, 'keys.sealed')), store, 'the store kept as it was');
+    t.same((await readdir(dir)).sort(), ['ca.crt', 'center-signing.pub', 'keys.sealed', 'registry.json', 'sealing.pub', 'signing.pub', 'tls.crt'], 'enrolled; the marker gone');
+    const secrets = await new SealedFileStore({ file: join(dir, 'keys.sealed'), machineSecretFile: machineSecret }).unseal();
+    const key = createPrivateKey({ key: Buffer.from(secrets.tls.pem), format: 'pem' });
+    secrets.dispose();
+    t.ok(new X509Certificate(await readFile(join(dir, 'tls.crt'), 'utf8')).checkPrivateKey(key), "tls.crt is the kept store's TLS key");
+    const row = await e.rig.center.deps.db.query<{ cert_fingerprint: string }>('SELECT cert_fingerprint FROM kiosks WHERE id = $1', ['kiosk-l']);
+    t.equal(row.rows[0]?.cert_fingerprint, out.certificate.fingerprint, 'the certificate the center registered');
+    const resent = await e.rig.waitForAudit((r) => r.kind === 'kiosk.enrol-resent' && r.kiosk === 'kiosk-l', 'kiosk.enrol-resent', { from });
+    t.match(resent.detail, { fingerprint: out.certificate.fingerprint, token: /^[0-9a-f]{16}$/ });
+
+    const other = await e.post(await e.request('kiosk-l', token));
+    t.match(other, { status: 401, json: { error: 'token-refused' } }, 'a different CSR with the used token is still refused');
+  });
+
+  await t.test('a pending enrolment is reused only for its own kiosk, with its store complete', async (t) => {
+    const dir = join(root, 'kiosk-p');
+    const token = await e.token('kiosk-p');
+    const behind = await runCommands(
+      ['kiosk', 'enrol', '--center', e.server.url.replace('127.0.0.1', 'localhost'), '--ca', caFile, '--kiosk', 'kiosk-p', '--token-file', await tokenFile('kiosk-p', token), '--identity', dir, '--key-store', 'sealed-file', '--machine-secret', machineSecret, '--scrypt-log-n', '14', '--json'],
+      COMMANDS,
+      { clock: new FakeClock(Date.now() - 10 * 60_000) },
+    );
+    t.equal(behind.code, 1);
+    const other = await enrol('kiosk-q', dir, await tokenFile('kiosk-q'));
+    t.match(JSON.parse(other.out), { ok: false, error: { code: 'EXISTS', message: /pending enrolment of kiosk kiosk-p/ } });
+    await rm(join(dir, 'keys.sealed'));
+    const broken = await enrol('kiosk-p', dir, await tokenFile('kiosk-p', token));
+    t.match(JSON.parse(broken.out), { ok: false, error: { code: 'EXISTS', message: /key store is incomplete/ } });
+    t.same(await readdir(dir), ['enrol.pending'], 'nothing touched');
+    const wipe = await runCommands(['kiosk', 'wipe', '--identity', dir, '--yes', '--json'], COMMANDS);
+    t.same(JSON.parse(wipe.out), { ok: true, removed: ['pending-enrolment'], failed: [] }, 'the wipe takes the marker too');
+    t.same(await readdir(dir), []);
   });
 
   await t.test('the center unreachable: exit 3, nothing left, the token still good', async (t) => {

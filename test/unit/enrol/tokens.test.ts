@@ -26,7 +26,8 @@ void t.test('enrolment tokens', async (t) => {
   const audit = new MerkleAuditLog({ signingKey: random(32), clock, logger: silentLogger });
   const deps = { db, audit, clock, random };
   const now = (): Date => new Date(clock.now());
-  const take = (token: string, kiosk: string): Promise<unknown> => db.transaction((tx) => takeToken(tx, token, kiosk, now()));
+  const record = { csrSha256: new Uint8Array(32).fill(5), certificate: 'CERT', ca: 'CA' };
+  const take = (token: string, kiosk: string): Promise<unknown> => db.transaction((tx) => takeToken(tx, token, kiosk, now(), record));
   const usedAt = async (token: string): Promise<Date | null | undefined> => {
     const hash = createHash('sha256').update(Buffer.from(token, 'base64url')).digest();
     return (await db.query<{ used_at: Date | null }>('SELECT used_at FROM enrolment_tokens WHERE token_hash = $1', [hash])).rows[0]?.used_at;
@@ -72,11 +73,26 @@ void t.test('enrolment tokens', async (t) => {
     await t.rejects(checkToken(db, token, 'kiosk-1', now()), { code: 'token-refused', reason: 'used' }, 'the check too');
   });
 
+  await t.test('a used token keeps its record: the same CSR within the lifetime is to be answered again, nothing else', async (t) => {
+    const { token } = await createEnrolmentToken(deps, { kiosk: 'kiosk-5', site: 'site-r', ttlMinutes: 10, createdBy: 'x' });
+    t.same(await checkToken(db, token, 'kiosk-5', now(), record.csrSha256), { id: (await checkToken(db, token, 'kiosk-5', now())).id, site: 'site-r' }, 'unused: no resend');
+    await take(token, 'kiosk-5');
+    const again = await checkToken(db, token, 'kiosk-5', now(), new Uint8Array(32).fill(5));
+    t.same(again.resend, record, 'the same CSR: the record, to answer again');
+    t.equal(again.site, 'site-r');
+    await t.rejects(checkToken(db, token, 'kiosk-5', now(), new Uint8Array(32).fill(6)), { code: 'token-refused', reason: 'used' }, 'another CSR');
+    await t.rejects(checkToken(db, token, 'kiosk-5', now()), { code: 'token-refused', reason: 'used' }, 'no CSR');
+    await t.rejects(checkToken(db, token, 'kiosk-6', now(), record.csrSha256), { code: 'token-refused', reason: 'other-kiosk' }, 'another kiosk');
+    await t.rejects(take(token, 'kiosk-5'), { code: 'token-refused', reason: 'used' }, 'never taken twice');
+    clock.advance(10 * 60_000);
+    await t.rejects(checkToken(db, token, 'kiosk-5', now(), record.csrSha256), { code: 'token-refused', reason: 'used' }, 'not after its lifetime');
+  });
+
   await t.test('expired at its end, and a rolled-back enrolment leaves it unused', async (t) => {
     const { token } = await createEnrolmentToken(deps, { kiosk: 'kiosk-3', site: 's', ttlMinutes: 5, createdBy: 'x' });
     await t.rejects(
       db.transaction(async (tx) => {
-        await takeToken(tx, token, 'kiosk-3', now());
+        await takeToken(tx, token, 'kiosk-3', now(), record);
         throw new Error('registration failed');
       }),
       /registration failed/,

@@ -14,9 +14,12 @@
  * 3. one new certificate per kiosk per minute (`rate-limited`) and at most
  *    MAX_RENEWAL_CERTS_PER_DAY a day (`daily-limit`, counted in kiosk_certs
  *    so a restart does not reset it);
- * 4. certified (CN = the kiosk ID, the kiosk profile, `certDays`), then
- *    recorded pending (an older pending one superseded, on the CRL) and
- *    audited `kiosk.cert-issued`; answered `certificate`.
+ * 4. certified (CN = the kiosk ID, the kiosk profile, `certDays`), then in
+ *    one transaction, the kiosk's row locked: refused `kiosk-revoked` when
+ *    it is no longer active (the certificate is recorded revoked and goes
+ *    on the CRL, never sent), else recorded pending (an older pending one
+ *    superseded, on the CRL) and audited `kiosk.cert-issued`; answered
+ *    `certificate`.
  *
  * A refusal is audited `kiosk.csr-refused { reason, message }` and logged;
  * the kiosk gets no answer and tries again at the next `renew`.
@@ -29,7 +32,7 @@ import type { Sql } from '../store/db.js';
 import { isRequestRefused, type CertifiedCert } from './ca.js';
 import { requestKeyHex } from './csr-key.js';
 import { DAY_MS, renewalFactsOf, renewalReason } from './renewal.js';
-import { putOnCrl } from './revoke.js';
+import { crlReasonOf, putOnCrl } from './revoke.js';
 
 /** New renewal certificates per kiosk in 24 hours (a kiosk renews every few months; a few retries fit). */
 export const MAX_RENEWAL_CERTS_PER_DAY = 4;
@@ -55,6 +58,11 @@ export async function onCsr(deps: CenterDeps, ctx: InboundContext, body: UpBody<
     return refuseCsr(deps, kiosk, 'ca-error', 'the issuing CA failed');
   }
   const r = await deps.db.transaction((tx) => recordRenewal(deps, tx, kiosk, cert, new Date(deps.clock.now())));
+  if (r.kind === 'inactive') {
+    deps.logger.child('fleet').warn('certificate request refused', { kiosk, reason: 'kiosk-revoked', status: r.status, serial: cert.serial });
+    await putOnCrl(deps, [cert.serial], crlReasonOf(r.status));
+    return;
+  }
   if (key !== undefined) deps.fleet.issued.set(kiosk, { serial: cert.serial, pem: cert.pem, notAfter: cert.notAfter, key });
   deps.logger.child('fleet').info('renewal certificate issued', { kiosk, serial: cert.serial, notAfter: cert.notAfter.toISOString() });
   await putOnCrl(deps, r.superseded, 'superseded');
@@ -89,10 +97,26 @@ async function renewalsSince(db: Sql, kiosk: string, since: Date): Promise<numbe
   return r.rows[0]?.n ?? 0;
 }
 
-type Recorded = { kind: 'pending'; superseded: string[] };
+type Recorded = { kind: 'pending'; superseded: string[] } | { kind: 'inactive'; status: 'revoked' | 'decommissioned' };
 
-/** The issued certificate into the registry, pending (an older pending one superseded). */
+/**
+ * The issued certificate into the registry, the kiosk's row locked so that
+ * a revocation cannot slip between the check and the record: pending (an
+ * older pending one superseded) for an active kiosk; for one revoked
+ * meanwhile, recorded revoked with the refusal's audit entry — the fleet
+ * watcher's CRL healing then knows it too.
+ */
 async function recordRenewal(deps: CenterDeps, tx: Sql, kiosk: string, cert: CertifiedCert, now: Date): Promise<Recorded> {
+  const k = await tx.query<{ status: 'active' | 'revoked' | 'decommissioned' }>('SELECT status FROM kiosks WHERE id = $1 FOR UPDATE', [kiosk]);
+  const status = k.rows[0]?.status ?? 'revoked';
+  if (status !== 'active') {
+    await tx.query(
+      `INSERT INTO kiosk_certs (serial, kiosk_id, fingerprint, not_after, state, source, issued_at, revoked_at, revocation_reason) VALUES ($1, $2, $3, $4, 'revoked', 'renewal', $5, $5, $6)`,
+      [cert.serial, kiosk, cert.fingerprint, cert.notAfter, now, crlReasonOf(status)],
+    );
+    await deps.audit.append(tx, { kind: 'kiosk.csr-refused', kiosk, detail: { reason: 'kiosk-revoked', message: `kiosk is ${status}`, serial: cert.serial } });
+    return { kind: 'inactive', status };
+  }
   const older = await tx.query<{ serial: string }>(
     `UPDATE kiosk_certs SET state = 'superseded', revoked_at = $2, revocation_reason = 'superseded' WHERE kiosk_id = $1 AND state = 'pending' RETURNING serial`,
     [kiosk, now],

@@ -3,7 +3,9 @@
  * center/fleet/csr.ts): a certificate only when a renewal was asked in the
  * session or is due; the same request again (same key) gets the same
  * certificate back — no new serial, nothing on the CRL; at most
- * MAX_RENEWAL_CERTS_PER_DAY new certificates per kiosk a day. And one operator
+ * MAX_RENEWAL_CERTS_PER_DAY new certificates per kiosk a day; nothing for a
+ * kiosk revoked while its request was being certified (the certificate
+ * issued meanwhile recorded revoked and put on the CRL). And one operator
  * request makes one `renew`, whether the hello or the watcher sees it first.
  */
 import t, { type Test } from 'tap';
@@ -13,6 +15,7 @@ import { kioskCerts } from '../../../center/certs.js';
 import type { FleetCa } from '../../../center/fleet/ca.js';
 import { MAX_RENEWAL_CERTS_PER_DAY } from '../../../center/fleet/csr.js';
 import { markRenewalRequested } from '../../../center/fleet/renew-request.js';
+import { revokeInRegistry } from '../../../center/fleet/revoke.js';
 import { pkiFleetCa } from '../../../cli/commands/fleet-ca.js';
 import { newSoftwareTlsKey } from '../../../kiosk/keystore/software-tls.js';
 import { RawKiosk } from '../../fixtures/raw-kiosk.js';
@@ -20,11 +23,17 @@ import { startFleetRig, type FleetRig } from './fleet-rig.js';
 
 /** What the center asked of its CA. */
 const calls = { certify: [] as string[], revoked: [] as string[] };
+/** The kiosk the CA revokes (as another process would) while it certifies its request. */
+const REVOKED_MEANWHILE = 'kiosk-p4';
 const up: { rig?: FleetRig } = {};
 const countingCa: FleetCa = {
   async certify(dir, csr, o) {
     calls.certify.push(o.kioskId);
     const cert = await pkiFleetCa.certify(dir, csr, o);
+    if (o.kioskId === REVOKED_MEANWHILE && up.rig) {
+      const d = up.rig.center.deps;
+      await revokeInRegistry({ db: d.db, audit: d.audit, clock: d.clock }, o.kioskId, 'revoked meanwhile');
+    }
     return cert;
   },
   async revokeSerials(dir, entries, o) {
@@ -110,6 +119,26 @@ void t.test(`at most ${MAX_RENEWAL_CERTS_PER_DAY} new certificates per kiosk a d
   const n = k.downs.length;
   await k.send('csr', { csr: key.csr });
   t.ok(await k.waitDown('certificate', n), 'certified once under the limit');
+});
+
+void t.test('a kiosk revoked while its csr is certified: no certificate; the one issued is recorded revoked and put on the CRL', async (t) => {
+  const k = await helloed(t, REVOKED_MEANWHILE);
+  t.same(await center.requestRenewal(REVOKED_MEANWHILE), { asked: true });
+  await k.waitDown('renew');
+  const key = await newSoftwareTlsKey(REVOKED_MEANWHILE);
+  key.pkcs8Pem.fill(0);
+  const m = await rig.mark();
+  const n = k.downs.length;
+  await k.send('csr', { csr: key.csr });
+  const refused = await rig.waitForAudit((e) => e.kind === 'kiosk.csr-refused', 'kiosk.csr-refused', { from: m.entry });
+  t.match(refused, { kiosk: REVOKED_MEANWHILE, detail: { reason: 'kiosk-revoked' } });
+  await center.idle();
+  t.same(k.downs.slice(n).filter((e) => e.type === 'certificate'), [], 'no certificate sent');
+  const rows = await kioskCerts(db, REVOKED_MEANWHILE);
+  const issued = rows.find((c) => c.source === 'renewal');
+  t.equal(issued?.state, 'revoked', 'the certificate issued meanwhile is recorded revoked');
+  t.ok(issued && calls.revoked.includes(issued.serial), 'and put on the CRL');
+  t.same(rows.filter((c) => c.state === 'pending'), [], 'no pending certificate');
 });
 
 void t.test('one operator request, one renew: the hello asks, the watcher does not ask again', async (t) => {

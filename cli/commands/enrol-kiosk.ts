@@ -1,10 +1,12 @@
 /** `cardline kiosk enrol`: a new kiosk's identity from the center's enrolment endpoint (docs/provisioning.md §2). */
+import { X509Certificate } from 'node:crypto';
 import { KeyFileError, readPemFile } from '../../common/key-files.js';
 import { decodeKeyStoreConfig } from '../../kiosk/config.js';
 import { centerUrl } from '../../kiosk/enrol/client.js';
 import { enrolKiosk } from '../../kiosk/enrol/enrol.js';
-import { EnrolClientError } from '../../kiosk/enrol/errors.js';
+import { isEnrolClientError } from '../../kiosk/enrol/errors.js';
 import { readTokenFile } from '../../kiosk/enrol/token-file.js';
+import { ID_PATTERN } from '../../wire/messages.js';
 import { nodeExec, type Exec } from '../../kiosk/keystore/exec.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { cryptoRandom } from '../random.js';
@@ -23,6 +25,33 @@ function required(opts: ParsedOptions, name: string): string {
   const v = str(opts, name);
   if (v === undefined) throw new UsageError(`--${name} is required`);
   return v;
+}
+
+/** The value, or the enrolment client's OPTION_INVALID as a usage error. */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (isEnrolClientError(e, 'OPTION_INVALID')) throw new UsageError(e.detail);
+    throw e;
+  }
+}
+
+/** --ca: a readable PEM file whose (first) certificate parses; a usage error otherwise. */
+async function readCa(file: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readPemFile(file, { secret: false });
+  } catch (e) {
+    if (e instanceof KeyFileError) throw new UsageError(`--ca: ${e.message}`);
+    throw e;
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new UsageError(`--ca: ${file} is not an X.509 certificate (PEM)`);
+  }
+  return pem;
 }
 
 export function makeKioskEnrolCommand(deps: KioskEnrolDeps = {}): Command {
@@ -61,7 +90,9 @@ scrypt N = 2^--scrypt-log-n (default 17).
 
 Exit codes: 0 enrolled, 1 refused (the center's code: token-refused,
 kiosk-exists, csr-invalid, …; or EXISTS, TOKEN_FILE_INVALID,
-CENTER_UNTRUSTED, ANSWER_INVALID, WRITE_FAILED), 2 usage, 3 the center
+CENTER_UNTRUSTED, ANSWER_INVALID, WRITE_FAILED), 2 usage (also a --center
+that is not https://HOST:PORT, a bad --kiosk ID, a --ca that is not a
+readable PEM certificate), 3 the center
 is unreachable or busy: retry later with the same token while it lasts.`,
     options: {
       center: { type: 'string', arg: 'URL', description: "The center's enrolment endpoint, https://HOST:PORT" },
@@ -88,15 +119,11 @@ async function runEnrol(ctx: CommandContext, opts: ParsedOptions, deps: KioskEnr
   const keyStore = decodeKeyStoreConfig(keyStoreOf(opts));
   const logN = str(opts, 'scrypt-log-n');
   if (logN !== undefined && (keyStore.kind !== 'sealed-file' || !/^(1[4-9]|2[0-2])$/.test(logN))) throw new UsageError('--scrypt-log-n is 14..22, for --key-store sealed-file');
+  // Bad option values are usage errors (exit 2, docs/provisioning.md §7), found before anything is made.
+  const url = usage(() => centerUrl(center));
+  if (!ID_PATTERN.test(kioskId)) throw new UsageError('--kiosk: 1..64 of [A-Za-z0-9._-]');
+  const caPem = await readCa(caFile);
   return enrolOutput(ctx, 'kiosk enrol', opts.json === true, async () => {
-    const url = centerUrl(center);
-    let caPem: string;
-    try {
-      caPem = await readPemFile(caFile, { secret: false });
-    } catch (e) {
-      if (e instanceof KeyFileError) throw new EnrolClientError('OPTION_INVALID', `--ca: ${e.message}`);
-      throw e;
-    }
     const token = await readTokenFile(tokenFile);
     const r = await enrolKiosk(
       { center: url, caPem, kioskId, token, identityDir, keyStore, ...(logN !== undefined ? { scrypt: { logN: Number(logN), r: 8, p: 1 } } : {}) },

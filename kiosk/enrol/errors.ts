@@ -14,7 +14,7 @@ export type EnrolClientErrorCode =
   | 'EXISTS'
   /** The token file is missing, open to group or others, or not a token. */
   | 'TOKEN_FILE_INVALID'
-  /** --center, --ca or the kiosk ID are not usable. */
+  /** --center or the kiosk ID are not usable (`cardline kiosk enrol` checks them first: a usage error, exit 2). */
   | 'OPTION_INVALID'
   /** No answer: the endpoint is down, the address wrong, the network away. */
   | 'UNREACHABLE'

@@ -199,10 +199,24 @@ void t.test('kiosk enrol', async (t) => {
     await nothingLeft(t, dir);
   });
 
-  await t.test('usage: --key-store is required, options of the other store refused', async (t) => {
+  await t.test('usage (exit 2): --key-store is required, options of the other store refused, a bad --center, --kiosk or --ca', async (t) => {
     const base = ['kiosk', 'enrol', '--center', e.server.url, '--ca', caFile, '--kiosk', 'k', '--token-file', 'f', '--identity', join(root, 'u')];
     t.equal((await runCommands(base, COMMANDS)).code, 2);
     t.equal((await runCommands([...base, '--key-store', 'tpm', '--machine-secret', machineSecret], COMMANDS)).code, 2);
-    t.equal((await runCommands([...base.slice(0, 2), '--center', 'http://127.0.0.1:1', ...base.slice(4), '--key-store', 'sealed-file', '--machine-secret', machineSecret], COMMANDS)).code, 1, 'http refused');
+    const sealed = ['--key-store', 'sealed-file', '--machine-secret', machineSecret];
+    const bad = async (flag: string, value: string, message: RegExp): Promise<void> => {
+      const args = [...base];
+      args[args.indexOf(flag) + 1] = value;
+      const r = await runCommands([...args, ...sealed], COMMANDS);
+      t.equal(r.code, 2, `a bad ${flag} is a usage error`);
+      t.match(r.err, message);
+    };
+    await bad('--center', 'http://127.0.0.1:1', /--center must be https:\/\/HOST:PORT/);
+    await bad('--center', 'https://127.0.0.1:1/path', /no path/);
+    await bad('--kiosk', '../k', /--kiosk: 1\.\.64/);
+    await bad('--ca', join(root, 'no-such-ca.crt'), /--ca: .*no such file/);
+    await writeFile(join(root, 'not-a-ca.crt'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    await bad('--ca', join(root, 'not-a-ca.crt'), /--ca: .*not an X\.509 certificate/);
+    await nothingLeft(t, join(root, 'u'));
   });
 });

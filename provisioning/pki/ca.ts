@@ -166,11 +166,18 @@ export interface IssueOptions {
   notBefore?: Date;
 }
 
-/** A certificate signed by `ca`, as PEM, with its serial (hex) for the registry and the CRL. */
+/**
+ * A certificate signed by `ca`, as PEM, with its serial (hex) for the registry and the CRL.
+ * Its notAfter is `days` after notBefore, capped at the CA's notAfter; PkiError CA_INVALID when the CA has expired.
+ */
 export async function issueCertificate(opts: IssueOptions): Promise<{ cert: x509.X509Certificate; pem: string; serial: string }> {
   checkName(opts.subject.cn, 'CN');
   checkName(opts.subject.ou, 'OU');
-  const { notBefore, notAfter } = validity(opts.days, opts.notBefore, opts.clock);
+  const { notBefore, notAfter: asked } = validity(opts.days, opts.notBefore, opts.clock);
+  // A leaf never outlives its issuer (capped, not refused: a renewal near the CA's end still works, shorter).
+  const caEnd = opts.ca.cert.notAfter.getTime();
+  if (caEnd <= (opts.clock ?? systemClock).now()) throw new PkiError('CA_INVALID', `the issuing CA expired on ${opts.ca.cert.notAfter.toISOString()}`);
+  const notAfter = new Date(Math.min(asked.getTime(), caEnd));
   const caSki = opts.ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
   if (!caSki) throw new PkiError('CA_INVALID', 'CA certificate has no subject key identifier');
   const eku = opts.profile === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth;

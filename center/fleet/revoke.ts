@@ -1,11 +1,12 @@
 /**
  * Revocation (docs/provisioning.md §4; issue 7 point 4): the kiosk's status
  * and its certificates change in one transaction with their audit entries
- * (`kiosk.status`, `kiosk.certs-revoked`) and the end of its jobs; then the
- * serials go on the CRL (`revokeSerials`), the broker reloads it, and the
- * kiosk's live connection is closed. The kick happens whatever became of
- * the CRL step: a revoked kiosk is refused at CONNECT anyway
- * (admission.ts), the CRL makes the refusal happen at TLS.
+ * (`kiosk.status`, `kiosk.certs-revoked`) and the end of its jobs; then,
+ * right after that commit, the kiosk's live connection is closed; then the
+ * serials go on the CRL (`revokeSerials`, which may wait for the CA's lock)
+ * and the broker reloads it. The kick does not wait for the CRL step: a
+ * revoked kiosk is refused at CONNECT anyway (admission.ts), the CRL makes
+ * the refusal happen at TLS.
  */
 import { revokeKioskCerts } from '../certs.js';
 import type { CenterDeps } from '../deps.js';
@@ -61,15 +62,14 @@ export async function revokeKiosk(deps: CenterDeps, id: string, reason: string, 
 async function revokeHere(deps: CenterDeps, id: string, reason: string, o: RevokeOptions): Promise<RevokeOutcome> {
   const status = o.status ?? 'revoked';
   const serials = await revokeInRegistry(deps, id, reason, o);
+  // The kick first (docs/provisioning.md §4: closed within 1 s): the CRL step may wait up to 10 s for the CA's lock, then sign.
   const log = deps.logger.child('fleet');
-  let crl: RevokeOutcome['crl'] = 'none';
-  let kicked = false;
-  try {
-    crl = await putOnCrl(deps, serials, crlReasonOf(status));
-  } finally {
-    kicked = (await deps.fleet.link?.disconnect(id)) ?? false;
-    log.info(`kiosk ${status}`, { kiosk: id, certs: serials.length, crl, kicked });
-  }
+  const kicked = await (deps.fleet.link?.disconnect(id) ?? Promise.resolve(false)).catch((e: unknown) => {
+    log.error('closing the revoked kiosk\'s connection failed', { kiosk: id, error: e });
+    return false;
+  });
+  const crl = await putOnCrl(deps, serials, crlReasonOf(status));
+  log.info(`kiosk ${status}`, { kiosk: id, certs: serials.length, crl, kicked });
   return { serials, crl, kicked };
 }
 

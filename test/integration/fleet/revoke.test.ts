@@ -5,9 +5,13 @@
  * reconnection is refused at TLS (CERT_REVOKED, audited broker.refused);
  * its neighbour is unaffected. A revocation made by another process (status
  * in the store, CRL file re-signed) is noticed by the fleet watcher: the
- * kiosk is kicked and the new CRL loaded.
+ * kiosk is kicked and the new CRL loaded. The kick does not wait for the CRL
+ * step: with the CA's lock held by another writer it still comes within 1 s.
  */
 import t from 'tap';
+import { rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setKioskStatus } from '../../../center/registry.js';
 import { revokeSerials } from '../../../provisioning/pki/issuing.js';
@@ -17,7 +21,7 @@ import { RawKiosk } from '../../fixtures/raw-kiosk.js';
 import { random } from '../../fixtures/rig.js';
 import { startFleetRig } from './fleet-rig.js';
 
-const rig = await startFleetRig(t, { kiosks: ['kiosk-1', 'kiosk-2', 'kiosk-3'] });
+const rig = await startFleetRig(t, { kiosks: ['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-4'] });
 const { center } = rig;
 
 async function helloed(t: Parameters<typeof RawKiosk.connect>[0], id: string): Promise<RawKiosk> {
@@ -79,4 +83,20 @@ void t.test('revoked by another process: the watcher kicks the connected kiosk a
   t.equal((await attemptConnect(center.url, rig.ca, await credsOf(rig.pki, 'kiosk-3'), 'kiosk-3')).connected, false);
   const refused = await rig.waitForAudit((e) => e.kind === 'broker.refused', 'broker.refused', { from: again.entry });
   t.same(refused.detail, { stage: 'tls', reason: 'CERT_REVOKED', topic: null }, 'refused at TLS, not only at CONNECT');
+});
+
+void t.test("the CA's lock held by another writer: the kiosk is still kicked within 1 s, the CRL step comes after", async (t) => {
+  const k = await helloed(t, 'kiosk-4');
+  // A live writer's lock (provisioning/pki/lock-file.ts: { pid, host, at, token }): revokeSerials waits up to 10 s for it.
+  const lock = join(rig.pkiDir, 'ca', 'revoked.json.lock');
+  await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), token: 'held-by-the-test' }), { flag: 'wx' });
+  t.teardown(() => rm(lock, { force: true }));
+  const closed = new Promise<number>((resolve) => k.client.once('close', () => resolve(performance.now())));
+  const start = performance.now();
+  const revoking = center.revokeKiosk('kiosk-4', 'stolen');
+  const elapsed = (await closed) - start;
+  t.ok(elapsed < 1000, `the live connection closed ${elapsed.toFixed(0)} ms after the call (< 1000 ms), the lock still held`);
+  await rm(lock);
+  const outcome = await revoking;
+  t.same(outcome, { serials: [rig.serialOf('kiosk-4')], crl: 'updated', kicked: true }, 'then the CRL step, once the lock is free');
 });

@@ -3,24 +3,17 @@
  * strict and bounded, and the proof of possession of the signing key.
  *
  * The proof is the Ed25519 signature by the kiosk's signing key over the
- * UTF-8 bytes of
- *
- *   "cardline-enrol-v1\n" + kiosk + "\n" + sha256hex(csr) + "\n" + sealingPublicKey
- *
- * where sha256hex is lower-case hex of SHA-256 over the CSR exactly as sent
- * (its UTF-8 bytes) and sealingPublicKey is the hex as sent (lower case:
- * the schema admits nothing else, so the string is canonical). The kiosk
- * builds the same bytes (kiosk/enrol/proof.ts; a unit test holds the two
- * together). The CSR's own signature proves the TLS key.
+ * enrolment string of wire/enrol-proof.ts, written there once for the
+ * kiosk and the center. The keys arrive as lower-case hex (the schema
+ * admits nothing else), so the bytes are canonical. The CSR's own
+ * signature proves the TLS key.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ed25519Verify } from '../../wire/keys.js';
+import { verifyEnrolProof as verifyProof } from '../../wire/enrol-proof.js';
 import { idSchema } from '../../wire/messages.js';
 import { EnrolError } from './errors.js';
 import { TOKEN_PATTERN } from './tokens.js';
 
-export const PROOF_CONTEXT = 'cardline-enrol-v1';
 /** A P-256 request is ~500 bytes of PEM; a few KiB leave room for any encoding, not for a payload. */
 export const MAX_CSR_CHARS = 4096;
 
@@ -55,13 +48,8 @@ export function parseEnrolRequest(body: Uint8Array): EnrolRequest {
   throw new EnrolError('body-invalid', `field '${field}' is missing or malformed${issue?.code === 'invalid_format' || issue?.code === 'custom' ? '' : ` (${issue?.code ?? 'invalid'})`}`);
 }
 
-/** The bytes the proof signs. */
-export function enrolProofMessage(kiosk: string, csr: string, sealingPublicKeyHex: string): Uint8Array {
-  const csrHash = createHash('sha256').update(csr, 'utf8').digest('hex');
-  return new Uint8Array(Buffer.from(`${PROOF_CONTEXT}\n${kiosk}\n${csrHash}\n${sealingPublicKeyHex}`, 'utf8'));
-}
-
-/** True when the request's proof is its signing key's signature over the enrolment string. */
+/** True when the request's proof is its signing key's signature over the enrolment string (wire/enrol-proof.ts). */
 export function verifyEnrolProof(req: Pick<EnrolRequest, 'kiosk' | 'csr' | 'signingPublicKey' | 'sealingPublicKey' | 'proof'>): boolean {
-  return ed25519Verify(Buffer.from(req.proof, 'hex'), enrolProofMessage(req.kiosk, req.csr, req.sealingPublicKey), Buffer.from(req.signingPublicKey, 'hex'));
+  const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+  return verifyProof(bytes(req.proof), { kiosk: req.kiosk, csr: req.csr, signingPublicKey: bytes(req.signingPublicKey), sealingPublicKey: bytes(req.sealingPublicKey) });
 }

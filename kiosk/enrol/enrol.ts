@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { writeKeyFile, writePemFile } from '../../common/key-files.js';
 import type { Logger } from '../../common/log.js';
+import { signEnrolProof } from '../../wire/enrol-proof.js';
 import { ID_PATTERN } from '../../wire/messages.js';
 import type { KeyStoreConfig } from '../config.js';
 import { IDENTITY_FILES } from '../identity.js';
@@ -45,7 +46,6 @@ import { checkAnswer } from './answer.js';
 import { postEnrolment } from './client.js';
 import { EnrolClientError, isEnrolClientError } from './errors.js';
 import { PENDING_ENROLMENT_FILE, readPendingEnrolment, removePendingEnrolment, writePendingEnrolment, type PendingEnrolment } from './pending-enrolment.js';
-import { signEnrolProof } from './proof.js';
 
 export const ENROL_PUBLIC_FILES = { ...IDENTITY_FILES, signingPub: 'signing.pub', sealingPub: 'sealing.pub', registry: REGISTRY_FILE } as const;
 

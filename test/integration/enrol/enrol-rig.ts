@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createEnrolmentToken } from '../../../center/enrol/tokens.js';
 import { startEnrolServer, type RunningEnrolServer } from '../../../center/enrol/server.js';
 import { pkiEnrolIssuer } from '../../../cli/commands/enrol-issuer.js';
-import { signEnrolProof } from '../../../kiosk/enrol/proof.js';
+import { signEnrolProof } from '../../../wire/enrol-proof.js';
 import { newSoftwareTlsKey } from '../../../kiosk/keystore/software-tls.js';
 import { ed25519PublicKey } from '../../../wire/keys.js';
 import { sealingPublicKey } from '../../../wire/package.js';

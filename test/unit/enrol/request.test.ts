@@ -1,9 +1,10 @@
 // The enrolment request: its schema (strict, bounded, fields named never
-// echoed) and the proof of possession, the same bytes on both sides.
+// echoed) and the proof of possession, whose bytes are written once
+// (wire/enrol-proof.ts) for both sides and pinned here.
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { parseEnrolRequest, verifyEnrolProof, enrolProofMessage as centerMessage, MAX_CSR_CHARS } from '../../../center/enrol/request.js';
-import { enrolProofMessage as kioskMessage, signEnrolProof } from '../../../kiosk/enrol/proof.js';
+import { parseEnrolRequest, verifyEnrolProof, MAX_CSR_CHARS } from '../../../center/enrol/request.js';
+import { enrolProofMessage, signEnrolProof } from '../../../wire/enrol-proof.js';
 import { newSoftwareTlsKey } from '../../../kiosk/keystore/software-tls.js';
 import { ed25519PublicKey } from '../../../wire/keys.js';
 import { sealingPublicKey } from '../../../wire/package.js';
@@ -32,8 +33,14 @@ const bytes = (v: unknown): Uint8Array => new Uint8Array(Buffer.from(typeof v ==
 
 void t.test('the proof: the kiosk signs the bytes the center checks', async (t) => {
   const req = await validRequest();
-  t.same(kioskMessage(req.kiosk, req.csr, Buffer.from(req.sealingPublicKey, 'hex')), centerMessage(req.kiosk, req.csr, req.sealingPublicKey), 'same bytes on both sides');
-  t.match(Buffer.from(centerMessage('k', 'x', 'ab')).toString(), /^cardline-enrol-v1\nk\n[0-9a-f]{64}\nab$/);
+  // The bytes, pinned (docs/provisioning.md §2 step 3): a change here breaks every kiosk in the field.
+  const sealingHex = 'ab'.repeat(32);
+  t.equal(
+    Buffer.from(enrolProofMessage('k', 'x', new Uint8Array(32).fill(0xab))).toString('utf8'),
+    `cardline-enrol-v1\nk\n2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\n${sealingHex}`,
+    'context, kiosk, lower-case hex SHA-256 of the CSR as sent, the sealing key in lower-case hex',
+  );
+  t.throws(() => enrolProofMessage('k', 'x', new Uint8Array(31)), RangeError, 'a sealing key of 31 bytes is a caller bug');
   t.ok(verifyEnrolProof(parseEnrolRequest(bytes(req))), 'a valid proof verifies');
   const other = await validRequest();
   t.notOk(verifyEnrolProof({ ...req, proof: other.proof }), 'a proof by another key');

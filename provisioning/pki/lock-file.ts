@@ -11,9 +11,11 @@
  * it is older than `staleMs` (a CRL is signed in milliseconds, so a lock
  * held for a minute belongs to a hung or crashed writer), or when it is
  * unreadable and its file is older than `staleMs` (a crash between create
- * and write). Breaking renames the lock aside first, so of two writers
- * breaking the same stale lock only one succeeds; if what was renamed turns
- * out to be a fresh lock, it is put back.
+ * and write). Breakers take a second lock, `<path>.break`, so only one
+ * breaks at a time; under it the lock is re-read and moved aside only if
+ * it is still the stale one, and deleted only if what was moved is (see
+ * breakLock). A writer never removes a lock it did not find stale, so a
+ * third writer arriving meanwhile cannot end up holding it beside another.
  *
  * Release removes the lock only if it still holds our token. The waiting
  * runs on the injected clock (a FakeClock nobody advances waits forever:
@@ -36,7 +38,19 @@ export interface LockOptions {
   random: Random;
   waitMs?: number;
   staleMs?: number;
+  /** The file operations used (node:fs/promises by default): tests interleave writers through them. */
+  fs?: Partial<LockFs>;
 }
+
+/** What the lock does to files; each as node:fs/promises does it. */
+export interface LockFs {
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  rename(from: string, to: string): Promise<void>;
+  link(existing: string, name: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+const NODE_FS: LockFs = { readFile, rename, link, unlink };
 
 interface Holder {
   pid: number;
@@ -48,22 +62,23 @@ interface Holder {
 /** Runs `fn` holding the lock at `path`. PkiError BUSY when another writer holds it past `waitMs`. */
 export async function withLock<T>(path: string, o: LockOptions, fn: () => Promise<T>): Promise<T> {
   const token = tokenOf(o.random);
-  await acquire(path, token, o);
+  const fs: LockFs = { ...NODE_FS, ...o.fs };
+  await acquire(path, token, o, fs);
   try {
     return await fn();
   } finally {
-    await release(path, token);
+    await release(path, token, fs);
   }
 }
 
-async function acquire(path: string, token: string, o: LockOptions): Promise<void> {
+async function acquire(path: string, token: string, o: LockOptions, fs: LockFs): Promise<void> {
   const waitMs = o.waitMs ?? LOCK_WAIT_MS;
   const start = o.clock.now();
   for (;;) {
     if (await tryCreate(path, { pid: process.pid, host: hostname(), at: o.clock.now(), token })) return;
-    const seen = await readHolder(path);
+    const seen = await readHolder(path, fs);
     if (seen !== 'gone' && (await isStale(path, seen, o))) {
-      await breakLock(path, seen, token);
+      await breakLock(path, seen, token, o, fs);
       continue;
     }
     if (o.clock.now() - start >= waitMs) {
@@ -92,10 +107,10 @@ async function tryCreate(path: string, h: Holder): Promise<boolean> {
   return true;
 }
 
-async function readHolder(path: string): Promise<Holder | 'gone' | 'unreadable'> {
+async function readHolder(path: string, fs: LockFs): Promise<Holder | 'gone' | 'unreadable'> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await fs.readFile(path, 'utf8');
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'unreadable';
   }
@@ -131,23 +146,53 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function breakLock(path: string, seen: Holder | 'unreadable', token: string): Promise<void> {
-  const aside = `${path}.stale.${token}`;
-  try {
-    await rename(path, aside);
-  } catch {
-    return; // Someone else broke or released it first.
+/**
+ * Breaks the stale lock `seen`, serialized with every other breaker by a
+ * second lock, `<path>.break` (O_EXCL, held for a few file operations).
+ * Under it, nobody else removes the lock file: a breaker re-reads it and
+ * moves it aside only if it still holds `seen`; then checks that what it
+ * moved is `seen` before deleting it. The one window left is the stale
+ * holder itself releasing (a hung writer that came back, which the stale
+ * rule already gives up on) and a new writer taking the lock between that
+ * re-read and the rename: that fresh lock is put back.
+ */
+async function breakLock(path: string, seen: Holder | 'unreadable', token: string, o: LockOptions, fs: LockFs): Promise<void> {
+  const guard = `${path}.break`;
+  if (!(await tryCreate(guard, { pid: process.pid, host: hostname(), at: o.clock.now(), token }))) {
+    // Another breaker is at it: wait for it (the caller polls); a guard left by a crashed breaker goes the same way as a stale lock.
+    const g = await readHolder(guard, fs);
+    if (g !== 'gone' && (await isStale(guard, g, o))) await moveAsideIfSame(guard, g, token, fs);
+    await o.clock.sleep(POLL_MS);
+    return;
   }
-  const now = await readHolder(aside);
-  const same = seen === 'unreadable' ? now === 'unreadable' : now !== 'gone' && now !== 'unreadable' && now.token === seen.token;
-  // What we renamed was a fresh lock taken after our look: put it back (fails if yet another writer got in).
-  if (!same) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
+  try {
+    const now = await readHolder(path, fs);
+    if (now !== 'gone' && sameHolder(now, seen)) await moveAsideIfSame(path, seen, token, fs);
+  } finally {
+    await release(guard, token, fs);
+  }
 }
 
-async function release(path: string, token: string): Promise<void> {
-  const h = await readHolder(path);
-  if (h !== 'gone' && h !== 'unreadable' && h.token === token) await unlink(path).catch(() => undefined);
+/** Renames `path` aside, deletes it if it held `seen`, and otherwise puts it back (link: never over a newer file). */
+async function moveAsideIfSame(path: string, seen: Holder | 'unreadable', token: string, fs: LockFs): Promise<void> {
+  const aside = `${path}.stale.${token}`;
+  try {
+    await fs.rename(path, aside);
+  } catch {
+    return; // Gone already.
+  }
+  const moved = await readHolder(aside, fs);
+  if (moved === 'gone' || !sameHolder(moved, seen)) await fs.link(aside, path).catch(() => undefined);
+  await fs.unlink(aside).catch(() => undefined);
+}
+
+function sameHolder(a: Holder | 'unreadable', b: Holder | 'unreadable'): boolean {
+  return a === 'unreadable' || b === 'unreadable' ? a === b : a.token === b.token;
+}
+
+async function release(path: string, token: string, fs: LockFs): Promise<void> {
+  const h = await readHolder(path, fs);
+  if (h !== 'gone' && h !== 'unreadable' && h.token === token) await fs.unlink(path).catch(() => undefined);
 }
 
 function tokenOf(random: Random): string {

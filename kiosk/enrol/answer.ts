@@ -3,10 +3,12 @@
  * before anything is written:
  *
  * - `certificate`: the kiosk's certificate first, then any intermediate
- *   (the issuing CA); the first one's subject has exactly CN = the kiosk ID,
- *   its public key is the key in the store (the CSR's), it is valid now,
- *   and each certificate is issued and signed by the next, the last by the
- *   trust anchor the installer gave (`--ca`);
+ *   (the issuing CA), checked by the kiosk's one chain check
+ *   (keystore/cert-chain.ts, the same as a renewed certificate's): the
+ *   leaf not a CA, exactly CN = the kiosk ID, the key in the store (the
+ *   CSR's), each certificate issued and signed by the next (a CA) and the
+ *   last by the trust anchor the installer gave (`--ca`), and every one of
+ *   them valid now;
  * - `ca`: that same trust anchor (the kiosk keeps the one it was given);
  * - `centerSigningPublicKey`: 32 bytes of hex;
  * - `registry`: signed by that key, for this kiosk (wire/registry.ts).
@@ -17,6 +19,7 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../common/clock.js';
 import { verifyRegistry, type ReaderRegistry, type SignedRegistry } from '../../wire/registry.js';
+import { CertChainError, checkKioskChain } from '../keystore/cert-chain.js';
 import * as x509 from '../keystore/x509.js';
 import { EnrolClientError } from './errors.js';
 
@@ -41,20 +44,15 @@ export function checkAnswer(json: unknown, o: { kioskId: string; csr: string; ca
   const parsed = answerSchema.safeParse(json);
   if (!parsed.success) throw invalid(`field '${parsed.error.issues[0]?.path.join('.') || '(answer)'}' is missing or malformed`);
   const a = parsed.data;
-  const chain = certificates(a.certificate, 'certificate');
   const anchor = certificates(o.caPem, '--ca')[0]!;
   const returnedCa = certificates(a.ca, 'ca')[0]!;
   if (returnedCa.fingerprint256 !== anchor.fingerprint256) throw invalid('the CA it names is not the --ca given');
-  const leaf = chain[0]!;
-  const cns = leaf.subject.split('\n').filter((l) => l.startsWith('CN='));
-  if (cns.length !== 1 || cns[0] !== `CN=${o.kioskId}`) throw invalid(`the certificate is not for CN ${o.kioskId}`);
-  if (!sameKeyAsCsr(leaf, o.csr)) throw invalid("the certificate is not for this kiosk's TLS key");
-  const now = o.clock.now();
-  if (Date.parse(leaf.validFrom) > now || Date.parse(leaf.validTo) <= now) throw invalid('the certificate is not valid now');
-  for (const [i, cert] of chain.entries()) {
-    const issuer = chain[i + 1] ?? anchor;
-    if (i + 1 < chain.length && !issuer.ca) throw invalid(`certificate ${i + 2} of the chain is not a CA`);
-    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) throw invalid(`certificate ${i + 1} of the chain is not signed by ${i + 1 < chain.length ? `certificate ${i + 2}` : 'the --ca'}`);
+  let leaf: X509Certificate;
+  try {
+    ({ leaf } = checkKioskChain(a.certificate, { kioskId: o.kioskId, spki: csrSpki(o.csr), keyName: "this kiosk's TLS key", anchor: o.caPem, anchorName: 'the --ca', now: o.clock.now() }));
+  } catch (e) {
+    if (e instanceof CertChainError) throw invalid(e.detail);
+    throw e;
   }
   const centerSigningPublicKey = new Uint8Array(Buffer.from(a.centerSigningPublicKey, 'hex'));
   let registry: ReaderRegistry;
@@ -77,10 +75,13 @@ function certificates(pem: string, what: string): X509Certificate[] {
   }
 }
 
-/** The CSR's SubjectPublicKeyInfo (DER) against the certificate's. */
-function sameKeyAsCsr(leaf: X509Certificate, csrPem: string): boolean {
-  const spki = Buffer.from(new x509.Pkcs10CertificateRequest(csrPem).publicKey.rawData);
-  return spki.equals(leaf.publicKey.export({ type: 'spki', format: 'der' }));
+/** The CSR's SubjectPublicKeyInfo (DER): the key in the store. */
+function csrSpki(csrPem: string): Uint8Array {
+  try {
+    return new Uint8Array(new x509.Pkcs10CertificateRequest(csrPem).publicKey.rawData);
+  } catch {
+    throw invalid('the certificate request kept for it does not parse');
+  }
 }
 
 function invalid(what: string): EnrolClientError {

@@ -120,7 +120,7 @@ void t.test('kiosk enrol', async (t) => {
       { clock: new FakeClock(Date.now() - 10 * 60_000) },
     );
     t.equal(behind.code, 1, behind.err);
-    t.match(JSON.parse(behind.out), { ok: false, error: { code: 'ANSWER_INVALID', message: /not valid now.*kept in .*enrol\.pending.*run the same command again, with the same token/ } });
+    t.match(JSON.parse(behind.out), { ok: false, error: { code: 'ANSWER_INVALID', message: /the certificate is valid from .* only.*kept in .*enrol\.pending.*run the same command again, with the same token/ } });
     t.ok((await e.usedAt(token)) instanceof Date, 'the center committed: the token is used');
     t.same((await readdir(dir)).sort(), ['enrol.pending', 'keys.sealed'], 'the store and the public marker kept, nothing else');
     const store = await readFile(join(dir, 'keys.sealed'));

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { checkRenewedCertificate, requestSpki } from '../../../kiosk/renewal/cert-check.js';
 import { newSoftwareTlsKey } from '../../../kiosk/keystore/software-tls.js';
-import { leafFor, twoTier } from './certs.js';
+import { leafFor, rawLeafFor, twoTier } from './certs.js';
 
 const ID = 'kiosk-7';
 
@@ -52,4 +52,16 @@ void t.test('refusals: another key, another CN, another CA, missing intermediate
     const text = await pem;
     t.throws(() => checkRenewedCertificate(text, want), { name: 'RenewalError', code, message }, what);
   }
+});
+
+void t.test('every certificate of the chain valid now: an expired issuing CA under a leaf that outlives it', async (t) => {
+  const pki = await twoTier();
+  const key = await newSoftwareTlsKey(ID);
+  key.pkcs8Pem.fill(0);
+  const now = Date.now();
+  const pem = await rawLeafFor(key.csr, { ca: pki.issuing, cn: ID, chain: [pki.issuing.certPem], notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 28 * 86_400_000) });
+  const want = { kioskId: ID, spki: requestSpki(key.csr), root: pki.root.certPem, now: now + 25 * 86_400_000 };
+  t.throws(() => checkRenewedCertificate(pem, want), { name: 'RenewalError', code: 'CERT_EXPIRED', message: /CA certificate 2 of the chain expired/ });
+  const caLeaf = await rawLeafFor(key.csr, { ca: pki.issuing, cn: ID, chain: [pki.issuing.certPem], notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000), isCa: true });
+  t.throws(() => checkRenewedCertificate(caLeaf, { ...want, now }), { name: 'RenewalError', code: 'CERT_INVALID', message: /leaf is a CA/ });
 });

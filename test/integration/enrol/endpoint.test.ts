@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { kioskCerts } from '../../../center/certs.js';
 import { getKiosk } from '../../../center/registry.js';
+import * as x509 from '../../../kiosk/keystore/x509.js';
 import { verifyRegistry, type SignedRegistry } from '../../../wire/registry.js';
 import { startEnrolRig, type EnrolRig } from './enrol-rig.js';
 
@@ -41,10 +42,17 @@ void t.test('the enrolment endpoint', async (t) => {
     t.equal(a.status, 201);
     const ans = a.json as { v: number; certificate: string; ca: string; centerSigningPublicKey: string; registry: SignedRegistry };
     t.equal(ans.v, 1);
-    const leaf = new X509Certificate(ans.certificate);
+    const blocks = ans.certificate.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    t.equal(blocks.length, 2, 'the chain: the leaf and the issuing CA');
+    const [leaf, issuing] = blocks.map((b) => new X509Certificate(b)) as [X509Certificate, X509Certificate];
+    const root = new X509Certificate(ans.ca);
     t.match(leaf.subject, /CN=kiosk-a/);
-    t.ok(leaf.checkIssued(new X509Certificate(ans.ca)) || ans.certificate.split('-----END CERTIFICATE-----').length > 2, 'issued under the root (directly or through the issuing CA)');
-    t.equal(leaf.publicKey.export({ type: 'spki', format: 'der' }).toString('hex').length > 0, true);
+    t.notOk(leaf.ca, 'the leaf is not a CA');
+    const requested = Buffer.from(new x509.Pkcs10CertificateRequest(String(body.csr)).publicKey.rawData);
+    t.same(leaf.publicKey.export({ type: 'spki', format: 'der' }), requested, "the leaf's public key is the request's");
+    t.ok(leaf.checkIssued(issuing) && leaf.verify(issuing.publicKey), 'the leaf issued and signed by the issuing CA');
+    t.ok(issuing.ca && issuing.checkIssued(root) && issuing.verify(root.publicKey), 'the issuing CA issued and signed by the root');
+    t.ok(root.verify(root.publicKey), 'the root is self-signed');
     t.equal(ans.ca.trim(), e.rig.ca.trim(), 'the root is ca/ca.crt');
     t.equal(ans.centerSigningPublicKey, Buffer.from(d.keys.signingPublic).toString('hex'));
     const reg = verifyRegistry(ans.registry, d.keys.signingPublic, 'kiosk-a');

@@ -55,7 +55,7 @@ export interface KioskAgent {
    * longer than `wedgedAfterMs` (default: twice the APDU timeout + 5 s).
    */
   health(wedgedAfterMs?: number): { wedged: boolean; phase: string; stalledMs: number };
-  /** Resolves once the agent has stopped: by `stop()`, or by the center's `decommission` (the store wiped; `cardline kiosk` exits 3). */
+  /** Resolves once the agent has stopped: by `stop()`, or by the center's `decommission` (the store wiped; `cardline kiosk` exits 4). */
   readonly ended: Promise<AgentEnd>;
   /** Where a certificate renewal stands (kiosk/renewal/renewal.ts): none, awaiting-certificate, awaiting-swap. */
   renewal(): RenewalState;

@@ -4,7 +4,8 @@
  * current and pending, zero-filled, fsync'd, unlinked (keystore/wipe.ts) —
  * and its registry, reports `wiped` with the roles it could not remove,
  * and the agent stops (its in-memory secrets zeroized by `stop`), after
- * which `cardline kiosk` exits with code 3.
+ * which `cardline kiosk` exits with code 4 (not 3, which means "retry later";
+ * the unit does not restart it: RestartPreventExitStatus=4).
  *
  * `wiped` is signed with the signing key still in memory: the secrets are
  * zeroized after it is sent, not before. A link that is down by then does

@@ -114,16 +114,20 @@ export async function setSealingKey(deps: RegistryDeps, id: string, sealingPubli
  * Sets a kiosk's status, audited `kiosk.status`. The change is one
  * conditional UPDATE, so of two concurrent calls only one changes anything
  * (and is audited); the other, like any call for a kiosk that already has
- * that status, throws CenterError KIOSK_UNCHANGED. KIOSK_UNKNOWN when there
- * is no such kiosk. `also` runs in the same transaction (the console's
+ * that status, throws CenterError KIOSK_UNCHANGED. A decommissioned kiosk
+ * keeps its status (docs/provisioning.md §4): any other is refused
+ * KIOSK_UNCHANGED, saying so. KIOSK_UNKNOWN when there is no such kiosk. `also` runs in the same transaction (the console's
  * `console.action` entry: the change and who made it, or neither).
  */
 export async function setKioskStatus(deps: RegistryDeps, id: string, status: KioskStatus, reason: string, also?: (tx: Sql) => Promise<void>): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const r = await tx.query('UPDATE kiosks SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2', [id, status, new Date(deps.clock.now())]);
+    // Decommissioned is final: the wipe was asked for (or done), and a later revoke must not turn it back into revoked.
+    const r = await tx.query(`UPDATE kiosks SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2 AND status <> 'decommissioned'`, [id, status, new Date(deps.clock.now())]);
     if (r.rowCount === 0) {
-      const k = await tx.query('SELECT 1 FROM kiosks WHERE id = $1', [id]);
-      if (k.rows.length === 0) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${id}`);
+      const k = await tx.query<{ status: KioskStatus }>('SELECT status FROM kiosks WHERE id = $1', [id]);
+      const now = k.rows[0]?.status;
+      if (now === undefined) throw new CenterError('KIOSK_UNKNOWN', `no kiosk ${id}`);
+      if (now === 'decommissioned' && status !== 'decommissioned') throw new CenterError('KIOSK_UNCHANGED', `kiosk ${id} is decommissioned, which is final: it cannot become ${status}`);
       throw new CenterError('KIOSK_UNCHANGED', `kiosk ${id} is already ${status}`);
     }
     await deps.audit.append(tx, { kind: 'kiosk.status', kiosk: id, detail: { status, reason } });

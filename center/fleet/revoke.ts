@@ -25,23 +25,47 @@ export interface RevokeOptions {
 /**
  * The registry's part, shared with the CLI (which runs it offline): the
  * status (setKioskStatus: KIOSK_UNKNOWN, KIOSK_UNCHANGED) and every
- * unexpired certificate of the kiosk marked revoked, in one transaction with
- * their audit entries and `also`. Resolves with the serials for the CRL.
+ * unexpired certificate of the kiosk marked revoked with its CRL reason
+ * (kiosk_certs.revocation_reason; the operator's reason is in the
+ * `kiosk.status` entry), in one transaction with their audit entries and
+ * `also`. Resolves with the serials for the CRL.
  */
 export async function revokeInRegistry(deps: RegistryDeps, id: string, reason: string, o: RevokeOptions = {}): Promise<string[]> {
   let serials: string[] = [];
-  await setKioskStatus(deps, id, o.status ?? 'revoked', reason, async (tx) => {
-    serials = await revokeKioskCerts(tx, id, reason, new Date(deps.clock.now()));
+  const status = o.status ?? 'revoked';
+  await setKioskStatus(deps, id, status, reason, async (tx) => {
+    serials = await revokeKioskCerts(tx, id, crlReasonOf(status), new Date(deps.clock.now()));
     if (serials.length > 0) await deps.audit.append(tx, { kind: 'kiosk.certs-revoked', kiosk: id, detail: { serials: serials.join(' '), count: serials.length } });
     await o.also?.(tx);
   });
   return serials;
 }
 
-/** The serials of the kiosk's certificates that are revoked and unexpired (what must be on the CRL). */
-export async function revokedSerialsOf(db: Sql, id: string, now: Date): Promise<string[]> {
-  const r = await db.query<{ serial: string }>(`SELECT serial FROM kiosk_certs WHERE kiosk_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 ORDER BY serial`, [id, now]);
-  return r.rows.map((row) => row.serial);
+export interface CrlEntry {
+  serial: string;
+  reason: CrlReason;
+  notAfter: Date;
+}
+
+const CRL_REASONS: readonly string[] = ['privilegeWithdrawn', 'cessationOfOperation', 'superseded'] satisfies CrlReason[];
+
+/**
+ * The revoked, unexpired certificates (what must be on the CRL) of one
+ * kiosk, or of all, each with the reason it was revoked with. A row from
+ * before the reason was recorded per certificate (an operator's text) gets
+ * `superseded` when superseded, else its kiosk's (crlReasonOf).
+ */
+export async function revokedEntriesOf(db: Sql, now: Date, kiosk?: string): Promise<CrlEntry[]> {
+  const r = await db.query<{ serial: string; state: string; revocation_reason: string | null; not_after: Date; status: string }>(
+    `SELECT c.serial, c.state, c.revocation_reason, c.not_after, k.status FROM kiosk_certs c JOIN kiosks k ON k.id = c.kiosk_id
+      WHERE c.revoked_at IS NOT NULL AND c.not_after > $1 AND ($2::text IS NULL OR c.kiosk_id = $2) ORDER BY c.serial`,
+    [now, kiosk ?? null],
+  );
+  return r.rows.map((c) => {
+    const recorded = c.revocation_reason !== null && CRL_REASONS.includes(c.revocation_reason) ? (c.revocation_reason as CrlReason) : undefined;
+    const reason = recorded ?? (c.state === 'superseded' ? 'superseded' : crlReasonOf(c.status === 'decommissioned' ? 'decommissioned' : 'revoked'));
+    return { serial: c.serial, reason, notAfter: c.not_after };
+  });
 }
 
 /** The CRL reason of a kiosk's revocation. */
@@ -78,24 +102,29 @@ async function revokeHere(deps: CenterDeps, id: string, reason: string, o: Revok
  * failure is logged (error) and reported as 'failed'; the fleet watcher's
  * hourly pass puts every revoked certificate on the CRL again.
  */
-export async function putOnCrl(deps: CenterDeps, serials: string[], reason: CrlReason): Promise<RevokeOutcome['crl']> {
-  if (serials.length === 0) return 'none';
+export function putOnCrl(deps: CenterDeps, serials: string[], reason: CrlReason): Promise<RevokeOutcome['crl']> {
+  return putEntriesOnCrl(deps, serials.map((serial) => ({ serial, reason })));
+}
+
+/** putOnCrl with a reason per serial (the watcher's healing: revokedEntriesOf). */
+export async function putEntriesOnCrl(deps: CenterDeps, entries: { serial: string; reason: CrlReason }[]): Promise<RevokeOutcome['crl']> {
+  if (entries.length === 0) return 'none';
   const log = deps.logger.child('fleet');
   const ca = deps.fleet.ca;
   if (!ca) {
-    log.warn('no issuing CA given to this center: certificates not put on the CRL', { count: serials.length });
+    log.warn('no issuing CA given to this center: certificates not put on the CRL', { count: entries.length });
     return 'no-ca';
   }
   try {
     await ca.revokeSerials(
       deps.fleet.pkiDir,
-      serials.map((serial) => ({ serial, reason })),
+      entries.map((e) => ({ serial: e.serial, reason: e.reason })),
       { random: deps.random, clock: deps.clock },
     );
     await deps.fleet.link?.crl.refresh();
     return 'updated';
   } catch (e) {
-    log.error('putting certificates on the CRL failed', { count: serials.length, error: e });
+    log.error('putting certificates on the CRL failed', { count: entries.length, error: e });
     return 'failed';
   }
 }

@@ -9,8 +9,9 @@
  * - asks connected kiosks with a fresh `renew_requested_at` to renew;
  * and once an hour (and at its first pass) it re-signs the CRL when due
  * (`publishCrl`), puts every revoked certificate of the registry on the
- * CRL again (idempotent: heals a revocation whose CRL step failed, or was
- * made offline without the CA), and asks connected kiosks whose
+ * CRL again with the reason recorded for it (idempotent: heals a
+ * revocation whose CRL step failed, or was made offline without the CA),
+ * and asks connected kiosks whose
  * certificate is due to renew. Each step's failure is logged; the watcher
  * never stops before the center does.
  */
@@ -19,7 +20,7 @@ import { currentSession } from '../sessions.js';
 import { WIPE_WAIT_MS } from './decommission.js';
 import { askRenewalIfDue } from './handlers.js';
 import { RENEW_EVERY_MS } from './renewal.js';
-import { putOnCrl } from './revoke.js';
+import { putEntriesOnCrl, revokedEntriesOf } from './revoke.js';
 import type { FleetLink } from './state.js';
 
 export class FleetWatcher {
@@ -149,11 +150,8 @@ export class FleetWatcher {
     await this.link.crl.refresh();
   }
 
+  /** Every revoked, unexpired certificate of the registry on the CRL again, each with the reason recorded for it. */
   private async healCrl(): Promise<void> {
-    const r = await this.deps.db.query<{ serial: string; state: string }>(`SELECT serial, state FROM kiosk_certs WHERE revoked_at IS NOT NULL AND not_after > $1`, [new Date(this.deps.clock.now())]);
-    const superseded = r.rows.filter((c) => c.state === 'superseded').map((c) => c.serial);
-    const revoked = r.rows.filter((c) => c.state !== 'superseded').map((c) => c.serial);
-    await putOnCrl(this.deps, revoked, 'privilegeWithdrawn');
-    await putOnCrl(this.deps, superseded, 'superseded');
+    await putEntriesOnCrl(this.deps, await revokedEntriesOf(this.deps.db, new Date(this.deps.clock.now())));
   }
 }

@@ -10,7 +10,8 @@
  * first) and reloads the CRL.
  */
 import { isCenterError } from '../../center/errors.js';
-import { revokedSerialsOf, revokeInRegistry, crlReasonOf } from '../../center/fleet/revoke.js';
+import { revokedEntriesOf, revokeInRegistry } from '../../center/fleet/revoke.js';
+import { getKiosk } from '../../center/registry.js';
 import { PkiError } from '../../provisioning/pki/errors.js';
 import { revokeSerials } from '../../provisioning/pki/issuing.js';
 import type { CommandContext } from '../command.js';
@@ -41,7 +42,7 @@ class CrlStepError extends Error {
 }
 
 export async function revokeOffline(ctx: CommandContext, pki: string, store: StoreLocation, o: { kiosk: string; status: 'revoked' | 'decommissioned'; reason: string }): Promise<OfflineRevocation> {
-  const { serials, changed } = await withOfflineCenter(ctx, pki, store, async (c) => {
+  const { entries, changed } = await withOfflineCenter(ctx, pki, store, async (c) => {
     const deps = { db: c.db, audit: c.audit, clock: ctx.clock };
     let changed = true;
     try {
@@ -53,14 +54,17 @@ export async function revokeOffline(ctx: CommandContext, pki: string, store: Sto
       });
     } catch (e) {
       // Already in that state (by someone else meanwhile, say): the outcome asked for holds; nothing changed, nothing audited.
-      if (!isCenterError(e, 'KIOSK_UNCHANGED')) throw e;
+      // Not so for `revoke` of a decommissioned kiosk (decommissioned is final): that refusal is the command's error.
+      if (!isCenterError(e, 'KIOSK_UNCHANGED') || (await getKiosk(c.db, o.kiosk))?.status !== o.status) throw e;
       changed = false;
     }
-    return { serials: await revokedSerialsOf(c.db, o.kiosk, new Date(ctx.clock.now())), changed };
+    return { entries: await revokedEntriesOf(c.db, new Date(ctx.clock.now()), o.kiosk), changed };
   });
+  const serials = entries.map((e) => e.serial);
   if (serials.length === 0) return { kiosk: o.kiosk, status: o.status, changed, serials, crl: 'none' };
   try {
-    const r = await revokeSerials(pki, serials.map((serial) => ({ serial, reason: crlReasonOf(o.status) })), { random: cryptoRandom, clock: ctx.clock });
+    // Each certificate with the reason it was revoked with (a superseded one stays superseded).
+    const r = await revokeSerials(pki, entries.map((e) => ({ serial: e.serial, reason: e.reason })), { random: cryptoRandom, clock: ctx.clock });
     return { kiosk: o.kiosk, status: o.status, changed, serials, crl: r.added.length > 0 ? 'updated' : 'unchanged' };
   } catch (e) {
     if (e instanceof PkiError && e.code === 'NOT_FOUND') {

@@ -46,7 +46,7 @@ void t.test('revokeKiosk: kicked within 1 s, its certificate on the CRL, refused
   t.match(entries.find((e) => e.kind === 'kiosk.status'), { kiosk: 'kiosk-1', detail: { status: 'revoked', reason: 'stolen' } });
   t.match(entries.find((e) => e.kind === 'kiosk.certs-revoked'), { kiosk: 'kiosk-1', detail: { serials: rig.serialOf('kiosk-1'), count: 1 } });
   const row = (await center.deps.db.query<{ state: string; revocation_reason: string }>('SELECT state, revocation_reason FROM kiosk_certs WHERE kiosk_id = $1', ['kiosk-1'])).rows;
-  t.same(row, [{ state: 'revoked', revocation_reason: 'stolen' }]);
+  t.same(row, [{ state: 'revoked', revocation_reason: 'privilegeWithdrawn' }], 'the CRL reason recorded per certificate (the operator\'s is in kiosk.status)');
   await rig.log.waitFor(/"msg":"broker CRL reloaded","blocks":2/, 'the broker reloading both CRLs', { from: m.line });
 
   const again = await rig.mark();

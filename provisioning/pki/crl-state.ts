@@ -18,11 +18,11 @@ import { crlDerOfPem, CrlDerError, crlSignedBy, parseCrlDer, subjectDer, type Cr
 import { pemBlocks } from '../../common/pem-blocks.js';
 import { createCrl, type Ca } from './ca.js';
 import { PkiError } from './errors.js';
-import { parseRevocationList, serializeRevocationList, type RevocationList } from './revocation-list.js';
+import { parseRevocationList, serializeRevocationList, type RevocationList, type RevokedEntry } from './revocation-list.js';
 import type * as x509 from './x509.js';
 
-/** Largest revoked.json or CRL file read (MAX_REVOKED entries fit). */
-export const MAX_STATE_BYTES = 1024 * 1024;
+/** Largest revoked.json or CRL file read: MAX_REVOKED entries of the longest kind (20-byte serial, notAfter) fit, ~1.3 MB (test/unit/pki/crl-large.test.ts). */
+export const MAX_STATE_BYTES = 2 * 1024 * 1024;
 
 export interface CrlInfo {
   pem: string;
@@ -90,11 +90,14 @@ export function checkListCovers(list: RevocationList, crl: CrlInfo, what: string
   if (missing.length > 0) throw new PkiError('STATE_INVALID', `${what}: revoked.json lacks ${missing.length} serial(s) the published CRL lists (first: ${missing[0]})`);
 }
 
-/** The CRL for `list` (number list.crlNumber), signed by `ca`, nextUpdate `days` from now; PEM framed as pemBlocks frames it. */
-export async function signList(ca: Ca, list: RevocationList, days: number, clock: Clock): Promise<string> {
+/**
+ * The CRL for `list` (number list.crlNumber), signed by `ca`, nextUpdate `days` from now; PEM framed as pemBlocks frames it.
+ * It lists `entries` (default: all of the list's; revocation-list.ts pruneExpired leaves expired ones off).
+ */
+export async function signList(ca: Ca, list: RevocationList, days: number, clock: Clock, entries: readonly RevokedEntry[] = list.revoked): Promise<string> {
   const pem = await createCrl(
     ca,
-    list.revoked.map((e) => ({ serial: e.serial, date: new Date(e.date), reason: e.reason })),
+    entries.map((e) => ({ serial: e.serial, date: new Date(e.date), reason: e.reason })),
     { clock, days, number: list.crlNumber },
   );
   const [block] = pemBlocks(pem, 'X509 CRL');

@@ -18,7 +18,7 @@ import { checkListCovers, pastHalfLife, readCrlBlocks, readList, signList, verif
 import { PkiError } from './errors.js';
 import { caLayout } from './layout.js';
 import { withLock } from './lock-file.js';
-import { canonicalSerial, checkReason, withEntries, type RevocationList } from './revocation-list.js';
+import { canonicalSerial, checkReason, pruneExpired, withEntries, type RevocationList } from './revocation-list.js';
 
 /** nextUpdate of the issuing CA's CRL, in days. A running center re-signs when less than half remains. */
 export const DEFAULT_CRL_DAYS = 7;
@@ -51,15 +51,18 @@ export interface PublishedCrl {
 /**
  * Puts `entries` on the issuing CA's CRL: idempotent per serial (a serial
  * already listed keeps its first date and reason, and nothing is re-signed
- * for it). PkiError INVALID_ARGUMENT (serial, reason), NOT_FOUND, CA_INVALID,
+ * for it). `notAfter`, the certificate's when known, is kept in revoked.json
+ * (filled in for a listed entry without one): the entry is pruned once the
+ * certificate has expired (revocation-list.ts pruneExpired). PkiError
+ * INVALID_ARGUMENT (serial, reason, notAfter), NOT_FOUND, CA_INVALID,
  * STATE_INVALID (revoked.json or a CRL malformed or contradicting), BUSY.
  */
-export async function revokeSerials(pkiDir: string, entries: readonly { serial: string; reason: RevocationReason }[], o: CrlWriteOptions): Promise<RevokedSerials> {
-  const wanted = entries.map((e) => ({ serial: canonicalSerial(e.serial), reason: checkReason(e.reason) }));
+export async function revokeSerials(pkiDir: string, entries: readonly { serial: string; reason: RevocationReason; notAfter?: Date }[], o: CrlWriteOptions): Promise<RevokedSerials> {
+  const wanted = entries.map((e) => ({ serial: canonicalSerial(e.serial), reason: checkReason(e.reason), ...(e.notAfter === undefined ? {} : { notAfter: e.notAfter }) }));
   return withLock(caLayout(pkiDir).lock, o, async () => {
     const s = await loadState(pkiDir, false);
-    const { list, added } = withEntries(s.list, wanted, o.clock.now());
-    if (added.length === 0 && s.current && s.current.number === s.list.crlNumber && s.rootBlock === s.rootCrl.pem) {
+    const { list, added, filled } = withEntries(s.list, wanted, o.clock.now());
+    if (added.length === 0 && filled === 0 && s.current && s.current.number === s.list.crlNumber && s.rootBlock === s.rootCrl.pem) {
       const crls = [s.rootBlock, s.current.pem];
       return { crlPem: pemJoin(...crls), crls, added: [] };
     }
@@ -125,11 +128,15 @@ async function loadState(pkiDir: string, allowMissingCrl: boolean): Promise<Stat
   return { issuing, list, rootCrl, rootBlock: blocks[0]!, current };
 }
 
-/** Signs the next CRL from `list`: revoked.json first, then crl.pem. Returns crl.pem's blocks. */
+/**
+ * Signs the next CRL from `list`: revoked.json first, then crl.pem. Returns crl.pem's blocks.
+ * Expired certificates leave the CRL, then the list (revocation-list.ts pruneExpired).
+ */
 async function resign(s: State, list: RevocationList, clock: Clock): Promise<string[]> {
-  const next: RevocationList = { ...list, crlNumber: Math.max(list.crlNumber, s.current?.number ?? 0) + 1 };
+  const pruned = pruneExpired(list, s.current);
+  const next: RevocationList = { ...pruned.list, crlNumber: Math.max(list.crlNumber, s.current?.number ?? 0) + 1 };
   await writeList(s.issuing.files.revoked, next);
-  const crl = await signList(s.issuing.ca, next, DEFAULT_CRL_DAYS, clock);
+  const crl = await signList(s.issuing.ca, next, DEFAULT_CRL_DAYS, clock, pruned.onCrl);
   const crls = [s.rootCrl.pem, crl];
   await writePemFile(s.issuing.files.crl, pemJoin(...crls), { secret: false, overwrite: true });
   return crls;

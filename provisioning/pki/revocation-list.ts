@@ -24,6 +24,13 @@ export interface RevokedEntry {
   /** ISO 8601 (UTC) revocation date. */
   date: string;
   reason: RevocationReason;
+  /**
+   * ISO 8601 (UTC) notAfter of the revoked certificate, when the revoker knew
+   * it. An entry with it leaves the CRL once a CRL issued after that date has
+   * listed it (RFC 5280 §3.3, §5.1.2.6), and the list one re-signing later;
+   * an entry without it stays.
+   */
+  notAfter?: string;
 }
 
 export interface RevocationList {
@@ -42,6 +49,7 @@ const entrySchema = z.strictObject({
   serial: z.string().regex(/^[0-9a-f]{2,40}$/),
   date: z.string().regex(ISO_UTC),
   reason: z.enum(REVOCATION_REASONS),
+  notAfter: z.string().regex(ISO_UTC).optional(),
 });
 
 const listSchema = z.strictObject({
@@ -97,32 +105,75 @@ export function parseRevocationList(text: string, path: string): RevocationList 
     if (seen.has(e.serial)) throw new PkiError('STATE_INVALID', `${path}: serial ${e.serial} listed twice`);
     seen.add(e.serial);
     if (Number.isNaN(Date.parse(e.date))) throw new PkiError('STATE_INVALID', `${path}: date ${e.date} is not a date`);
+    if (e.notAfter !== undefined && Number.isNaN(Date.parse(e.notAfter))) throw new PkiError('STATE_INVALID', `${path}: notAfter ${e.notAfter} is not a date`);
   }
   return r.data;
 }
 
 /** The file's text: stable key order, one entry per line, ending in a newline. */
 export function serializeRevocationList(list: RevocationList): string {
-  const entries = list.revoked.map((e) => `    ${JSON.stringify({ serial: e.serial, date: e.date, reason: e.reason })}`);
+  const entries = list.revoked.map((e) => `    ${JSON.stringify({ serial: e.serial, date: e.date, reason: e.reason, ...(e.notAfter === undefined ? {} : { notAfter: e.notAfter }) })}`);
   const body = entries.length === 0 ? '[]' : `[\n${entries.join(',\n')}\n  ]`;
   return `{\n  "v": 1,\n  "crlNumber": ${list.crlNumber},\n  "revoked": ${body}\n}\n`;
 }
 
+/** An entry to put on the list: a canonical serial, its reason, and its certificate's notAfter when known. */
+export interface WantedEntry {
+  serial: string;
+  reason: RevocationReason;
+  notAfter?: Date;
+}
+
 /**
  * `list` with the entries not yet in it (idempotent per serial: an entry
- * already there keeps its first date and reason), revoked at `now`.
+ * already there keeps its first date and reason), revoked at `now`. A
+ * listed entry without notAfter gets the one given now (`filled`).
  */
-export function withEntries(list: RevocationList, entries: readonly { serial: string; reason: RevocationReason }[], now: number): { list: RevocationList; added: RevokedEntry[] } {
-  const have = new Set(list.revoked.map((e) => e.serial));
+export function withEntries(list: RevocationList, entries: readonly WantedEntry[], now: number): { list: RevocationList; added: RevokedEntry[]; filled: number } {
+  const have = new Map(list.revoked.map((e) => [e.serial, e]));
   const added: RevokedEntry[] = [];
   const date = new Date(now).toISOString();
+  let filled = 0;
   for (const e of entries) {
-    if (have.has(e.serial)) continue;
-    have.add(e.serial);
-    added.push({ serial: e.serial, date, reason: e.reason });
+    const notAfter = notAfterText(e.notAfter);
+    const old = have.get(e.serial);
+    if (old) {
+      if (old.notAfter === undefined && notAfter !== undefined) {
+        have.set(e.serial, { ...old, notAfter });
+        filled++;
+      }
+      continue;
+    }
+    const entry: RevokedEntry = { serial: e.serial, date, reason: e.reason, ...(notAfter === undefined ? {} : { notAfter }) };
+    have.set(e.serial, entry);
+    added.push(entry);
   }
   if (list.revoked.length + added.length > MAX_REVOKED) throw new PkiError('INVALID_ARGUMENT', `a list of more than ${MAX_REVOKED} revoked certificates`);
-  return { list: { ...list, revoked: [...list.revoked, ...added] }, added };
+  return { list: { ...list, revoked: [...have.values()] }, added, filled };
+}
+
+/**
+ * What the next CRL lists and what the list keeps, given the CRL now
+ * published (RFC 5280 §3.3: an entry may go once the certificate has
+ * expired; §5.1.2.6: not before it appeared on one CRL issued after that).
+ * An entry whose notAfter is before the published CRL's thisUpdate is left
+ * off the next CRL; it leaves the list once the published CRL no longer
+ * lists it, so the list always covers the CRL published from it (a crash
+ * between the two writes never leaves a CRL listing what the file lost).
+ * Without a published CRL (a rebuild) nothing is pruned.
+ */
+export function pruneExpired(list: RevocationList, published: { thisUpdate: Date; serials: readonly string[] } | undefined): { list: RevocationList; onCrl: RevokedEntry[]; dropped: number } {
+  if (!published) return { list, onCrl: list.revoked, dropped: 0 };
+  const listed = new Set(published.serials);
+  const expired = (e: RevokedEntry): boolean => e.notAfter !== undefined && Date.parse(e.notAfter) < published.thisUpdate.getTime();
+  const kept = list.revoked.filter((e) => !(expired(e) && !listed.has(e.serial)));
+  return { list: { ...list, revoked: kept }, onCrl: kept.filter((e) => !expired(e)), dropped: list.revoked.length - kept.length };
+}
+
+function notAfterText(d: Date | undefined): string | undefined {
+  if (d === undefined) return undefined;
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new PkiError('INVALID_ARGUMENT', 'notAfter is not a date');
+  return d.toISOString();
 }
 
 function canonicalSerialOrNull(s: string): string | null {

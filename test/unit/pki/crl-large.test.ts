@@ -70,6 +70,7 @@ void t.test('10,000 entries of the longest kind (more than MAX_REVOKED): signed,
     serial: `7f${i.toString(16).padStart(38, '0')}`,
     date: new Date(T0).toISOString(),
     reason: 'cessationOfOperation' as const,
+    notAfter: new Date(T0).toISOString(),
   }));
   const ca = await loadCa(await readFile(layout.ca.issuingCert, 'ascii'), await readFile(layout.ca.issuingKey, 'ascii'));
   const pem = await createCrl(ca, longest.map((e) => ({ serial: e.serial, date: new Date(e.date), reason: e.reason })), { clock, days: 7, number: Number.MAX_SAFE_INTEGER });

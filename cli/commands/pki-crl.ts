@@ -118,6 +118,7 @@ every client out), no CA, or invalid state, 2 usage.`,
         crl('root CRL   ', s.rootCrl),
         crl('issuing CRL', s.issuingCrl),
         `revoked  ${s.revoked} certificate(s)${s.unpublished ? "; revoked.json is ahead of the CRL: run 'cardline pki crl'" : ''}`,
+        ...s.warnings.map((w) => `warning  ${w}`),
       ],
     };
   }),

@@ -7,4 +7,6 @@ export { decodeDown, decodeUp } from './codec.js';
 export { SequenceWindow, type SequenceWindowOptions } from './replay.js';
 export { DESCRIPTOR_PATTERN, MAX_REGISTRY_READERS, signRegistry, verifyRegistry, type ReaderRegistry, type RegistryReader, type SignedRegistry } from './registry.js';
 export { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, descriptorMatches, readerChallengeMessage, verifyReaderSignature, type ReportedDescriptor } from './reader-auth.js';
+export { ENROL_PROOF_CONTEXT, enrolProofMessage, signEnrolProof, verifyEnrolProof } from './enrol-proof.js';
+export * from './fleet-messages.js';
 export * from './messages.js';

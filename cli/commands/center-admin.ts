@@ -11,6 +11,7 @@ import { readKeyFile } from '../../common/key-files.js';
 import { addApplications } from '../../center/applications.js';
 import { parseApplicationsJson } from '../../center/application-input.js';
 import { DEFAULT_SCRYPT } from '../../center/code-hash.js';
+import { CenterError } from '../../center/errors.js';
 import { voidJob } from '../../center/jobs.js';
 import { addKiosk, addReader, removeReader } from '../../center/registry.js';
 import { DESCRIPTOR_PATTERN } from '../../wire/registry.js';
@@ -46,12 +47,13 @@ mode'). No private key is read.`,
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
     const id = required(opts, 'kiosk');
     const dir = join(pkiDir(opts), 'kiosks', id);
-    const cert = new X509Certificate(await readFile(join(dir, 'tls.crt')));
-    const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
-    if (cn !== id) throw new UsageError(`certificate CN is ${cn ?? 'missing'}, not ${id}`);
-    const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
-    const sealingPublicKey = await sealingKeyOf(pkiDir(opts), id);
     return fleetOutput(ctx, 'center kiosks add', opts.json === true, async () => {
+      // The kiosk's files are read here, so that with --json a missing or broken one is reported as JSON too.
+      const cert = new X509Certificate(await readFile(join(dir, 'tls.crt')));
+      const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+      if (cn !== id) throw new CenterError('KIOSK_INVALID', `certificate CN is ${cn ?? 'missing'}, not ${id}`);
+      const signingPublicKey = await readKeyFile(join(dir, 'signing.pub'), 32);
+      const sealingPublicKey = await sealingKeyOf(pkiDir(opts), id);
       await withOfflineCenter(ctx, pkiDir(opts), storeLocation(opts), (c) =>
         addKiosk({ db: c.db, audit: c.audit, clock: ctx.clock }, { id, signingPublicKey, certFingerprint: cert.fingerprint256, certNotAfter: new Date(cert.validTo), certSerial: cert.serialNumber.toLowerCase(), ...(sealingPublicKey ? { sealingPublicKey } : {}) }),
       );

@@ -1,38 +1,70 @@
 /**
- * The scripting conventions of the fleet commands (docs/provisioning.md §7):
- * a human summary, or with `--json` one JSON object on stdout; exit 0 done,
- * 1 refused or failed (`{ ok: false, error: { code, message } }` with
- * `--json`, else the message on stderr), 2 usage (cli/run.ts), 3 the other
- * side is busy or unreachable: retry later (the store or the CA locked).
+ * The scripting conventions of every fleet command group — fleet
+ * (`center kiosks …`, readers, applications, jobs), stock, enrolment and
+ * pki — in one place (docs/provisioning.md §7): a human summary, or with
+ * `--json` one JSON object on stdout; exit 0 done, 1 refused or failed
+ * (`{ ok: false, error: { code, message } }` with `--json`, else
+ * `cardline NAME: CODE: message` on stderr), 2 usage (UsageError, mapped by
+ * cli/run.ts), 3 the other side is busy or unreachable: retry later
+ * (RETRY_LATER). stock-output.ts, enrol-output.ts and pki-output.ts only
+ * adapt their call shapes to fleetOutput. Messages of our typed errors carry
+ * no secrets (ids, files, counts), so they are printed as they are, without
+ * the code prefix some error classes put in front.
  */
+import { isEnrolClientError } from '../../kiosk/enrol/errors.js';
 import { UsageError, type CommandContext, type OptionSpec } from '../command.js';
 
 export const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'One JSON object on stdout (errors too: { ok: false, error: { code, message } })' } };
 
-/** Error codes that mean "retry later" (exit 3): the PGlite directory held by a running center, the CA's lock taken. */
-const RETRY_LATER = new Set(['LOCKED', 'BUSY']);
+/**
+ * Error codes that mean "retry later" (exit 3), whichever command group
+ * meets them: LOCKED — the PGlite store is held by a running center;
+ * OPEN_FAILED — the store could not be opened (PostgreSQL unreachable; the
+ * message says when it is rather a bad URL or directory); BUSY — the CA's
+ * lock stays held by another writer, or the enrolment endpoint answered 429
+ * or 5xx; UNREACHABLE — no answer from the enrolment endpoint.
+ */
+export const RETRY_LATER: ReadonlySet<string> = new Set(['LOCKED', 'OPEN_FAILED', 'BUSY', 'UNREACHABLE']);
 
 export interface FleetResult {
   /** The human summary (ends with a newline). */
   text: string;
-  /** The `--json` object (`ok: true` is added). */
+  /** The `--json` object (`ok` is added: true when `exit` is 0). */
   json: Record<string, unknown>;
+  /** The exit code of a command that ran to its end but reports a failed check (`pki crl status` of an expired CRL: 1); default 0. */
+  exit?: number;
 }
 
 /** Runs a fleet command's body and prints its outcome by the conventions above. */
 export async function fleetOutput(ctx: CommandContext, name: string, json: boolean, run: () => Promise<FleetResult>): Promise<number> {
+  let r: FleetResult;
   try {
-    const r = await run();
-    ctx.out(json ? `${JSON.stringify({ ok: true, ...r.json })}\n` : r.text);
-    return 0;
+    r = await run();
   } catch (e) {
     if (e instanceof UsageError || ctx.signal.aborted) throw e;
-    const err = e as { code?: unknown; message?: unknown };
-    const code = typeof err.code === 'string' ? err.code : 'INTERNAL';
-    const message = String(err.message ?? e).replace(/^[A-Z_]+: /, '');
+    const { code, message, retry } = describeError(e);
     if (json) ctx.out(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
     else ctx.err(`cardline ${name}: ${code}: ${message}\n`);
     ctx.logger.error('command failed', { command: name, code });
-    return RETRY_LATER.has(code) ? 3 : 1;
+    return retry ? 3 : 1;
   }
+  const exit = r.exit ?? 0;
+  ctx.out(json ? `${JSON.stringify({ ok: exit === 0, ...r.json })}\n` : r.text);
+  return exit;
+}
+
+/**
+ * The code shown (a refusal by the center: the center's own code, e.g.
+ * `token-refused`), the message without a leading `CODE: `, and whether the
+ * error's own code is one to retry later.
+ */
+function describeError(e: unknown): { code: string; message: string; retry: boolean } {
+  const err = e as { code?: unknown; message?: unknown };
+  const own = typeof err.code === 'string' ? err.code : 'INTERNAL';
+  const code = isEnrolClientError(e) && e.centerCode !== undefined ? e.centerCode : own;
+  let message = String(err.message ?? e);
+  for (const prefix of [`${code}: `, `${own}: `]) if (message.startsWith(prefix)) message = message.slice(prefix.length);
+  // A wrapped error's code in front of the message (an upper-case code, as CenterError and StoreError write them).
+  message = message.replace(/^[A-Z][A-Z0-9_]+: /, '');
+  return { code, message, retry: RETRY_LATER.has(own) };
 }

@@ -1,9 +1,9 @@
 /**
  * What the fleet CA commands (`cardline pki root|issuing|crl|revoke|status`)
- * share: the scripting conventions of docs/provisioning.md §7 — one JSON
- * object on stdout with `--json` (`ok: true` and the result, or `ok: false`
- * and `{ code, message }`), a human summary otherwise, exit 1 for a refusal
- * or failure, 3 when the CA's lock stays held (retry later) — and the option
+ * share: their call shape over the one wrapper of the scripting conventions
+ * (fleet-output.ts fleetOutput, docs/provisioning.md §7: one JSON object on
+ * stdout with `--json`, a human summary otherwise, exit 1 for a refusal or
+ * failure, 3 when the CA's lock stays held — retry later), and the option
  * parsers. Usage errors stay run.ts's (exit 2). Nothing printed here holds a
  * private key: results carry paths, fingerprints and serials.
  */
@@ -14,6 +14,7 @@ import { PkiError } from '../../provisioning/pki/errors.js';
 import { canonicalSerial, checkReason } from '../../provisioning/pki/revocation-list.js';
 import type { RevocationReason } from '../../provisioning/pki/ca.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+import { fleetOutput } from './fleet-output.js';
 
 /** A command's outcome: the JSON fields, the text lines, and the exit code (0 unless said). */
 export interface PkiResult {
@@ -22,30 +23,16 @@ export interface PkiResult {
   code?: number;
 }
 
-/** Exit code when another writer holds the CA's lock (docs/provisioning.md §7). */
+/** Exit code when another writer holds the CA's lock (docs/provisioning.md §7; fleet-output.ts RETRY_LATER). */
 export const EXIT_RETRY = 3;
 
-/** Wraps a command body with the output and exit-code conventions. */
+/** Wraps a command body with the output and exit-code conventions (fleetOutput). */
 export function pkiRun(body: (ctx: CommandContext, opts: ParsedOptions, positionals: string[]) => Promise<PkiResult>): Command['run'] {
-  return async (ctx, opts, positionals) => {
-    const json = opts.json === true;
-    let r: PkiResult;
-    try {
-      r = await body(ctx, opts, positionals);
-    } catch (e) {
-      if (e instanceof UsageError || ctx.signal.aborted) throw e;
-      const err = e as { code?: unknown; message?: unknown };
-      const code = typeof err.code === 'string' ? err.code : 'INTERNAL';
-      const message = String(err.message ?? e);
-      if (json) ctx.out(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
-      else ctx.err(`cardline: ${message} (${code})\n`);
-      ctx.logger.error('pki command failed', { code });
-      return e instanceof PkiError && e.code === 'BUSY' ? EXIT_RETRY : 1;
-    }
-    const exit = r.code ?? 0;
-    ctx.out(json ? `${JSON.stringify({ ok: exit === 0, ...r.json }, null, 2)}\n` : `${r.text.join('\n')}\n`);
-    return exit;
-  };
+  return (ctx, opts, positionals) =>
+    fleetOutput(ctx, 'pki', opts.json === true, async () => {
+      const r = await body(ctx, opts, positionals);
+      return { json: r.json, text: `${r.text.join('\n')}\n`, ...(r.code !== undefined ? { exit: r.code } : {}) };
+    });
 }
 
 /** A string option, required. */

@@ -37,6 +37,11 @@ void t.test('kiosks add, readers add/remove, applications add, jobs void: --json
   t.equal(again.code, 1, 'a second registration is refused');
   t.same(json(again.out), { ok: false, error: { code: 'KIOSK_EXISTS', message: 'kiosk kiosk-1 is already registered' } });
 
+  const missing = await cli(['center', 'kiosks', 'add', '--kiosk', 'kiosk-7']);
+  t.equal(missing.code, 1, 'a kiosk whose files are not in the PKI directory: refused');
+  t.match(json(missing.out), { ok: false, error: { code: 'ENOENT', message: /kiosks\/kiosk-7\/tls\.crt/ } }, 'as one JSON object naming the file');
+  t.equal(missing.err, '', 'nothing on stderr');
+
   const reader = await cli(['center', 'readers', 'add', '--kiosk', 'kiosk-1', '--reader', 'r-1', '--kind', 'pcsc', '--vendor', 'ACS', '--product', 'ACR39U', '--serial', 'S1']);
   t.equal(reader.code, 0, reader.err);
   t.same(json(reader.out), { ok: true, kiosk: 'kiosk-1', reader: 'r-1', kind: 'pcsc', auth: 'identity-match', registryVersion: 2 });

@@ -16,7 +16,7 @@ import type { Admission } from '../broker/broker.js';
 import { kioskCerts, type KioskCertRow } from '../certs.js';
 import type { CenterDeps } from '../deps.js';
 import { getKiosk } from '../registry.js';
-import { putOnCrl } from './revoke.js';
+import { putOnCrl, type CrlEntry } from './revoke.js';
 
 /** The client certificate the broker verified. */
 export interface PeerCert {
@@ -55,7 +55,7 @@ export async function admitKiosk(deps: CenterDeps, id: string, peer: PeerCert): 
     const old = await promote(deps, id, d.cert);
     // Not in the transaction: the CRL file is not the database. putOnCrl never throws.
     if (old === undefined) return { ok: false, reason: 'cert-revoked' };
-    await putOnCrl(deps, old, 'superseded');
+    await putOnCrl(deps, old);
   }
   return { ok: true };
 }
@@ -65,19 +65,19 @@ export async function admitKiosk(deps: CenterDeps, id: string, peer: PeerCert): 
  * audit entry. Resolves with the superseded serials, or undefined when the
  * certificate was no longer pending (a concurrent revocation).
  */
-async function promote(deps: CenterDeps, id: string, cert: KioskCertRow): Promise<string[] | undefined> {
+async function promote(deps: CenterDeps, id: string, cert: KioskCertRow): Promise<CrlEntry[] | undefined> {
   const now = new Date(deps.clock.now());
   const old = await deps.db.transaction(async (tx) => {
-    const demoted = await tx.query<{ serial: string }>(
-      `UPDATE kiosk_certs SET state = 'superseded', revoked_at = $2, revocation_reason = 'superseded' WHERE kiosk_id = $1 AND state = 'current' RETURNING serial`,
+    const demoted = await tx.query<{ serial: string; not_after: Date }>(
+      `UPDATE kiosk_certs SET state = 'superseded', revoked_at = $2, revocation_reason = 'superseded' WHERE kiosk_id = $1 AND state = 'current' RETURNING serial, not_after`,
       [id, now],
     );
     const up = await tx.query(`UPDATE kiosk_certs SET state = 'current' WHERE serial = $1 AND kiosk_id = $2 AND state = 'pending'`, [cert.serial, id]);
     if (up.rowCount === 0) throw new NotPending();
     await tx.query(`UPDATE kiosks SET cert_fingerprint = $2, cert_not_after = $3, renew_requested_at = NULL, updated_at = $4 WHERE id = $1 AND status = 'active'`, [id, cert.fingerprint, cert.not_after, now]);
-    const serials = demoted.rows.map((r) => r.serial);
-    await deps.audit.append(tx, { kind: 'kiosk.cert-renewed', kiosk: id, detail: { serial: cert.serial, notAfter: cert.not_after.toISOString(), superseded: serials.join(' ') } });
-    return serials;
+    const superseded = demoted.rows.map((r): CrlEntry => ({ serial: r.serial, reason: 'superseded', notAfter: r.not_after }));
+    await deps.audit.append(tx, { kind: 'kiosk.cert-renewed', kiosk: id, detail: { serial: cert.serial, notAfter: cert.not_after.toISOString(), superseded: superseded.map((e) => e.serial).join(' ') } });
+    return superseded;
   }).catch((e: unknown) => {
     if (e instanceof NotPending) return undefined;
     throw e;

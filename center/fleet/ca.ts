@@ -35,8 +35,12 @@ export interface FleetCa {
    * is not acceptable (its message names what, never echoes the request).
    */
   certify(pkiDir: string, csrPem: string, o: CaContext & { kioskId: string; days: number }): Promise<CertifiedCert>;
-  /** Puts serials on the issuing CA's CRL and re-signs `ca/crl.pem` (idempotent per serial). */
-  revokeSerials(pkiDir: string, entries: { serial: string; reason: CrlReason }[], o: CaContext): Promise<unknown>;
+  /**
+   * Puts serials on the issuing CA's CRL and re-signs `ca/crl.pem`
+   * (idempotent per serial). `notAfter`, the certificate's end, lets the CA
+   * drop the entry once the certificate has expired (docs/pki.md).
+   */
+  revokeSerials(pkiDir: string, entries: { serial: string; reason: CrlReason; notAfter?: Date }[], o: CaContext): Promise<unknown>;
   /** Re-signs the CRL when less than half its validity remains (or `force`). */
   publishCrl(pkiDir: string, o: CaContext & { force?: boolean }): Promise<{ republished: boolean; nextUpdate: Date }>;
 }

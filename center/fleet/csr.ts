@@ -32,7 +32,7 @@ import type { Sql } from '../store/db.js';
 import { isRequestRefused, type CertifiedCert } from './ca.js';
 import { requestKeyHex } from './csr-key.js';
 import { DAY_MS, renewalFactsOf, renewalReason } from './renewal.js';
-import { crlReasonOf, putOnCrl } from './revoke.js';
+import { crlReasonOf, putOnCrl, type CrlEntry } from './revoke.js';
 
 /** New renewal certificates per kiosk in 24 hours (a kiosk renews every few months; a few retries fit). */
 export const MAX_RENEWAL_CERTS_PER_DAY = 4;
@@ -60,12 +60,12 @@ export async function onCsr(deps: CenterDeps, ctx: InboundContext, body: UpBody<
   const r = await deps.db.transaction((tx) => recordRenewal(deps, tx, kiosk, cert, new Date(deps.clock.now())));
   if (r.kind === 'inactive') {
     deps.logger.child('fleet').warn('certificate request refused', { kiosk, reason: 'kiosk-revoked', status: r.status, serial: cert.serial });
-    await putOnCrl(deps, [cert.serial], crlReasonOf(r.status));
+    await putOnCrl(deps, [{ serial: cert.serial, reason: crlReasonOf(r.status), notAfter: cert.notAfter }]);
     return;
   }
   if (key !== undefined) deps.fleet.issued.set(kiosk, { serial: cert.serial, pem: cert.pem, notAfter: cert.notAfter, key });
   deps.logger.child('fleet').info('renewal certificate issued', { kiosk, serial: cert.serial, notAfter: cert.notAfter.toISOString() });
-  await putOnCrl(deps, r.superseded, 'superseded');
+  await putOnCrl(deps, r.superseded);
   await ctx.send('certificate', { pem: cert.pem, notAfter: cert.notAfter.getTime() });
 }
 
@@ -97,7 +97,7 @@ async function renewalsSince(db: Sql, kiosk: string, since: Date): Promise<numbe
   return r.rows[0]?.n ?? 0;
 }
 
-type Recorded = { kind: 'pending'; superseded: string[] } | { kind: 'inactive'; status: 'revoked' | 'decommissioned' };
+type Recorded = { kind: 'pending'; superseded: CrlEntry[] } | { kind: 'inactive'; status: 'revoked' | 'decommissioned' };
 
 /**
  * The issued certificate into the registry, the kiosk's row locked so that
@@ -117,13 +117,13 @@ async function recordRenewal(deps: CenterDeps, tx: Sql, kiosk: string, cert: Cer
     await deps.audit.append(tx, { kind: 'kiosk.csr-refused', kiosk, detail: { reason: 'kiosk-revoked', message: `kiosk is ${status}`, serial: cert.serial } });
     return { kind: 'inactive', status };
   }
-  const older = await tx.query<{ serial: string }>(
-    `UPDATE kiosk_certs SET state = 'superseded', revoked_at = $2, revocation_reason = 'superseded' WHERE kiosk_id = $1 AND state = 'pending' RETURNING serial`,
+  const older = await tx.query<{ serial: string; not_after: Date }>(
+    `UPDATE kiosk_certs SET state = 'superseded', revoked_at = $2, revocation_reason = 'superseded' WHERE kiosk_id = $1 AND state = 'pending' RETURNING serial, not_after`,
     [kiosk, now],
   );
   await recordKioskCert(tx, { kiosk, serial: cert.serial, fingerprint: cert.fingerprint, notAfter: cert.notAfter, state: 'pending', source: 'renewal' }, now);
-  const superseded = older.rows.map((r) => r.serial);
-  await deps.audit.append(tx, { kind: 'kiosk.cert-issued', kiosk, detail: { serial: cert.serial, notAfter: cert.notAfter.toISOString(), superseded: superseded.join(' ') } });
+  const superseded = older.rows.map((r): CrlEntry => ({ serial: r.serial, reason: 'superseded', notAfter: r.not_after }));
+  await deps.audit.append(tx, { kind: 'kiosk.cert-issued', kiosk, detail: { serial: cert.serial, notAfter: cert.notAfter.toISOString(), superseded: superseded.map((e) => e.serial).join(' ') } });
   return { kind: 'pending', superseded };
 }
 

@@ -44,6 +44,7 @@ export async function revokeInRegistry(deps: RegistryDeps, id: string, reason: s
 export interface CrlEntry {
   serial: string;
   reason: CrlReason;
+  /** The certificate's end (kiosk_certs.not_after): the CA may drop the entry after it. */
   notAfter: Date;
 }
 
@@ -84,7 +85,6 @@ export async function revokeKiosk(deps: CenterDeps, id: string, reason: string, 
 }
 
 async function revokeHere(deps: CenterDeps, id: string, reason: string, o: RevokeOptions): Promise<RevokeOutcome> {
-  const status = o.status ?? 'revoked';
   const serials = await revokeInRegistry(deps, id, reason, o);
   // The kick first (docs/provisioning.md §4: closed within 1 s): the CRL step may wait up to 10 s for the CA's lock, then sign.
   const log = deps.logger.child('fleet');
@@ -92,22 +92,21 @@ async function revokeHere(deps: CenterDeps, id: string, reason: string, o: Revok
     log.error('closing the revoked kiosk\'s connection failed', { kiosk: id, error: e });
     return false;
   });
-  const crl = await putOnCrl(deps, serials, crlReasonOf(status));
-  log.info(`kiosk ${status}`, { kiosk: id, certs: serials.length, crl, kicked });
+  // The CRL entries of what this revocation changed, each with its reason and its certificate's end.
+  const mine = new Set(serials);
+  const entries = serials.length === 0 ? [] : (await revokedEntriesOf(deps.db, new Date(deps.clock.now()), id)).filter((e) => mine.has(e.serial));
+  const crl = await putOnCrl(deps, entries);
+  log.info(`kiosk ${o.status ?? 'revoked'}`, { kiosk: id, certs: serials.length, crl, kicked });
   return { serials, crl, kicked };
 }
 
 /**
- * Puts `serials` on the CRL and has the broker load it. Never throws: a
- * failure is logged (error) and reported as 'failed'; the fleet watcher's
- * hourly pass puts every revoked certificate on the CRL again.
+ * Puts the entries on the CRL (each serial with its reason and its
+ * certificate's end) and has the broker load it. Never throws: a failure is
+ * logged (error) and reported as 'failed'; the fleet watcher's hourly pass
+ * puts every revoked certificate on the CRL again.
  */
-export function putOnCrl(deps: CenterDeps, serials: string[], reason: CrlReason): Promise<RevokeOutcome['crl']> {
-  return putEntriesOnCrl(deps, serials.map((serial) => ({ serial, reason })));
-}
-
-/** putOnCrl with a reason per serial (the watcher's healing: revokedEntriesOf). */
-export async function putEntriesOnCrl(deps: CenterDeps, entries: { serial: string; reason: CrlReason }[]): Promise<RevokeOutcome['crl']> {
+export async function putOnCrl(deps: CenterDeps, entries: readonly CrlEntry[]): Promise<RevokeOutcome['crl']> {
   if (entries.length === 0) return 'none';
   const log = deps.logger.child('fleet');
   const ca = deps.fleet.ca;
@@ -118,7 +117,7 @@ export async function putEntriesOnCrl(deps: CenterDeps, entries: { serial: strin
   try {
     await ca.revokeSerials(
       deps.fleet.pkiDir,
-      entries.map((e) => ({ serial: e.serial, reason: e.reason })),
+      entries.map((e) => ({ serial: e.serial, reason: e.reason, notAfter: e.notAfter })),
       { random: deps.random, clock: deps.clock },
     );
     await deps.fleet.link?.crl.refresh();

@@ -20,7 +20,7 @@ import { currentSession } from '../sessions.js';
 import { WIPE_WAIT_MS } from './decommission.js';
 import { askRenewalIfDue } from './handlers.js';
 import { RENEW_EVERY_MS } from './renewal.js';
-import { putEntriesOnCrl, revokedEntriesOf } from './revoke.js';
+import { putOnCrl, revokedEntriesOf } from './revoke.js';
 import type { FleetLink } from './state.js';
 
 export class FleetWatcher {
@@ -152,6 +152,6 @@ export class FleetWatcher {
 
   /** Every revoked, unexpired certificate of the registry on the CRL again, each with the reason recorded for it. */
   private async healCrl(): Promise<void> {
-    await putEntriesOnCrl(this.deps, await revokedEntriesOf(this.deps.db, new Date(this.deps.clock.now())));
+    await putOnCrl(this.deps, await revokedEntriesOf(this.deps.db, new Date(this.deps.clock.now())));
   }
 }

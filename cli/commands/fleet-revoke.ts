@@ -64,7 +64,7 @@ export async function revokeOffline(ctx: CommandContext, pki: string, store: Sto
   if (serials.length === 0) return { kiosk: o.kiosk, status: o.status, changed, serials, crl: 'none' };
   try {
     // Each certificate with the reason it was revoked with (a superseded one stays superseded).
-    const r = await revokeSerials(pki, entries.map((e) => ({ serial: e.serial, reason: e.reason })), { random: cryptoRandom, clock: ctx.clock });
+    const r = await revokeSerials(pki, entries.map((e) => ({ serial: e.serial, reason: e.reason, notAfter: e.notAfter })), { random: cryptoRandom, clock: ctx.clock });
     return { kiosk: o.kiosk, status: o.status, changed, serials, crl: r.added.length > 0 ? 'updated' : 'unchanged' };
   } catch (e) {
     if (e instanceof PkiError && e.code === 'NOT_FOUND') {

@@ -6,7 +6,9 @@
  * (kiosk_certs.revocation_reason), and the fleet watcher's hourly healing
  * lists it again with that reason — cessationOfOperation for a
  * decommissioned kiosk, privilegeWithdrawn for a revoked one, superseded
- * for a superseded certificate — not all as privilegeWithdrawn.
+ * for a superseded certificate — not all as privilegeWithdrawn; and each
+ * entry goes to the CA with its certificate's notAfter (kiosk_certs.not_after),
+ * so that the CA can drop it from the CRL once the certificate has expired.
  */
 import t from 'tap';
 import type { FleetCa, CrlReason } from '../../../center/fleet/ca.js';
@@ -21,10 +23,13 @@ import { startFleetRig } from './fleet-rig.js';
 
 /** The CRL entries the center asked for, by serial. */
 const listed = new Map<string, CrlReason>();
+/** Their certificates' ends, as the center passed them (so that the CA can prune expired entries). */
+const ends = new Map<string, number | undefined>();
 const recordingCa: FleetCa = {
   certify: (dir, csr, o) => pkiFleetCa.certify(dir, csr, o),
   async revokeSerials(dir, entries, o) {
     for (const e of entries) listed.set(e.serial, e.reason);
+    for (const e of entries) ends.set(e.serial, e.notAfter?.getTime());
     return pkiFleetCa.revokeSerials(dir, entries, o);
   },
   publishCrl: (dir, o) => pkiFleetCa.publishCrl(dir, o),
@@ -56,6 +61,16 @@ void t.test('the registry keeps each certificate\'s CRL reason; the watcher\'s h
   t.equal(listed.get(rig.serialOf('kiosk-h1')), 'cessationOfOperation', 'the decommissioned kiosk\'s certificate: cessationOfOperation');
   t.equal(listed.get(rig.serialOf('kiosk-h2')), 'privilegeWithdrawn', 'the revoked kiosk\'s: privilegeWithdrawn');
   t.equal(listed.get('5e5e'), 'superseded', 'the superseded one: superseded');
+  const notAfter = Object.fromEntries((await d.db.query<{ serial: string; not_after: Date }>('SELECT serial, not_after FROM kiosk_certs')).rows.map((r) => [r.serial, r.not_after.getTime()]));
+  for (const serial of [rig.serialOf('kiosk-h1'), rig.serialOf('kiosk-h2'), '5e5e']) t.equal(ends.get(serial), notAfter[serial], `${serial} listed with its certificate's notAfter`);
+});
+
+void t.test("a revocation by the running center passes each certificate's notAfter to the CA", async (t) => {
+  ends.clear();
+  const r = await center.revokeKiosk('kiosk-h3', 'lost');
+  t.equal(r.crl, 'updated');
+  const row = (await d.db.query<{ not_after: Date }>('SELECT not_after FROM kiosk_certs WHERE serial = $1', [rig.serialOf('kiosk-h3')])).rows[0]!;
+  t.equal(ends.get(rig.serialOf('kiosk-h3')), row.not_after.getTime());
 });
 
 void t.test('decommissioned is final: revoke is refused everywhere and changes nothing', async (t) => {

@@ -34,7 +34,7 @@ export interface Db extends Sql {
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'OPEN_FAILED' | 'LOCKED' | 'MIGRATION_FAILED' | 'QUERY_FAILED' | 'CLOSED';
+export type StoreErrorCode = 'OPEN_FAILED' | 'UNREACHABLE' | 'LOCKED' | 'MIGRATION_FAILED' | 'QUERY_FAILED' | 'CLOSED';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

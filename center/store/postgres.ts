@@ -41,11 +41,16 @@ export async function openPostgres(url: string, logger: Logger, opts: PostgresOp
     // A refused connection on Node 20 can be an AggregateError with an empty message: fall back to its code.
     const err = e as { message?: unknown; code?: unknown };
     const why = target.scrub(typeof err.message === 'string' && err.message !== '' ? err.message : typeof err.code === 'string' ? err.code : 'connection failed');
-    throw new StoreError('OPEN_FAILED', `cannot connect to ${target.display}: ${why}`);
+    // No server answered, or it is starting up (57P03): retry later. Anything else (auth, no such database) is configuration.
+    const transient = typeof err.code === 'string' && TRANSIENT_CONNECT.has(err.code);
+    throw new StoreError(transient ? 'UNREACHABLE' : 'OPEN_FAILED', `cannot connect to ${target.display}: ${why}`);
   }
   log.info('store opened', { kind: 'postgres', server: target.display, max });
   return new PostgresDb(pool, log);
 }
+
+/** Connection errors that say "no server (yet)", not "wrong configuration": errno codes and PostgreSQL's cannot_connect_now. */
+const TRANSIENT_CONNECT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P03']);
 
 /** pg's own parsers, except int8 (pg leaves it a string, which db.ts rules out). */
 const typeParser: typeof pg.types.getTypeParser = (oid, format) => (oid === pg.types.builtins.INT8 ? parseInt8 : (pg.types.getTypeParser(oid, format) as unknown));

@@ -19,12 +19,13 @@ export const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean'
 /**
  * Error codes that mean "retry later" (exit 3), whichever command group
  * meets them: LOCKED — the PGlite store is held by a running center;
- * OPEN_FAILED — the store could not be opened (PostgreSQL unreachable; the
- * message says when it is rather a bad URL or directory); BUSY — the CA's
+ * UNREACHABLE — no PostgreSQL server answered (center/store/postgres.ts;
+ * a bad URL, a refused login or a missing database are OPEN_FAILED: exit 1,
+ * retrying will not help), or no answer from the enrolment endpoint; BUSY — the CA's
  * lock stays held by another writer, or the enrolment endpoint answered 429
- * or 5xx; UNREACHABLE — no answer from the enrolment endpoint.
+ * or 5xx.
  */
-export const RETRY_LATER: ReadonlySet<string> = new Set(['LOCKED', 'OPEN_FAILED', 'BUSY', 'UNREACHABLE']);
+export const RETRY_LATER: ReadonlySet<string> = new Set(['LOCKED', 'BUSY', 'UNREACHABLE']);
 
 export interface FleetResult {
   /** The human summary (ends with a newline). */

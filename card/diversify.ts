@@ -44,6 +44,15 @@ export function diversifyEmvCps(kmc16: Uint8Array, kdd10: Uint8Array): Diversifi
 
 /** AES "KDF3" diversification; a 16-byte KMC gives AES-128 keys, a 32-byte KMC AES-256 keys. */
 export function diversifyKdf3(kmc: Uint8Array, kdd10: Uint8Array): DiversifiedKeys {
+  return kdf3KeySet(kmc, kdd10, KEY_TYPE);
+}
+
+/**
+ * The KDF3 construction with the key type bytes `t` given per key (ENC, MAC,
+ * DEK): the ISD set is `diversifyKdf3` (01, 02, 03); another key set of the
+ * same card (card/stock/app-keys.ts) takes its own range.
+ */
+export function kdf3KeySet(kmc: Uint8Array, kdd10: Uint8Array, types: { readonly enc: number; readonly mac: number; readonly dek: number }): DiversifiedKeys {
   if (kmc.length !== 16 && kmc.length !== 32) {
     throw new CardError('KEY_INVALID', `KDF3 KMC of ${kmc.length} bytes (expected 16 or 32)`);
   }
@@ -58,5 +67,5 @@ export function diversifyKdf3(kmc: Uint8Array, kdd10: Uint8Array): DiversifiedKe
     zeroize(...parts);
     return key;
   };
-  return { enc: derive(KEY_TYPE.enc), mac: derive(KEY_TYPE.mac), dek: derive(KEY_TYPE.dek) };
+  return { enc: derive(types.enc), mac: derive(types.mac), dek: derive(types.dek) };
 }

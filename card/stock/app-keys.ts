@@ -12,26 +12,12 @@
  * a 32-byte KMC.) Whoever holds the KMC can derive both sets per card;
  * nobody else can.
  */
-import { concat, zeroize } from '../bytes.js';
-import { aesCmac } from '../crypto.js';
-import { CardError } from '../errors.js';
-import type { DiversifiedKeys } from '../diversify.js';
+import { kdf3KeySet, type DiversifiedKeys } from '../diversify.js';
 
 /** Key type bytes of the application key set (ENC, MAC, DEK). */
 export const APP_KEY_TYPE = { enc: 0x21, mac: 0x22, dek: 0x23 } as const;
 
+/** The application key set of the card with this KDD. CardError KEY_INVALID / LENGTH_MISMATCH. */
 export function deriveApplicationKeys(kmc: Uint8Array, kdd10: Uint8Array): DiversifiedKeys {
-  if (kmc.length !== 16 && kmc.length !== 32) throw new CardError('KEY_INVALID', `KMC of ${kmc.length} bytes (expected 16 or 32)`);
-  if (kdd10.length !== 10) throw new CardError('LENGTH_MISMATCH', `KDD of ${kdd10.length} bytes (expected 10)`);
-  const blocks = kmc.length / 16;
-  const derive = (t: number): Uint8Array => {
-    const parts: Uint8Array[] = [];
-    for (let counter = 1; counter <= blocks; counter++) {
-      parts.push(aesCmac(kmc, concat(Uint8Array.of(counter, 0x00, 0x00, 0x00, t, 0x00), kdd10)));
-    }
-    const key = concat(...parts);
-    zeroize(...parts);
-    return key;
-  };
-  return { enc: derive(APP_KEY_TYPE.enc), mac: derive(APP_KEY_TYPE.mac), dek: derive(APP_KEY_TYPE.dek) };
+  return kdf3KeySet(kmc, kdd10, APP_KEY_TYPE);
 }

@@ -49,7 +49,7 @@ export function checkAnswer(json: unknown, o: { kioskId: string; csr: string; ca
   if (returnedCa.fingerprint256 !== anchor.fingerprint256) throw invalid('the CA it names is not the --ca given');
   let leaf: X509Certificate;
   try {
-    ({ leaf } = checkKioskChain(a.certificate, { kioskId: o.kioskId, spki: csrSpki(o.csr), keyName: "this kiosk's TLS key", anchor: o.caPem, anchorName: 'the --ca', now: o.clock.now() }));
+    ({ leaf } = checkKioskChain(a.certificate, { kioskId: o.kioskId, spki: csrSpki(o.csr), expectedLabel: "this kiosk's TLS key", anchor: o.caPem, anchorName: 'the --ca', now: o.clock.now() }));
   } catch (e) {
     if (e instanceof CertChainError) throw invalid(e.detail);
     throw e;

@@ -50,8 +50,8 @@ export interface ChainExpectations {
   kioskId: string;
   /** The SPKI (DER) the leaf must carry. */
   spki: Uint8Array;
-  /** The key's name in messages ("the pending key"). */
-  keyName: string;
+  /** How the expected key is named in an error ("the pending key"): a label, never key material. */
+  expectedLabel: string;
   /** The trust anchor (PEM). */
   anchor: string;
   /** The anchor's name in messages ("the kiosk's CA (ca.crt)", "the --ca"). */
@@ -78,7 +78,7 @@ export function checkKioskChain(chainText: string, want: ChainExpectations): Che
   const leaf = certs[0]!;
   if (leaf.ca) throw new CertChainError('CERT_INVALID', 'the leaf is a CA certificate');
   if (!sameBytes(new Uint8Array(leaf.publicKey.export({ type: 'spki', format: 'der' })), want.spki)) {
-    throw new CertChainError('CERT_WRONG_KEY', `the certificate is not for ${want.keyName}`);
+    throw new CertChainError('CERT_WRONG_KEY', `the certificate is not for ${want.expectedLabel}`);
   }
   const cns = leaf.subject.split('\n').filter((l) => l.startsWith('CN='));
   if (cns.length !== 1 || cns[0] !== `CN=${want.kioskId}`) throw new CertChainError('CERT_WRONG_SUBJECT', `the certificate is not for CN=${want.kioskId}`);

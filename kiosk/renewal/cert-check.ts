@@ -38,7 +38,7 @@ export function requestSpki(csr: string): Uint8Array {
 
 export function checkRenewedCertificate(chainText: string, want: CertificateExpectations): CheckedCertificate {
   try {
-    const c = checkKioskChain(chainText, { kioskId: want.kioskId, spki: want.spki, keyName: 'the pending key', anchor: want.root, anchorName: "the kiosk's CA (ca.crt)", now: want.now });
+    const c = checkKioskChain(chainText, { kioskId: want.kioskId, spki: want.spki, expectedLabel: 'the pending key', anchor: want.root, anchorName: "the kiosk's CA (ca.crt)", now: want.now });
     return { chain: c.chain, fingerprint: c.fingerprint, notAfter: c.notAfter };
   } catch (e) {
     // The chain's codes are renew-failed codes as they are.

@@ -1,6 +1,4 @@
 /** `cardline center`: runs the issuing center (embedded broker + bridge + store), and its console, until SIGINT/SIGTERM. */
-import { KeyFileError, readPemFile } from '../../common/key-files.js';
-import { CenterError } from '../../center/errors.js';
 import { consoleDepsOf } from '../../center/console/deps.js';
 import { isLoopback, startConsole, type RunningConsole } from '../../center/console/server.js';
 import { startCenter } from '../../center/center.js';
@@ -9,6 +7,7 @@ import { UsageError, type Command, type CommandContext, type ParsedOptions } fro
 import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
 import { ENROL_CENTER_OPTIONS, enrolOptions, startCenterEnrolment } from './enrol-center.js';
 import { pkiFleetCa } from './fleet-ca.js';
+import { readPemOption } from '../center/pem-option.js';
 
 export const centerCommand: Command = {
   path: ['center'],
@@ -110,13 +109,5 @@ export async function consoleTls(opts: ParsedOptions): Promise<{ cert: string; k
   const key = opts['console-key'];
   if (cert === undefined && key === undefined) return undefined;
   if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('give both --console-cert and --console-key');
-  const read = async (option: string, path: string, secret: boolean): Promise<string> => {
-    try {
-      return await readPemFile(path, { secret });
-    } catch (e) {
-      if (e instanceof KeyFileError) throw new CenterError('CONFIG_INVALID', `${option}: ${e.message}`);
-      throw e;
-    }
-  };
-  return { cert: await read('--console-cert', cert, false), key: await read('--console-key', key, true) };
+  return { cert: await readPemOption('--console-cert', cert, false), key: await readPemOption('--console-key', key, true) };
 }

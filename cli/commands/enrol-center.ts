@@ -8,13 +8,12 @@
  * Loopback unless a host is given.
  */
 import { join } from 'node:path';
-import { KeyFileError, readPemFile } from '../../common/key-files.js';
 import type { RunningCenter } from '../../center/center.js';
 import { startEnrolServer, type RunningEnrolServer } from '../../center/enrol/server.js';
-import { CenterError } from '../../center/errors.js';
 import { UsageError, type CommandContext, type OptionSpec, type ParsedOptions } from '../command.js';
 import { cryptoRandom } from '../random.js';
 import { pkiEnrolIssuer } from './enrol-issuer.js';
+import { readPemOption } from '../center/pem-option.js';
 
 export const ENROL_CENTER_OPTIONS: Record<string, OptionSpec> = {
   enrol: { type: 'string', arg: '[HOST:]PORT', description: 'Serve the kiosks\' enrolment endpoint here, HTTPS (loopback unless HOST is given; PORT 0: a free one)' },
@@ -40,17 +39,9 @@ export async function enrolOptions(opts: ParsedOptions, pkiDir: string): Promise
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(v);
   if (!m || Number(m[2]) > 65535) throw new UsageError('--enrol must be PORT or HOST:PORT (port 0..65535)');
   if ((typeof cert === 'string') !== (typeof key === 'string')) throw new UsageError('give both --enrol-cert and --enrol-key, or neither (the broker\'s)');
-  const read = async (option: string, path: string, secret: boolean): Promise<string> => {
-    try {
-      return await readPemFile(path, { secret });
-    } catch (e) {
-      if (e instanceof KeyFileError) throw new CenterError('CONFIG_INVALID', `${option}: ${e.message}`);
-      throw e;
-    }
-  };
   const tls = {
-    cert: await read('--enrol-cert', typeof cert === 'string' ? cert : join(pkiDir, 'broker', 'tls.crt'), false),
-    key: await read('--enrol-key', typeof key === 'string' ? key : join(pkiDir, 'broker', 'tls.key'), true),
+    cert: await readPemOption('--enrol-cert', typeof cert === 'string' ? cert : join(pkiDir, 'broker', 'tls.crt'), false),
+    key: await readPemOption('--enrol-key', typeof key === 'string' ? key : join(pkiDir, 'broker', 'tls.key'), true),
   };
   return { host: (m[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]), tls };
 }

@@ -18,7 +18,7 @@ import { markRenewalRequested } from '../../../center/fleet/renew-request.js';
 import { revokeInRegistry } from '../../../center/fleet/revoke.js';
 import { pkiFleetCa } from '../../../cli/commands/fleet-ca.js';
 import { newSoftwareTlsKey } from '../../../kiosk/keystore/software-tls.js';
-import { RawKiosk } from '../../fixtures/raw-kiosk.js';
+import type { RawKiosk } from '../../fixtures/raw-kiosk.js';
 import { startFleetRig, type FleetRig } from './fleet-rig.js';
 
 /** What the center asked of its CA. */
@@ -47,12 +47,7 @@ const rig = (up.rig = await startFleetRig(t, { kiosks: ['kiosk-p1', 'kiosk-p2', 
 const { center } = rig;
 const db = center.deps.db;
 
-async function helloed(t: Parameters<typeof RawKiosk.connect>[0], id: string): Promise<RawKiosk> {
-  const k = await RawKiosk.connect(t, center.url, rig.pki, id);
-  await k.hello(rig.readerOf(id));
-  await k.waitDown('welcome');
-  return k;
-}
+const helloed = rig.helloed;
 
 async function refusal(t: Test, k: RawKiosk, csr: string, reason: string): Promise<void> {
   const m = await rig.mark();

@@ -10,18 +10,12 @@ import t from 'tap';
 import { getKiosk } from '../../../center/registry.js';
 import { kioskCerts } from '../../../center/certs.js';
 import { attemptConnect, credsOf } from '../../fixtures/mqtt-clients.js';
-import { RawKiosk } from '../../fixtures/raw-kiosk.js';
 import { startFleetRig } from './fleet-rig.js';
 
 const rig = await startFleetRig(t, { kiosks: ['kiosk-d1', 'kiosk-d2', 'kiosk-d3'] });
 const { center } = rig;
 
-async function helloed(t: Parameters<typeof RawKiosk.connect>[0], id: string): Promise<RawKiosk> {
-  const k = await RawKiosk.connect(t, center.url, rig.pki, id);
-  await k.hello(rig.readerOf(id));
-  await k.waitDown('welcome');
-  return k;
-}
+const helloed = rig.helloed;
 
 void t.test('a connected kiosk that wipes: told, its wiped awaited, then decommissioned, kicked and refused at TLS', async (t) => {
   const k = await helloed(t, 'kiosk-d1');

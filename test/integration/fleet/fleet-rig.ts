@@ -23,6 +23,7 @@ import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
 import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
 import type { DevPkiLayout } from '../../../provisioning/pki/layout.js';
 import type { Teardown } from '../../fixtures/mqtt-clients.js';
+import { RawKiosk } from '../../fixtures/raw-kiosk.js';
 import { recordingLogger, type RecordingLog } from '../../fixtures/recording-log.js';
 import { eventually, random, TEST_SCRYPT } from '../../fixtures/rig.js';
 
@@ -37,6 +38,8 @@ export interface FleetRig {
   readonly log: RecordingLog;
   /** The reader registered for each kiosk (what its hello names). */
   readerOf(kiosk: string): string;
+  /** Kiosk `id` played by hand (test/fixtures/raw-kiosk.ts): connected, hello sent, welcome received. */
+  helloed(this: void, t: Parameters<typeof RawKiosk.connect>[0], id: string): Promise<RawKiosk>;
   /** The serial (lower-case hex) of the kiosk's certificate from the PKI. */
   serialOf(kiosk: string): string;
   audit(from?: number): Promise<AuditRecord[]>;
@@ -94,6 +97,12 @@ export async function startFleetRig(t: Teardown, o: FleetRigOptions): Promise<Fl
     center,
     log,
     readerOf: (kiosk) => `reader-${kiosk}`,
+    helloed: async (tt, id) => {
+      const k = await RawKiosk.connect(tt, center.url, pki, id);
+      await k.hello(`reader-${id}`);
+      await k.waitDown('welcome');
+      return k;
+    },
     serialOf: (kiosk) => serials.get(kiosk)!,
     audit,
     async waitForAudit(match, what, w = {}) {

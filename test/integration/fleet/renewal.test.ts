@@ -24,12 +24,7 @@ const rig = await startFleetRig(t, { kiosks: ['kiosk-r1', 'kiosk-r2', 'kiosk-r3'
 const { center } = rig;
 const db = center.deps.db;
 
-async function helloed(t: Parameters<typeof RawKiosk.connect>[0], id: string): Promise<RawKiosk> {
-  const k = await RawKiosk.connect(t, center.url, rig.pki, id);
-  await k.hello(rig.readerOf(id));
-  await k.waitDown('welcome');
-  return k;
-}
+const helloed = rig.helloed;
 
 const states = async (id: string): Promise<Pick<KioskCertRow, 'serial' | 'state' | 'source'>[]> => (await kioskCerts(db, id)).map(({ serial, state, source }) => ({ serial, state, source }));
 const pemString = (b: Uint8Array): string => Buffer.from(b).toString('ascii');

@@ -17,19 +17,13 @@ import { setKioskStatus } from '../../../center/registry.js';
 import { revokeSerials } from '../../../provisioning/pki/issuing.js';
 import { systemClock } from '../../../common/clock.js';
 import { attemptConnect, credsOf } from '../../fixtures/mqtt-clients.js';
-import { RawKiosk } from '../../fixtures/raw-kiosk.js';
 import { random } from '../../fixtures/rig.js';
 import { startFleetRig } from './fleet-rig.js';
 
 const rig = await startFleetRig(t, { kiosks: ['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-4'] });
 const { center } = rig;
 
-async function helloed(t: Parameters<typeof RawKiosk.connect>[0], id: string): Promise<RawKiosk> {
-  const k = await RawKiosk.connect(t, center.url, rig.pki, id);
-  await k.hello(rig.readerOf(id));
-  await k.waitDown('welcome');
-  return k;
-}
+const helloed = rig.helloed;
 
 void t.test('revokeKiosk: kicked within 1 s, its certificate on the CRL, refused at TLS; the neighbour keeps working', async (t) => {
   const victim = await helloed(t, 'kiosk-1');

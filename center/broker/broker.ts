@@ -25,6 +25,7 @@ import { Aedes, type AuthenticateError, type AuthErrorCode, type Client, type Co
 import type { Logger } from '../../common/log.js';
 import { checkClientId, checkPublish, checkSubscribe, isKioskId, roleOf, type Role } from './acl.js';
 import { BrokerError } from './errors.js';
+import type { BrokerLink } from './link.js';
 
 export interface BrokerTls {
   /** The fleet CA certificate(s), PEM. */
@@ -79,7 +80,8 @@ export interface BrokerOptions {
   connectTimeoutS?: number;
 }
 
-export interface RunningBroker {
+export interface RunningBroker extends BrokerLink {
+  readonly kind: 'embedded';
   readonly port: number;
   readonly aedes: Aedes;
   /** MQTT clients past CONNACK. */
@@ -232,6 +234,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 
   let closing: Promise<void> | undefined;
   return {
+    kind: 'embedded',
     port,
     aedes,
     clientCount: () => aedes.connectedClients,

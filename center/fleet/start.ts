@@ -4,7 +4,7 @@
  * watcher, and gives RunningCenter its revoke / decommission / renew.
  */
 import type { DownBody, DownType } from '../../wire/messages.js';
-import type { RunningBroker } from '../broker/broker.js';
+import type { BrokerLink } from '../broker/link.js';
 import type { CenterDeps, CenterLimits } from '../deps.js';
 import { CenterError } from '../errors.js';
 import type { Sql } from '../store/db.js';
@@ -32,7 +32,7 @@ export interface FleetBridge {
   send<T extends DownType>(kiosk: string, session: string, type: T, body: DownBody<T>): Promise<void>;
 }
 
-export function startFleet(deps: CenterDeps, broker: RunningBroker, bridge: FleetBridge, brokerCrls: readonly string[] | undefined): FleetOps {
+export function startFleet(deps: CenterDeps, broker: BrokerLink, bridge: FleetBridge, brokerCrls: readonly string[] | undefined): FleetOps {
   const log = deps.logger.child('fleet');
   const crl = new CrlFollower(deps.fleet.pkiDir, (blocks) => broker.reloadCrl(blocks), deps.logger);
   if (brokerCrls !== undefined) crl.started(brokerCrls);

@@ -50,24 +50,36 @@ export interface BridgeDeps {
   deadlineMs: number;
 }
 
+export interface BridgeOptions {
+  /**
+   * The filter the bridge subscribes with (default UP_WILDCARD,
+   * `kiosk/+/up`). Center workers on an external broker share one:
+   * `$share/center/kiosk/+/up` (center/broker/external/).
+   */
+  upFilter?: string;
+}
+
 export class Bridge {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly log: Logger;
+  private readonly upFilter: string;
 
   constructor(
     private readonly client: BridgeClient,
     private readonly deps: BridgeDeps,
     private readonly dispatch: Dispatch,
+    opts: BridgeOptions = {},
   ) {
     this.log = deps.logger.child('bridge');
+    this.upFilter = opts.upFilter ?? UP_WILDCARD;
   }
 
   async start(): Promise<void> {
     this.client.on('message', (topic, payload) => this.enqueue(topic, payload));
     await new Promise<void>((resolve, reject) =>
-      this.client.subscribe(UP_WILDCARD, { qos: 1 }, (err, granted) => {
+      this.client.subscribe(this.upFilter, { qos: 1 }, (err, granted) => {
         if (err) return reject(err);
-        if (granted?.some((g) => g.qos === 128)) return reject(new Error(`broker refused the subscription to ${UP_WILDCARD}`));
+        if (granted?.some((g) => g.qos === 128)) return reject(new Error(`broker refused the subscription to ${this.upFilter}`));
         resolve();
       }),
     );

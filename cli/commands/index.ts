@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { cardDemo } from './card-demo.js';
 import { auditVerifyCommand } from './audit-verify.js';
+import { brokerConfigCommand } from './broker-config.js';
 import { kioskModeCommand } from './center-kiosk-mode.js';
 import { applicationsAddCommand, jobVoidCommand, kioskAddCommand, kioskRevokeCommand, readerAddCommand, readerRemoveCommand } from './center-admin.js';
 import { centerCommand } from './center.js';
@@ -40,6 +41,7 @@ export const COMMANDS: Command[] = [
   hwListCommand,
   hwTestCommand,
   pkiInitCommand,
+  brokerConfigCommand,
   ...pkiFleetCommands(),
   ...enrolCommands(),
   ...fleetOpsCommands(),

@@ -1,0 +1,82 @@
+/**
+ * `cardline broker config`: the site broker's mosquitto.conf and
+ * dynamic-security.json from the PKI directory and the center's registry
+ * (center/broker/mosquitto/, docs/mosquitto.md). Output and exit codes of
+ * the fleet commands (fleet-output.ts): 0 written, 1 refused (an invalid
+ * value, an unreadable certificate, the store), 2 usage, 3 the store is
+ * busy (PGlite held by a running center) or unreachable.
+ */
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_USER, generateSiteBroker } from '../../center/broker/mosquitto/index.js';
+import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
+import { pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
+import { fleetOutput, JSON_OPTION } from './fleet-output.js';
+
+function optionalString(opts: ParsedOptions, name: string): string | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} needs a value`);
+  return v;
+}
+
+function portOf(opts: ParsedOptions): number {
+  const v = optionalString(opts, 'port');
+  if (v === undefined) return DEFAULT_PORT;
+  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError('--port must be 1..65535');
+  return Number(v);
+}
+
+export const brokerConfigCommand: Command = {
+  path: ['broker', 'config'],
+  summary: "Write the site broker's mosquitto.conf and dynamic-security.json from the PKI and the registry",
+  usage: 'broker config --pki DIR (--data DIR | --database URL) --out DIR [--host 127.0.0.1] [--port 8883] [--user mosquitto] [--persistence DIR] [--json]',
+  description: `
+Writes OUT/mosquitto.conf and OUT/dynamic-security.json for Mosquitto 2 with
+the dynamic-security plugin (docs/mosquitto.md): one mutual-TLS listener on
+HOST:PORT with the PKI's root as the client CA, the broker's certificate and
+key (PKI/broker/tls.crt, tls.key), the CRL (PKI/ca/crl.pem); a role for the
+center (username = the CN of PKI/center/tls.crt) and one client and role per
+active kiosk of the registry. Revoked and decommissioned kiosks are left
+out: they get no access. The pid file and the log go to OUT, the
+persistence file to --persistence (default OUT/data).
+
+Each file is written to a temporary name and renamed. mosquitto.conf is
+0644, dynamic-security.json 0600. Mosquitto started as root drops to
+--user: that user must own OUT (the plugin rewrites its file there, and the
+log and pid file are written there) and the persistence directory, and it
+must be able to read PKI/broker/tls.key and PKI/ca/crl.pem (a SIGHUP reloads
+them as that user), e.g. a group it belongs to with mode 0640 on the key.
+Run again after adding, revoking or decommissioning kiosks, then restart
+the broker (the plugin reads its file only at start); a running center
+also keeps the plugin in step through its control topic.`,
+  options: {
+    ...STORE_OPTIONS,
+    out: { type: 'string', arg: 'DIR', description: 'Where mosquitto.conf, dynamic-security.json, the pid file and the log go (created 0750)' },
+    host: { type: 'string', arg: 'HOST', description: `Address the listener binds (default ${DEFAULT_HOST})` },
+    port: { type: 'string', arg: 'N', description: `Listener port (default ${DEFAULT_PORT})` },
+    user: { type: 'string', arg: 'USER', description: `OS user mosquitto drops to when started as root (default ${DEFAULT_USER})` },
+    persistence: { type: 'string', arg: 'DIR', description: 'Persistence directory (default OUT/data)' },
+    ...JSON_OPTION,
+  },
+  run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
+    const pki = pkiDir(opts);
+    const store = storeLocation(opts);
+    const out = optionalString(opts, 'out');
+    if (out === undefined) throw new UsageError('--out DIR is required');
+    const host = optionalString(opts, 'host');
+    const user = optionalString(opts, 'user');
+    const persistence = optionalString(opts, 'persistence');
+    const port = portOf(opts);
+    return fleetOutput(ctx, 'broker config', opts.json === true, async () => {
+      const f = await generateSiteBroker(
+        { pkiDir: pki, outDir: out, port, store, ...(host !== undefined ? { host } : {}), ...(user !== undefined ? { user } : {}), ...(persistence !== undefined ? { persistenceDir: persistence } : {}) },
+        ctx.logger,
+      );
+      const kiosks = f.dynsec.clients.length - 1;
+      const [center] = f.dynsec.clients;
+      return {
+        text: `wrote ${f.paths.conf}\nwrote ${f.paths.dynsec} (center ${center?.username ?? '?'}, ${kiosks} active kiosk${kiosks === 1 ? '' : 's'})\n`,
+        json: { conf: f.paths.conf, dynsec: f.paths.dynsec, persistence: f.paths.persistenceDir, pidFile: f.paths.pidFile, log: f.paths.logFile, center: center?.username, kiosks: f.dynsec.clients.slice(1).map((c) => c.username) },
+      };
+    });
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * The kiosks of the fleet process, two kinds, both over the real link
+ * (kiosk/link.ts: mutual TLS with the kiosk's own certificate, a clean
+ * MQTT session, the retained online state and its will, signed envelopes,
+ * the center's signature checked on every down message, mqtt.js's own
+ * reconnect every 2 s):
+ *
+ * - IssuingKiosk: the link and the session runner (kiosk/session-runner.ts)
+ *   over a simulated station, composed as kiosk/agent.ts composes them
+ *   (without the renewal and decommission steps, which the bench does not
+ *   exercise). It is back after a reconnect when its reader is authenticated
+ *   again (welcome, reader challenge, reader report).
+ * - LightKiosk: the link and `hello` only, for the thousands of kiosks of the
+ *   reconnect phase. It is back when the center's `welcome` arrives. It runs
+ *   no reader authentication and issues nothing.
+ */
+import type { SecureContext } from 'node:tls';
+import { connect } from 'mqtt';
+import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import type { SimStation } from '../../hardware/sim/sim-station.js';
+import type { KioskEvent } from '../../kiosk/events.js';
+import { KioskLink } from '../../kiosk/link.js';
+import type { MqttConnect } from '../../kiosk/mqtt-client.js';
+import type { KioskOutcome } from '../../kiosk/runner-context.js';
+import { SessionRunner } from '../../kiosk/session-runner.js';
+import type { KioskIdentity } from './identities.js';
+
+export const AGENT = 'cardline-kiosk/bench-fleet';
+/** kiosk/config.ts defaults. */
+const APDU_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+const mqttJsConnect: MqttConnect = (url, opts) => connect(url, opts);
+
+export interface KioskDeps {
+  brokerUrl: string;
+  centerPublicKey: Uint8Array;
+  clock: Clock;
+  logger: Logger;
+  random: (n: number) => Uint8Array;
+  /** The kiosk is back (reader authenticated / welcome received), with performance.now(). */
+  onBack(id: string, at: number): void;
+  /** The link went down, with performance.now(). */
+  onDown(id: string, at: number): void;
+}
+
+export interface FleetKiosk {
+  readonly id: string;
+  stop(): Promise<void>;
+}
+
+function link(identity: KioskIdentity, secureContext: SecureContext, d: KioskDeps): KioskLink {
+  return new KioskLink({
+    kioskId: identity.id,
+    brokerUrl: d.brokerUrl,
+    secureContext,
+    signingKey: identity.signingKey,
+    centerPublicKey: d.centerPublicKey,
+    connect: mqttJsConnect,
+    clock: d.clock,
+    logger: d.logger,
+    random: d.random,
+  });
+}
+
+export class IssuingKiosk implements FleetKiosk {
+  readonly id: string;
+  readonly #link: KioskLink;
+  readonly #runner: SessionRunner;
+  /** performance.now() of the current job's insert-card (undefined: none). */
+  #insertAt: number | undefined;
+  /** insert-card → issued of the last issued card, ms. */
+  lastInsertToIssuedMs: number | undefined;
+
+  constructor(
+    identity: KioskIdentity,
+    readonly station: SimStation,
+    d: KioskDeps,
+  ) {
+    this.id = identity.id;
+    this.#link = link(identity, identity.secureContext, d);
+    const events = (e: KioskEvent): void => {
+      if (e.type === 'reader-authenticated') d.onBack(this.id, performance.now());
+      else if (e.type === 'disconnected') d.onDown(this.id, performance.now());
+      else if (e.type === 'insert-card') this.#insertAt ??= performance.now();
+      else if (e.type === 'issued' && this.#insertAt !== undefined) {
+        this.lastInsertToIssuedMs = performance.now() - this.#insertAt;
+        this.#insertAt = undefined;
+      } else if (e.type === 'failed') this.#insertAt = undefined;
+    };
+    this.#runner = new SessionRunner({
+      kioskId: identity.id,
+      agent: AGENT,
+      link: this.#link,
+      station,
+      clock: d.clock,
+      logger: d.logger,
+      random: d.random,
+      events,
+      centerPublicKey: d.centerPublicKey,
+      sealingKey: identity.sealingKey,
+      apduTimeoutMs: APDU_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    this.#link.start({ onSession: () => this.#runner.sessionOpened(), onDown: (x) => this.#runner.deliver(x), onDisconnect: () => this.#runner.linkDown() });
+  }
+
+  get ready(): Promise<void> {
+    return this.#runner.ready;
+  }
+
+  phase(): string {
+    return this.#runner.state();
+  }
+
+  request(application: string, code: string): Promise<KioskOutcome> {
+    this.lastInsertToIssuedMs = undefined;
+    this.#insertAt = undefined;
+    return this.#runner.request(application, code);
+  }
+
+  async stop(): Promise<void> {
+    await this.#runner.stop();
+    await this.#link.stop();
+  }
+}
+
+export class LightKiosk implements FleetKiosk {
+  readonly id: string;
+  readonly #link: KioskLink;
+
+  constructor(identity: KioskIdentity, readerId: string, d: KioskDeps) {
+    this.id = identity.id;
+    this.#link = link(identity, identity.secureContext, d);
+    this.#link.start({
+      onSession: async () => {
+        await this.#link.send('hello', { agent: AGENT, readers: [{ id: readerId, kind: 'sim' }], card: { present: false } }).catch((e: unknown) => d.logger.warn('hello not sent', { kiosk: this.id, err: e }));
+      },
+      onDown: (x) => {
+        if (x.message.type === 'welcome') d.onBack(this.id, performance.now());
+      },
+      onDisconnect: () => d.onDown(this.id, performance.now()),
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.#link.stop();
+  }
+}

@@ -5,10 +5,30 @@
  * in the audit log, hands typed messages to the handlers, and seals and
  * publishes their answers on the kiosk's `down` topic.
  *
- * Messages of one kiosk are handled one at a time, in arrival order;
- * different kiosks run concurrently. The MQTT client is injected (the
- * MQTT.js pattern: a transport is just something that can publish and
- * subscribe), so tests can drive the bridge without a broker.
+ * Several bridges (the center's workers, issue 6) may share one
+ * subscription (`$share/center/kiosk/+/up`) over one database: any of them
+ * may get any message of any kiosk. So:
+ *
+ * - Per kiosk, one message at a time across every process: each is handled
+ *   under the store's lock `kiosk:<id>` (Db.withLock: an advisory lock on
+ *   PostgreSQL, an in-process queue on PGlite); kiosks run concurrently.
+ * - Inbound order: the kiosk numbers its messages 1, 2, 3 … in a session
+ *   (kiosk/link.ts; hello is 1). One that arrives before its predecessor
+ *   (taken by another worker, or queued behind it) is put back — the lock
+ *   released — and tried again until the session's last number is just
+ *   below it, for at most `gapWaitMs`; then it is handled anyway (the
+ *   predecessor is lost, or will be refused as replayed).
+ * - Outbound order: a down message is sent under the kiosk's lock and the
+ *   send ends with the broker's PUBACK (QoS 1), so the next one, from any
+ *   worker, reaches the broker after it; the kiosk accepts only rising
+ *   numbers (wire/replay.ts).
+ * - Backpressure (bridge-intake.ts): at most `maxInFlight` messages in
+ *   flight; past that the PUBACK is held and mqtt.js reads nothing more,
+ *   so the broker keeps the rest. On only with a separate publisher.
+ *
+ * The MQTT clients are injected (the MQTT.js pattern: a transport is just
+ * something that can publish and subscribe), so tests can drive the bridge
+ * without a broker.
  */
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
@@ -19,16 +39,27 @@ import { isWireError, WireError } from '../wire/errors.js';
 import type { DownBody, DownType, UpMessage } from '../wire/messages.js';
 import { downTopic, parseKioskTopic, UP_WILDCARD } from '../wire/topics.js';
 import type { AuditLog } from './audit/types.js';
+import { InFlightGate } from './bridge-intake.js';
+import { DEFAULT_LIMITS } from './deps.js';
 import { getKiosk, type KioskRow } from './registry.js';
-import { advanceSession, nextSeqOut, openSession } from './sessions.js';
+import { advanceSession, nextSeqOut, openSession, sessionPosition } from './sessions.js';
 import type { Db } from './store/db.js';
 
-/** What the bridge needs of an MQTT client (mqtt.js MqttClient fits). */
-export interface BridgeClient {
-  subscribe(topic: string, opts: { qos: 0 | 1 }, cb: (err: Error | null, granted?: { qos: number }[]) => void): unknown;
+/** What the bridge needs to publish (mqtt.js MqttClient fits; for QoS 1 the callback runs on the PUBACK). */
+export interface BridgePublisher {
   publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain?: boolean }, cb: (err?: Error) => void): unknown;
-  on(event: 'message', listener: (topic: string, payload: Buffer) => void): unknown;
 }
+
+/** What the bridge needs of an MQTT client (mqtt.js MqttClient fits). */
+export interface BridgeClient extends BridgePublisher {
+  subscribe(topic: string, opts: { qos: 0 | 1 }, cb: (err: Error | null, granted?: { qos: number }[]) => void): unknown;
+  on(event: 'message', listener: (topic: string, payload: Buffer) => void): unknown;
+  /** mqtt.js's hook, called after 'message' for the same packet; its callback sends the PUBACK (replaced for backpressure). */
+  handleMessage?: (packet: never, callback: (err?: Error) => void) => void;
+}
+
+/** How often a message that came before its predecessor looks again (ms). */
+const GAP_POLL_MS = 20;
 
 export interface InboundContext {
   readonly kiosk: KioskRow;
@@ -48,6 +79,18 @@ export interface BridgeDeps {
   auditKey: Uint8Array;
   /** Default lifetime of a down message (ms). */
   deadlineMs: number;
+  /** The subscription (default `kiosk/+/up`; workers share `$share/center/kiosk/+/up`). */
+  upFilter?: string;
+  /**
+   * A second connection to publish on. Given, the bridge applies
+   * backpressure on `client` (bridge-intake.ts); not given, it publishes on
+   * `client` and takes every message as it comes.
+   */
+  publisher?: BridgePublisher;
+  /** Messages in flight at most, with a publisher (default limits.maxInFlight). */
+  maxInFlight?: number;
+  /** Longest wait for a message's predecessor (default limits.gapWaitMs). */
+  gapWaitMs?: number;
 }
 
 export interface BridgeOptions {
@@ -60,26 +103,34 @@ export interface BridgeOptions {
 }
 
 export class Bridge {
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Work running or queued (messages and `exclusive` tasks): what idle() waits for. */
+  private readonly running = new Set<Promise<unknown>>();
   private readonly log: Logger;
-  private readonly upFilter: string;
+  private readonly publisher: BridgePublisher;
+  private readonly gapWaitMs: number;
+  /** Backpressure; undefined without a separate publisher. */
+  readonly intake: InFlightGate | undefined;
 
   constructor(
     private readonly client: BridgeClient,
     private readonly deps: BridgeDeps,
     private readonly dispatch: Dispatch,
-    opts: BridgeOptions = {},
   ) {
     this.log = deps.logger.child('bridge');
-    this.upFilter = opts.upFilter ?? UP_WILDCARD;
+    this.publisher = deps.publisher ?? client;
+    this.gapWaitMs = deps.gapWaitMs ?? DEFAULT_LIMITS.gapWaitMs;
+    this.intake = deps.publisher ? new InFlightGate(deps.maxInFlight ?? DEFAULT_LIMITS.maxInFlight, deps.clock, this.log) : undefined;
   }
 
   async start(): Promise<void> {
-    this.client.on('message', (topic, payload) => this.enqueue(topic, payload));
+    const gate = this.intake;
+    if (gate) this.client.handleMessage = (_packet, callback) => gate.admit(() => callback());
+    this.client.on('message', (topic, payload) => this.receive(topic, payload));
+    const filter = this.deps.upFilter ?? UP_WILDCARD;
     await new Promise<void>((resolve, reject) =>
-      this.client.subscribe(this.upFilter, { qos: 1 }, (err, granted) => {
+      this.client.subscribe(filter, { qos: 1 }, (err, granted) => {
         if (err) return reject(err);
-        if (granted?.some((g) => g.qos === 128)) return reject(new Error(`broker refused the subscription to ${this.upFilter}`));
+        if (granted?.some((g) => g.qos === 128)) return reject(new Error(`broker refused the subscription to ${filter}`));
         resolve();
       }),
     );
@@ -87,40 +138,53 @@ export class Bridge {
 
   /** Resolves when every message received so far has been handled. */
   async idle(): Promise<void> {
-    await Promise.all([...this.queues.values()]);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  private enqueue(topic: string, payload: Buffer): void {
+  private receive(topic: string, payload: Buffer): void {
+    this.intake?.enter();
+    const work = this.take(topic, new Uint8Array(payload))
+      .catch((e: unknown) => this.log.error('handler failed', { kiosk: parseKioskTopic(topic)?.kiosk, error: e }))
+      .finally(() => this.intake?.leave());
+    this.track(work);
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  /**
+   * Runs `task` under the kiosk's lock (Db.withLock `kiosk:<id>`), never
+   * beside a message of that kiosk in any process: a registry push
+   * (registry-push.ts) never interleaves with a handler of the same kiosk.
+   */
+  exclusive<T>(kiosk: string, task: () => Promise<T>): Promise<T> {
+    const run = this.deps.db.withLock(`kiosk:${kiosk}`, task);
+    this.track(run.catch(() => undefined));
+    return run;
+  }
+
+  /** One message, tried under the lock until its predecessor has been handled or `gapWaitMs` is over. */
+  private async take(topic: string, payload: Uint8Array): Promise<void> {
     const addr = parseKioskTopic(topic);
     if (!addr || addr.channel !== 'up') {
       this.log.warn('message on an unexpected topic dropped', { topicLength: topic.length });
       return;
     }
-    this.exclusive(addr.kiosk, () => this.handle(addr.kiosk, topic, new Uint8Array(payload))).catch((e: unknown) =>
-      this.log.error('handler failed', { kiosk: addr.kiosk, error: e }),
-    );
+    const giveUpAt = this.deps.clock.now() + this.gapWaitMs;
+    let waited = false;
+    for (;;) {
+      const mayWait = this.deps.clock.now() < giveUpAt;
+      const outcome = await this.exclusive(addr.kiosk, () => this.handle(addr.kiosk, topic, payload, mayWait, waited));
+      if (outcome === 'handled') return;
+      if (!waited) this.log.info('message waits for an earlier one', { kiosk: addr.kiosk, seq: outcome.seq, last: outcome.last ?? null });
+      waited = true;
+      await this.deps.clock.sleep(GAP_POLL_MS);
+    }
   }
 
-  /**
-   * Runs `task` in the kiosk's queue, after every message of that kiosk
-   * received so far and before the next: a registry push (registry-push.ts)
-   * never interleaves with a handler of the same kiosk.
-   */
-  exclusive<T>(kiosk: string, task: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(kiosk) ?? Promise.resolve();
-    const next = prev.then(task);
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(kiosk, tail);
-    void tail.then(() => {
-      if (this.queues.get(kiosk) === tail) this.queues.delete(kiosk);
-    });
-    return next;
-  }
-
-  private async handle(kioskId: string, topic: string, payload: Uint8Array): Promise<void> {
+  private async handle(kioskId: string, topic: string, payload: Uint8Array, mayWait: boolean, waited: boolean): Promise<'handled' | { seq: number; last?: number }> {
     let env: Envelope<unknown> | undefined;
     try {
       const kiosk = await getKiosk(this.deps.db, kioskId);
@@ -134,6 +198,11 @@ export class Bridge {
       if (msg.type === 'hello') {
         await this.deps.db.transaction((tx) => openSession(tx, kioskId, env!.session, env!.seq, new Date(this.deps.clock.now())));
       } else {
+        const pos = await sessionPosition(this.deps.db, kioskId, env.session);
+        // Its session not opened yet (hello at another worker), or a number skipped: the predecessor may still come.
+        const gap = pos === undefined || (pos.current && pos.seqIn + 1 < env.seq);
+        if (gap && mayWait) return { seq: env.seq, ...(pos ? { last: pos.seqIn } : {}) };
+        if (gap && waited) this.log.warn('message handled without its predecessor', { kiosk: kioskId, seq: env.seq, last: pos?.seqIn ?? null, waitedMs: this.gapWaitMs });
         await advanceSession(this.deps.db, kioskId, env.session, env.seq, new Date(this.deps.clock.now()));
       }
       await this.auditWire('wire.in', kioskId, env);
@@ -143,6 +212,7 @@ export class Bridge {
       if (!isWireError(e)) throw e;
       await this.refused(kioskId, e, env);
     }
+    return 'handled';
   }
 
   private context(kiosk: KioskRow, session: string): InboundContext {
@@ -158,7 +228,7 @@ export class Bridge {
     const env: Envelope = { v: 1, kiosk, from: 'center', session, seq, deadline: this.deps.clock.now() + (deadlineMs ?? this.deps.deadlineMs), type, body };
     const payload = sealEnvelope(env, this.deps.signingKey);
     await this.auditWire('wire.out', kiosk, env);
-    await new Promise<void>((resolve, reject) => this.client.publish(downTopic(kiosk), Buffer.from(payload), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => this.publisher.publish(downTopic(kiosk), Buffer.from(payload), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
     this.log.info('message out', { kiosk, type, seq });
   }
 

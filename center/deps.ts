@@ -40,9 +40,20 @@ export interface CenterLimits {
   renewBeforeDays: number;
   /** Validity of a renewed kiosk certificate, in days. */
   certDays: number;
+  /**
+   * Messages a bridge takes off the broker and has not handled yet, at most
+   * (center/bridge-intake.ts): past it the bridge takes no more until one
+   * is handled, and the broker holds the rest (backpressure).
+   */
+  maxInFlight: number;
+  /**
+   * Longest wait of a kiosk's message for its predecessor, which another
+   * worker may hold (center/bridge.ts "Inbound order"); then it is handled anyway.
+   */
+  gapWaitMs: number;
 }
 
-export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000, fleetPollMs: 250, renewBeforeDays: 30, certDays: 90 };
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000, fleetPollMs: 250, renewBeforeDays: 30, certDays: 90, maxInFlight: 64, gapWaitMs: 2_000 };
 
 export interface CenterDeps {
   db: Db;

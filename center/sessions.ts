@@ -53,3 +53,10 @@ export async function currentSession(db: Sql, kiosk: string): Promise<string | u
   const r = await db.query<{ id: string }>('SELECT id FROM sessions WHERE kiosk_id = $1 AND current ORDER BY opened_at DESC LIMIT 1', [kiosk]);
   return r.rows[0]?.id;
 }
+
+/** Where `session` of `kiosk` stands: the last sequence number accepted and whether it is current; undefined when no such session was opened. */
+export async function sessionPosition(db: Sql, kiosk: string, session: string): Promise<{ seqIn: number; current: boolean } | undefined> {
+  const r = await db.query<{ seq_in: number; current: boolean }>('SELECT seq_in, current FROM sessions WHERE id = $1 AND kiosk_id = $2', [session, kiosk]);
+  const row = r.rows[0];
+  return row ? { seqIn: row.seq_in, current: row.current } : undefined;
+}

@@ -166,6 +166,7 @@ function inTransaction(db: Db, tx: Sql): Db {
     kind: db.kind,
     query: <T>(text: string, params?: readonly unknown[]) => tx.query<T>(text, params),
     transaction: (fn) => fn(tx),
+    withLock: () => Promise.reject(new Error('no lock from inside a transaction')),
     close: () => Promise.reject(new Error('not closable from inside a transaction')),
   };
 }

@@ -31,6 +31,24 @@ export interface Db extends Sql {
    * them) on PostgreSQL.
    */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` holding the lock named `key`, released when `fn` settles
+   * (returns or throws; its outcome is the caller's). Holders of one key
+   * run one at a time, in the order they asked within a process; different
+   * keys run concurrently. The bridge takes `kiosk:<id>` around every
+   * message of that kiosk (center/bridge.ts).
+   *
+   * - PGlite (one process per data directory): an in-process queue per key.
+   * - PostgreSQL: that queue, then a session advisory lock on a connection
+   *   of its own (pg-lock.ts), so it holds across every process on the
+   *   database; a process that dies releases its locks with its
+   *   connections. A lock held elsewhere for longer than the store's lock
+   *   wait fails with StoreError LOCKED.
+   *
+   * Not re-entrant: `fn` must not ask for the same key again. `fn` queries
+   * through the Db (or its own transactions), not through the lock.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

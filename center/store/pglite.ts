@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Logger } from '../../common/log.js';
 import { StoreError, type Db, type QueryResult, type Sql } from './db.js';
+import { KeyQueue } from './key-queue.js';
 import { acquireLockFile, LOCK_FILE, type LockFile } from './lock-file.js';
 import { toQueryError } from './query-error.js';
 
@@ -49,6 +50,8 @@ class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** `withLock`: one process per data directory, so an in-process queue per key is the whole lock. */
+  private readonly locks = new KeyQueue();
 
   constructor(
     private readonly pg: PGlite,
@@ -72,6 +75,11 @@ class PgliteDb implements Db {
         }
       }),
     );
+  }
+
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
+    return this.locks.run(key, fn);
   }
 
   async close(): Promise<void> {

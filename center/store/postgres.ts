@@ -12,12 +12,17 @@
 import pg from 'pg';
 import type { Logger } from '../../common/log.js';
 import { StoreError, type Db, type QueryResult, type Sql } from './db.js';
+import { PgKeyLocks } from './pg-lock.js';
 import { parsePostgresUrl } from './pg-url.js';
 import { toQueryError } from './query-error.js';
 
 export interface PostgresOptions {
   /** Connections in the pool (default 10). */
   max?: number;
+  /** Connections for `withLock` (pg-lock.ts), besides the pool (default 10). */
+  lockConnections?: number;
+  /** Longest wait for a lock another process holds (ms, default 30 000: an up message's lifetime). */
+  lockWaitMs?: number;
 }
 
 
@@ -26,12 +31,13 @@ export async function openPostgres(url: string, logger: Logger, opts: PostgresOp
   const target = parsePostgresUrl(url);
   const max = opts.max ?? 10;
   if (!Number.isInteger(max) || max < 1 || max > 1000) throw new StoreError('OPEN_FAILED', `pool size ${max} is not 1..1000`);
+  const lockConnections = opts.lockConnections ?? 10;
+  if (!Number.isInteger(lockConnections) || lockConnections < 1 || lockConnections > 1000) throw new StoreError('OPEN_FAILED', `lock connections ${lockConnections} is not 1..1000`);
+  const lockWaitMs = opts.lockWaitMs ?? 30_000;
+  if (!Number.isInteger(lockWaitMs) || lockWaitMs < 1) throw new StoreError('OPEN_FAILED', `lock wait ${lockWaitMs} ms is not a positive integer`);
   const log = logger.child('store');
-  const pool = new pg.Pool({
-    connectionString: target.url,
-    max,
-    types: { getTypeParser: typeParser },
-  });
+  const config: pg.PoolConfig = { connectionString: target.url, types: { getTypeParser: typeParser } };
+  const pool = new pg.Pool({ ...config, max });
   // An idle connection that fails (server restart, network) must not crash the center: log it, the pool replaces it.
   pool.on('error', (err) => log.error('idle PostgreSQL connection failed', { server: target.display, error: toQueryError(err) }));
   try {
@@ -45,8 +51,8 @@ export async function openPostgres(url: string, logger: Logger, opts: PostgresOp
     const transient = typeof err.code === 'string' && TRANSIENT_CONNECT.has(err.code);
     throw new StoreError(transient ? 'UNREACHABLE' : 'OPEN_FAILED', `cannot connect to ${target.display}: ${why}`);
   }
-  log.info('store opened', { kind: 'postgres', server: target.display, max });
-  return new PostgresDb(pool, log);
+  log.info('store opened', { kind: 'postgres', server: target.display, max, lockConnections });
+  return new PostgresDb(pool, new PgKeyLocks(config, { connections: lockConnections, lockWaitMs }, log), log);
 }
 
 /** Connection errors that say "no server (yet)", not "wrong configuration": errno codes and PostgreSQL's cannot_connect_now. */
@@ -66,8 +72,14 @@ class PostgresDb implements Db {
 
   constructor(
     private readonly pool: pg.Pool,
+    private readonly locks: PgKeyLocks,
     private readonly logger: Logger,
   ) {}
+
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
+    return this.locks.withLock(key, fn);
+  }
 
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     if (this.closed) return Promise.reject(new StoreError('CLOSED', 'the store is closed'));
@@ -104,6 +116,7 @@ class PostgresDb implements Db {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.locks.close();
     await this.pool.end();
     this.logger.info('store closed', { kind: 'postgres' });
   }

@@ -20,10 +20,13 @@ import { MIGRATIONS } from '../../center/store/migrations/index.js';
 import { isUniqueViolation } from '../../center/store/query-error.js';
 import { FakeClock } from '../../common/clock.js';
 import { silentLogger } from '../../common/log.js';
+import { lockContract } from './store-lock.contract.js';
 
 export interface StoreRig {
   /** Opens (and migrates, openStore) the rig's one store; after close, the same data again. */
   open(): Promise<Db>;
+  /** Opens a second store on the same data beside the first, as another process would (absent: one process per store). */
+  openPeer?(): Promise<Db>;
 }
 
 type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -163,12 +166,17 @@ export function storeContract(name: string, rig: StoreRig): void {
     });
 
     await auditContract(t, () => db);
+    await lockContract(t, () => db, rig.openPeer ? () => rig.openPeer!() : undefined);
 
     await t.test('a closed store refuses work', async (t) => {
       await db.close();
       await t.rejects(db.query('SELECT 1'), { code: 'CLOSED' });
       await t.rejects(
         db.transaction(() => Promise.resolve()),
+        { code: 'CLOSED' },
+      );
+      await t.rejects(
+        db.withLock('closed', () => Promise.resolve()),
         { code: 'CLOSED' },
       );
       await db.close(); // idempotent

@@ -31,7 +31,7 @@ async function admin(sql: string): Promise<number> {
 }
 
 const logger = memoryLogger();
-storeContract('PostgreSQL', { open: () => openStore({ url: urlFor('cardline') }, logger) });
+storeContract('PostgreSQL', { open: () => openStore({ url: urlFor('cardline') }, logger), openPeer: () => openStore({ url: urlFor('cardline') }, logger) });
 
 void t.test('concurrent centers migrate one database once', async (t) => {
   await admin('CREATE DATABASE race');

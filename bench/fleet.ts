@@ -166,6 +166,9 @@ async function main(): Promise<void> {
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     await run(o, cleanups);
+  } catch (e) {
+    console.error(`bench/fleet.ts: the run failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
   } finally {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error(`cleanup: ${e instanceof Error ? e.message : String(e)}`));
   }

@@ -1,19 +1,17 @@
 /**
- * The center, composed (DESIGN §2, §7 "Embedded"): the key store, the
- * storage (PGlite or PostgreSQL, migrated), the audit log, the embedded
- * broker (Aedes, mutual TLS, on loopback) and the bridge, which connects to
- * that broker as an MQTT client with the center's own certificate — the
- * same path it takes to an external broker.
+ * The center, composed (DESIGN §2, §7): the key store, the storage (PGlite
+ * or PostgreSQL, migrated), the audit log, the broker side (broker/compose.ts:
+ * the embedded Aedes with mutual TLS on loopback, or an external Mosquitto 2
+ * with the dynamic-security plugin) and the bridge, which connects to that
+ * broker as an MQTT client with the center's own certificate.
  */
-import { connect, type MqttClient } from 'mqtt';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { MerkleAuditLog } from './audit/audit-log.js';
-import { startBroker } from './broker/broker.js';
+import { startBrokerSide, type BrokerOption } from './broker/compose.js';
 import { Bridge } from './bridge.js';
 import { DEFAULT_SCRYPT, type ScryptParams } from './code-hash.js';
 import { DEFAULT_LIMITS, type CenterDeps, type CenterLimits } from './deps.js';
-import { admitKiosk } from './fleet/admission.js';
 import type { FleetCa } from './fleet/ca.js';
 import type { DecommissionOutcome } from './fleet/decommission.js';
 import { checkFleetLimits, startFleet, type FleetOps } from './fleet/start.js';
@@ -25,16 +23,24 @@ import { addReader, removeReader, type NewReader } from './registry.js';
 import { RegistryPush } from './registry-push.js';
 import type { Db, Sql, StoreLocation } from './store/db.js';
 import { openStore } from './store/open.js';
-import { closeSessions } from './sessions.js';
 
 export interface CenterOptions {
   /** Directory laid out by `cardline pki init` (center keys and TLS material). */
   pkiDir: string;
   store: StoreLocation;
-  /** Broker address; the embedded broker listens on loopback only by default. */
+  /** Embedded broker address (without `broker`); it listens on loopback only by default. */
   host?: string;
-  /** 0 picks a free port. Default 8883. */
+  /** Embedded broker port (without `broker`): 0 picks a free port. Default 8883. */
   port?: number;
+  /**
+   * The broker (default: embedded on `host`:`port`). External: no broker
+   * in this process; the bridge connects to `url` (mqtts://HOST:PORT, a
+   * Mosquitto 2 with the dynamic-security plugin, docs/mosquitto.md),
+   * `pidFile` is mosquitto's pid_file (SIGHUP reloads its CRL), `worker`
+   * names this center process among the workers (client ID
+   * `cardline-center-<worker>-<pid>`; default `main`).
+   */
+  broker?: BrokerOption;
   clock: Clock;
   logger: Logger;
   random: (n: number) => Uint8Array;
@@ -49,8 +55,10 @@ export interface CenterOptions {
 }
 
 export interface RunningCenter {
+  /** Where kiosks connect: the embedded broker's port and URL, or the external broker's. */
   readonly port: number;
   readonly url: string;
+  readonly brokerKind: 'embedded' | 'external';
   readonly deps: CenterDeps;
   /**
    * Reader-registry changes made by this process: each is one transaction
@@ -74,6 +82,12 @@ export interface RunningCenter {
   decommissionKiosk(id: string, reason: string): Promise<DecommissionOutcome>;
   /** Sets renew_requested_at (audited) and asks the kiosk now when it is connected here. */
   requestRenewal(id: string): Promise<{ asked: boolean }>;
+  /**
+   * Brings the broker's per-kiosk access in line with the registry now: an
+   * external broker's dynsec clients and roles (what a timer does every
+   * second); nothing for the embedded broker, which asks at every CONNECT.
+   */
+  syncBroker(): Promise<void>;
   /** Resolves when every message received so far has been handled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -86,9 +100,11 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
   try {
     const store: Db = await openStore(opts.store, logger);
     cleanups.push(() => store.close());
-    // Sessions do not survive a center restart: a message still in flight from an old session is refused
-    // (unknown-session) and the kiosk's next hello drives the recovery. (One center process per store; issue 6 revisits this for workers.)
-    await store.query('UPDATE sessions SET current = false WHERE current');
+    const brokerOpt: BrokerOption = opts.broker ?? { kind: 'embedded', ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) };
+    // Embedded: sessions do not survive a center restart (one center process per store): a message still in flight from an old
+    // session is refused (unknown-session) and the kiosk's next hello drives the recovery. External: other workers share the
+    // store and serve those sessions now: they are not voided.
+    if (brokerOpt.kind === 'embedded') await store.query('UPDATE sessions SET current = false WHERE current');
     const audit = new MerkleAuditLog({ signingKey: keys.signingKey, clock: opts.clock, logger });
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
     checkFleetLimits(limits);
@@ -104,28 +120,11 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       requestLimiter: new RateLimiter(opts.clock, { limit: limits.requestsPerMinute, windowMs: 60_000 }),
       fleet: new FleetState({ pkiDir: opts.pkiDir, ca: opts.fleetCa, clock: opts.clock }),
     };
-    const host = opts.host ?? '127.0.0.1';
-    const broker = await startBroker({
-      host,
-      port: opts.port ?? 8883,
-      tls: keys.brokerTls,
-      logger,
-      admitKiosk: (id, cert) => admitKiosk(deps, id, cert),
-      onKioskGone: (id) => {
-        deps.fleet.wipes.notify(id, { kind: 'gone' });
-        void closeSessions(store, id, new Date(opts.clock.now())).catch((e: unknown) => logger.warn('recording a kiosk gone failed', { kiosk: id, error: e }));
-      },
-      onRefusal: (r) => {
-        void store
-          .transaction((tx) => audit.append(tx, { kind: 'broker.refused', ...(r.kiosk ? { kiosk: r.kiosk } : {}), detail: { stage: r.stage, reason: r.reason, topic: r.topic ?? null } }))
-          .catch((e: unknown) => logger.error('audit of a broker refusal failed', { error: e }));
-      },
-    });
+    const broker = await startBrokerSide(brokerOpt, { deps, store, audit, keys, clock: opts.clock, logger });
     cleanups.unshift(() => broker.close());
-    const url = `mqtts://${host}:${broker.port}`;
-    const client = await connectBridge(url, keys.bridgeTls, logger);
-    cleanups.unshift(() => new Promise<void>((resolve) => client.end(true, {}, () => resolve())));
-    const bridge = new Bridge(client, { db: store, audit, clock: opts.clock, logger, signingKey: keys.signingKey, auditKey: keys.auditKey, deadlineMs: deps.limits.deadlineMs }, dispatcher(deps));
+    const url = broker.url;
+    const bridgeDeps = { db: store, audit, clock: opts.clock, logger, signingKey: keys.signingKey, auditKey: keys.auditKey, deadlineMs: limits.deadlineMs, maxInFlight: limits.maxInFlight, gapWaitMs: limits.gapWaitMs };
+    const bridge = new Bridge(broker.bridgeClient, { ...bridgeDeps, ...(broker.upFilter ? { upFilter: broker.upFilter } : {}), ...(broker.publisher ? { publisher: broker.publisher } : {}) }, dispatcher(deps));
     await bridge.start();
     const push = new RegistryPush({
       db: store,
@@ -142,15 +141,16 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       await polling;
     };
     cleanups.unshift(stopPolling);
-    const fleet: FleetOps = startFleet(deps, broker, bridge, keys.brokerTls.crl);
+    const fleet: FleetOps = startFleet(deps, broker.link, bridge, broker.startCrls);
     cleanups.unshift(() => fleet.stop());
     const registryDeps = { db: store, audit, clock: opts.clock };
-    await store.transaction((tx) => audit.append(tx, { kind: 'center.started', detail: { port: broker.port, store: store.kind } }));
-    logger.info('center started', { url, store: store.kind });
+    await store.transaction((tx) => audit.append(tx, { kind: 'center.started', detail: { port: broker.port, store: store.kind, broker: brokerOpt.kind } }));
+    logger.info('center started', { url, store: store.kind, broker: brokerOpt.kind });
     let stopped = false;
     return {
       port: broker.port,
       url,
+      brokerKind: brokerOpt.kind,
       deps,
       readers: {
         add: async (r) => {
@@ -168,6 +168,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       revokeKiosk: (id, reason, also) => fleet.revokeKiosk(id, reason, also),
       decommissionKiosk: (id, reason) => fleet.decommissionKiosk(id, reason),
       requestRenewal: (id) => fleet.requestRenewal(id),
+      syncBroker: () => broker.sync(),
       idle: () => bridge.idle(),
       async stop() {
         if (stopped) return;
@@ -187,31 +188,4 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     keys.dispose();
     throw e;
   }
-}
-
-function connectBridge(url: string, tls: { ca: string; cert: string; key: string }, logger: Logger): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = connect(url, {
-      protocolVersion: 4,
-      clean: true,
-      clientId: `cardline-center-${process.pid}`,
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      rejectUnauthorized: true,
-      reconnectPeriod: 1000,
-    });
-    const onError = (e: Error): void => {
-      client.end(true);
-      reject(e);
-    };
-    client.once('error', onError);
-    // Nagle's algorithm delays MQTT.js's split writes by a delayed-ACK round (~40 ms per message); on every (re)connect.
-    client.on('connect', () => (client.stream as { setNoDelay?: (v: boolean) => void } | undefined)?.setNoDelay?.(true));
-    client.once('connect', () => {
-      client.off('error', onError);
-      client.on('error', (e) => logger.warn('bridge link error', { error: e }));
-      resolve(client);
-    });
-  });
 }

@@ -1,4 +1,4 @@
-/** `cardline center`: runs the issuing center (embedded broker + bridge + store), and its console, until SIGINT/SIGTERM. */
+/** `cardline center`: runs the issuing center (embedded broker or a bridge to an external one, and the store), and its console, until SIGINT/SIGTERM. */
 import { consoleDepsOf } from '../../center/console/deps.js';
 import { isLoopback, startConsole, type RunningConsole } from '../../center/console/server.js';
 import { startCenter } from '../../center/center.js';
@@ -8,17 +8,30 @@ import { cryptoRandom, pkiDir, storeLocation, STORE_OPTIONS } from '../center/st
 import { ENROL_CENTER_OPTIONS, enrolOptions, startCenterEnrolment } from './enrol-center.js';
 import { pkiFleetCa } from './fleet-ca.js';
 import { readPemOption } from '../center/pem-option.js';
+import { brokerOption } from '../center/broker-option.js';
 
 export const centerCommand: Command = {
   path: ['center'],
-  summary: 'Run the card-issuing center: embedded MQTT broker (mutual TLS) and bridge; optionally its console',
-  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1] [--port 8883] [--console [HOST:]PORT [--console-cert FILE --console-key FILE] [--console-name NAME]] [--enrol [HOST:]PORT [--enrol-cert FILE --enrol-key FILE]]',
+  summary: 'Run the card-issuing center: embedded MQTT broker (mutual TLS) or a bridge to an external Mosquitto; optionally its console',
+  usage: 'center --pki DIR (--data DIR | --database URL) [--host 127.0.0.1 --port 8883 | --broker mqtts://HOST:PORT [--broker-pid-file FILE] [--worker NAME]] [--console [HOST:]PORT [--console-cert FILE --console-key FILE] [--console-name NAME]] [--enrol [HOST:]PORT [--enrol-cert FILE --enrol-key FILE]]',
   description: `
 Starts the embedded MQTT broker (Aedes, MQTT 3.1.1) with mutual TLS on
 --host:--port (loopback by default), opens the store (PGlite in --data, or
 PostgreSQL at --database; migrations run first) and handles every kiosk's
 messages until SIGINT or SIGTERM. Logs are JSON lines on stderr; one line
 on stdout says where it listens.
+
+--broker mqtts://HOST:PORT runs no broker: the center bridges to an
+external Mosquitto 2 configured by 'cardline broker config' (mutual TLS
+with center/tls.crt, the dynamic-security plugin; docs/mosquitto.md),
+shares kiosk/+/up with the other workers ($share/center), keeps the
+plugin's kiosk clients and roles in line with the registry, and kicks a
+revoked kiosk through the plugin. --broker-pid-file names mosquitto's
+pid_file: the center sends it SIGHUP to reload the CRL (without it, a
+warning; reload it yourself). --worker names this process among the
+workers (client ID cardline-center-NAME-PID; default main). --host and
+--port are for the embedded broker only. The stdout line then names the
+external broker.
 
 --console serves the center console (docs/screens.md) on [HOST:]PORT,
 127.0.0.1 unless a host is given. A host other than loopback needs
@@ -39,8 +52,11 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
 'cardline center readers add|remove' and 'cardline center applications add'.`,
   options: {
     ...STORE_OPTIONS,
-    host: { type: 'string', arg: 'HOST', description: 'Address the broker listens on', default: '127.0.0.1' },
-    port: { type: 'string', arg: 'N', description: 'Broker port (0: a free one)', default: '8883' },
+    host: { type: 'string', arg: 'HOST', description: 'Address the embedded broker listens on (default: 127.0.0.1)' },
+    port: { type: 'string', arg: 'N', description: 'Embedded broker port, 0: a free one (default: 8883)' },
+    broker: { type: 'string', arg: 'mqtts://HOST:PORT', description: 'Bridge to this external Mosquitto 2 instead of running a broker' },
+    'broker-pid-file': { type: 'string', arg: 'FILE', description: "The external broker's pid file (SIGHUP reloads its CRL)" },
+    worker: { type: 'string', arg: 'NAME', description: 'This worker\'s name with --broker (default: main)' },
     console: { type: 'string', arg: '[HOST:]PORT', description: 'Serve the console here (loopback unless HOST is given; PORT 0: a free one)' },
     'console-cert': { type: 'string', arg: 'FILE', description: "The console's TLS certificate chain (PEM): HTTPS" },
     'console-key': { type: 'string', arg: 'FILE', description: "The console's TLS private key (PEM)" },
@@ -48,13 +64,11 @@ Register kiosks, readers and applications with 'cardline center kiosks add',
     ...ENROL_CENTER_OPTIONS,
   },
   run: async (ctx: CommandContext, opts: ParsedOptions): Promise<number> => {
-    const port = Number(opts.port ?? '8883');
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
-    const host = typeof opts.host === 'string' ? opts.host : '127.0.0.1';
+    const broker = brokerOption(opts);
     const consoleAt = consoleOptions(opts);
     const tls = consoleAt ? await consoleTls(opts) : undefined;
     const enrolAt = await enrolOptions(opts, pkiDir(opts));
-    const center = await startCenter({ pkiDir: pkiDir(opts), store: storeLocation(opts), host, port, clock: ctx.clock, logger: ctx.logger, random: cryptoRandom, fleetCa: pkiFleetCa });
+    const center = await startCenter({ pkiDir: pkiDir(opts), store: storeLocation(opts), broker, clock: ctx.clock, logger: ctx.logger, random: cryptoRandom, fleetCa: pkiFleetCa });
     let running: RunningConsole | undefined;
     let enrolment: RunningEnrolServer | undefined;
     try {

@@ -29,7 +29,9 @@ export class InFlightGate {
   #deferrals = 0;
   /** PUBACK callbacks held back, in arrival order (one at most with mqtt.js's sequential pump). */
   readonly #held: (() => void)[] = [];
+  /** When the current episode of backpressure began, and how many PUBACKs it held. */
   #since: number | undefined;
+  #episode = 0;
 
   constructor(
     readonly max: number,
@@ -64,18 +66,17 @@ export class InFlightGate {
   leave(): void {
     this.#inFlight--;
     if (this.#inFlight >= this.max) return;
-    const next = this.#held.shift();
-    if (next === undefined) return;
-    if (this.#held.length === 0 && this.#since !== undefined) {
-      this.log.info('backpressure off', { inFlight: this.#inFlight, max: this.max, heldMs: this.clock.now() - this.#since });
-      this.#since = undefined;
-    }
-    next();
+    this.#held.shift()?.();
   }
 
   /** mqtt.js's handleMessage: the callback sends the PUBACK and lets mqtt.js read the next packet. */
   admit(callback: () => void): void {
     if (this.#inFlight < this.max) {
+      // A message that leaves a slot free ends the episode (one line each way, not one per held PUBACK).
+      if (this.#since !== undefined) {
+        this.log.info('backpressure off', { inFlight: this.#inFlight, max: this.max, heldMs: this.clock.now() - this.#since, held: this.#episode });
+        this.#since = undefined;
+      }
       callback();
       return;
     }
@@ -83,7 +84,9 @@ export class InFlightGate {
     this.#held.push(callback);
     if (this.#since === undefined) {
       this.#since = this.clock.now();
+      this.#episode = 0;
       this.log.warn('backpressure on: no more messages taken until one is handled', { inFlight: this.#inFlight, max: this.max });
     }
+    this.#episode++;
   }
 }

@@ -66,17 +66,15 @@ export class InFlightGate {
   leave(): void {
     this.#inFlight--;
     if (this.#inFlight >= this.max) return;
-    this.#held.shift()?.();
+    const next = this.#held.shift();
+    if (next !== undefined) next();
+    else this.#slack();
   }
 
   /** mqtt.js's handleMessage: the callback sends the PUBACK and lets mqtt.js read the next packet. */
   admit(callback: () => void): void {
     if (this.#inFlight < this.max) {
-      // A message that leaves a slot free ends the episode (one line each way, not one per held PUBACK).
-      if (this.#since !== undefined) {
-        this.log.info('backpressure off', { inFlight: this.#inFlight, max: this.max, heldMs: this.clock.now() - this.#since, held: this.#episode });
-        this.#since = undefined;
-      }
+      this.#slack();
       callback();
       return;
     }
@@ -88,5 +86,12 @@ export class InFlightGate {
       this.log.warn('backpressure on: no more messages taken until one is handled', { inFlight: this.#inFlight, max: this.max });
     }
     this.#episode++;
+  }
+
+  /** A slot is free and no PUBACK waits for it: the episode ends (one line each way, not one per held PUBACK). */
+  #slack(): void {
+    if (this.#since === undefined) return;
+    this.log.info('backpressure off', { inFlight: this.#inFlight, max: this.max, heldMs: this.clock.now() - this.#since, held: this.#episode });
+    this.#since = undefined;
   }
 }

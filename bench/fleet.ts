@@ -39,6 +39,7 @@ import { ensureOpenFiles } from './fleet/fd-limit.js';
 import { connectionsTo, FleetProcess } from './fleet/fleet-process.js';
 import { FleetBenchUsageError, parseFleetOptions, RESTART_AFTER_S, RESTART_LOAD_S, type FleetBenchOptions } from './fleet/options.js';
 import { Meter, processTree, singleProcess, type Component } from './fleet/proc-meter.js';
+import { PgWaits, waitLines } from './fleet/pg-waits.js';
 import { profilesIn, postgresPid } from './fleet/site.js';
 import { LOW_SCRYPT, provisionSite } from './fleet/provision.js';
 import { loadLines, reconnectLines, usageTable } from './fleet/report.js';
@@ -91,13 +92,14 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
   say(`\n## Load: ${o.kiosks} kiosks, ${o.workers} workers, ${o.rate}/s offered for ${o.durationS} s\n`);
   say(`connected and ready (reader authenticated) in ${(conn.ms / 1000).toFixed(1)} s; not ready: ${conn.notReady.length}`);
   say(`connections held at the broker (its established TCP connections, minus the ${o.workers} workers'): ${held}`);
+  const waits = await PgWaits.start(pg.url);
   const meter = new Meter(components);
   const sampler = setInterval(() => meter.sample(), 1000);
   const loaded = await fleet.ask({ type: 'load', customers, rate: o.rate, durationS: o.durationS }, 'loaded');
   clearInterval(sampler);
   const usage = meter.end();
   const load = loadLines(loaded.result, { kiosks: o.kiosks, rate: o.rate, durationS: o.durationS, held });
-  for (const l of load.lines) say(`- ${l}`);
+  for (const l of [...load.lines, ...waitLines(await waits.stop(), load.issued)]) say(`- ${l}`);
   say('\nCPU and memory over the load phase:\n');
   say(usageTable(usage));
   const samples: RequestSample[] = [...loaded.result.samples];
@@ -109,9 +111,10 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     say(`\n## Broker restart: ${o.reconnectKiosks} kiosks (${o.kiosks} issuing + ${light} light), load ${o.rate}/s for ${RESTART_LOAD_S} s, restart ${RESTART_AFTER_S} s in\n`);
     say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held at the broker: ${held2}`);
     const reconnected = fleet.expect('reconnected');
-    await fleet.ask({ type: 'watch-reconnect', timeoutS: 300 }, 'watching');
+    await fleet.ask({ type: 'watch-reconnect', timeoutS: 900 }, 'watching');
     const loading = fleet.ask({ type: 'load', rate: o.rate, durationS: RESTART_LOAD_S }, 'loaded');
     await new Promise((r) => setTimeout(r, RESTART_AFTER_S * 1000));
+    const waits2 = await PgWaits.start(pg.url);
     const meter2 = new Meter(components);
     const sampler2 = setInterval(() => meter2.sample(), 1000);
     const down0 = performance.now();
@@ -120,12 +123,14 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     const rec = await reconnected;
     clearInterval(sampler2);
     const usage2 = meter2.end();
+    const waited2 = await waits2.stop();
     const loaded2 = await loading;
     samples.push(...loaded2.result.samples);
     const live = await waitQuiet(pg.url, 60_000);
     const jobs = await accountJobs(pg.url, samples);
     for (const l of reconnectLines(rec.result, jobs, { brokerDownMs })) say(`- ${l}`);
-    say(`- load around the restart: ${loaded2.result.samples.filter((s) => s.outcome === 'issued').length} issued of ${loaded2.result.samples.length} requests; ${live} jobs still live after 60 s of waiting`);
+    say(`- load around the restart: ${outcomeLine(loaded2.result.samples)}; ${live} jobs still live after up to 60 s of waiting for quiet`);
+    for (const l of waitLines(waited2, 0)) say(`- from the restart until all were back: ${l}`);
     say('\nCPU and memory from the restart until every kiosk was back:\n');
     say(usageTable(usage2));
   } else {
@@ -143,6 +148,13 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
       else for (const l of profileLines(`${label} (${file.path})`, await summarizeProfile(file.path))) say(l);
     }
   }
+}
+
+/** Requests by outcome (and reason), e.g. `issued ×60, timeout ×1`. */
+function outcomeLine(samples: readonly RequestSample[]): string {
+  const n = new Map<string, number>();
+  for (const s of samples) n.set(`${s.outcome}${s.reason ? ` (${s.reason})` : ''}`, (n.get(`${s.outcome}${s.reason ? ` (${s.reason})` : ''}`) ?? 0) + 1);
+  return `${samples.length} requests: ${[...n].map(([k, v]) => `${k} ×${v}`).join(', ')}`;
 }
 
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The offered load: customers arrive at `rate` a second for the whole fleet
  * (open loop, evenly spaced), each at an idle kiosk picked at random; an
- * arrival that finds every kiosk busy or out of cards is counted as missed,
- * not queued (a kiosk serves one customer at a time, as a real one does).
+ * arrival that finds every kiosk busy is counted as missed (or, when no
+ * kiosk has cards left, as out of stock), not queued (a kiosk serves one customer at a time, as a real one does).
  * So the fleet never holds more requests than kiosks, and when the center
  * cannot keep up the latency shows it and the issued rate falls below the
  * offered one. After the last arrival, requests in progress are waited for.
@@ -18,6 +18,7 @@ export async function offerLoad(kiosks: readonly IssuingKiosk[], queues: Custome
   const samples: RequestSample[] = [];
   const running = new Set<Promise<void>>();
   let missed = 0;
+  let noStock = 0;
   let offered = 0;
   const t0 = performance.now();
   const serve = (i: number): void => {
@@ -50,7 +51,8 @@ export async function offerLoad(kiosks: readonly IssuingKiosk[], queues: Custome
     const due = Math.floor(((performance.now() - t0) / 1000) * rate);
     for (; offered < due; offered++) {
       if (idle.size === 0) {
-        missed++;
+        if (queues.some((q) => q.length > 0)) missed++;
+        else noStock++;
         continue;
       }
       serve(pick(idle));
@@ -58,7 +60,7 @@ export async function offerLoad(kiosks: readonly IssuingKiosk[], queues: Custome
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
   while (running.size > 0) await Promise.race(running);
-  return { samples, missed, wallMs: performance.now() - t0 };
+  return { samples, missed, noStock, wallMs: performance.now() - t0 };
 }
 
 function pick(set: Set<number>): number {

@@ -57,7 +57,18 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/**
+ * Memory of one process: its PSS (smaps_rollup: shared pages divided among
+ * the processes sharing them, so PostgreSQL's shared buffers are not counted
+ * once per backend when summed), else VmRSS from status.
+ */
 function rss(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // No smaps_rollup (older kernels): VmRSS.
+  }
   try {
     const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
@@ -84,7 +95,7 @@ export interface Usage {
   cpuS: number;
   /** Share of one core over the interval (1 = 100 %). */
   cores: number;
-  /** RSS at the end (summed over the processes), and the highest seen by `sample`. */
+  /** Memory (PSS) at the end, summed over the processes, and the highest seen by `sample`. */
   rssBytes: number;
   peakRssBytes: number;
   processes: number;

@@ -60,8 +60,10 @@ export interface RequestSample {
 
 export interface LoadResult {
   samples: RequestSample[];
-  /** Arrivals that found no idle kiosk with stock. */
+  /** Arrivals that found every kiosk with cards left busy. */
   missed: number;
+  /** Arrivals after every kiosk had run out of cards (customers). */
+  noStock: number;
   wallMs: number;
 }
 

@@ -21,7 +21,7 @@ export function table(head: string[], rows: string[][]): string {
 
 export function usageTable(usage: readonly Usage[]): string {
   return table(
-    ['component', 'processes', 'CPU (100 % = one core)', 'CPU s', 'RSS at end', 'peak RSS'],
+    ['component', 'processes', 'CPU (100 % = one core)', 'CPU s', 'memory (PSS) at end', 'peak'],
     usage.map((u) => [u.name, String(u.processes), `${(u.cores * 100).toFixed(0)} %`, u.cpuS.toFixed(1), mib(u.rssBytes), mib(u.peakRssBytes)]),
   );
 }
@@ -53,7 +53,7 @@ export function loadLines(r: LoadResult, o: { kiosks: number; rate: number; dura
     p50,
     p99,
     lines: [
-      `offered: ${o.rate}/s for ${o.durationS} s over ${o.kiosks} kiosks = ${Math.floor(o.rate * o.durationS)} arrivals; missed (every kiosk busy or out of cards): ${r.missed}`,
+      `offered: ${o.rate}/s for ${o.durationS} s over ${o.kiosks} kiosks = ${Math.floor(o.rate * o.durationS)} arrivals; missed (every kiosk busy): ${r.missed}; out of stock (no kiosk with cards left): ${r.noStock}`,
       `requests: ${r.samples.length}; issued ${issued.length}; other outcomes: ${Object.entries(others).map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}`,
       `issuances/s (requests started in the window, issued): ${issuedPerS.toFixed(1)}; wall until the last request ended ${(r.wallMs / 1000).toFixed(1)} s`,
       `latency request → issued (the customer's wait: S230 code check, card, two round trips, eject) p50 / p99: ${ms(p50)} / ${ms(p99)} ms`,
@@ -76,7 +76,7 @@ export function reconnectLines(r: ReconnectResult, jobs: JobAccount, o: { broker
   return [
     `kiosks: ${r.kiosks}; links dropped: ${r.down}; back: ${r.back}; broker down (stop → listening again): ${ms(o.brokerDownMs)} ms`,
     `time from the first drop to all back: ${r.allBackMs === undefined ? `not all back (${r.kiosks - r.back} missing, e.g. ${r.notBack.slice(0, 5).join(', ')})` : `${(r.allBackMs / 1000).toFixed(1)} s`}; p50 / p99 kiosk back after ${ms(r.p50BackMs)} / ${ms(r.p99BackMs)} ms`,
-    `jobs of the requested applications (newest job each): ${Object.entries(jobs.states).map(([s, n]) => `${s} ${n}`).join(', ')} of ${jobs.requested} requested`,
+    `jobs of the requested applications (newest job each): ${Object.entries(jobs.states).map(([s, n]) => `${s} ${n}`).join(', ')} of ${jobs.requested} requested (PENDING: a reservation released when its kiosk's link dropped before a card was bound; nothing was written, the customer may ask again)`,
     `failed/voided by reason: ${Object.entries(jobs.failReasons).map(([s, n]) => `${s} ×${n}`).join(', ') || 'none'}`,
     `lost: ${lost} (still live after the fleet went quiet: ${jobs.stuckLive}; issued at the kiosk but not ISSUED: ${jobs.seenIssuedNotIssued}); duplicated: ${dup} (applications with two ISSUED jobs: ${jobs.duplicatedApplications}; cards on two ISSUED jobs: ${jobs.duplicatedCards}); ISSUED while the customer saw another outcome: ${jobs.issuedUnseen}`,
     ...(target

@@ -127,6 +127,7 @@ export async function startKiosk(opts: StartKioskOptions): Promise<KioskAgent> {
     sealingKey: secrets.sealingKey,
     apduTimeoutMs: config.apduTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    answerTimeoutMs: config.answerTimeoutMs,
     ...(opts.devices ? { devices: opts.devices } : {}),
     ...(opts.watchSecrets ? { watchSecrets: opts.watchSecrets } : {}),
     saveRegistry: async (signed) => void (await saveSignedRegistry(config.registryFile ?? join(config.identityDir, REGISTRY_FILE), signed)),

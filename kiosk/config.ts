@@ -86,6 +86,8 @@ export const kioskConfigSchema = z.strictObject({
   keypad: z.string().min(1).max(200).optional(),
   /** How long a customer waits for each answer of the center before the kiosk gives up. */
   requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+  /** Silence of the center, while an answer is awaited, after which the kiosk opens a new session so the job resumes on a live center worker. */
+  answerTimeoutMs: z.number().int().min(1000).max(600_000).default(10_000),
   /** Per-APDU timeout on the card transport. */
   apduTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** S310: exit instead of staying connected and showing the refusal. */

@@ -13,6 +13,8 @@
  *   must be the current one ('unknown-session') and the sequence above the
  *   last accepted ('replayed'), then the body (decodeDown). Any refusal is
  *   logged with its reason (never the payload) and the message is dropped.
+ * - `renewSession()`: a new session on the same connection (a new hello),
+ *   when the center went silent mid-job (kiosk/silence-watch.ts).
  * - `restart(secureContext)`: after a certificate renewal, the connection
  *   ends cleanly and a new one opens with the new key and certificate
  *   (a new session, a new hello).
@@ -38,6 +40,8 @@ const OFFLINE = Buffer.from('{"online":false}');
 /** What the session runner needs of the link: one way up. */
 export interface UpLink {
   send<T extends UpType>(type: T, body: UpBody<T>): Promise<void>;
+  /** A new session on the same connection, then `onSession` (hello): the runner's answer to a silent center (silence-watch.ts). */
+  renewSession?(): Promise<void>;
 }
 
 /** A down message that passed every check, with its envelope's deadline. */
@@ -208,6 +212,24 @@ export class KioskLink implements UpLink {
     if (this.#client !== client) return;
     this.#up = true;
     this.#log.info('session open', { session: this.#session });
+    await handlers.onSession();
+  }
+
+  /**
+   * Opens a new session on the connection as it is (a new ID, sequence from
+   * 1, a fresh replay window) and hands over to the runner (`onSession`:
+   * hello). Down messages of the old session are refused from here on
+   * ('unknown-session'). Does nothing while the link is down: its reconnect
+   * opens a new session anyway.
+   */
+  async renewSession(): Promise<void> {
+    const handlers = this.#handlers;
+    if (!this.#up || handlers === undefined) return;
+    const old = this.#session;
+    this.#session = toHex(this.#o.random(16)).toLowerCase();
+    this.#seq = 0;
+    this.#window = new SequenceWindow({ maxSessions: 1 });
+    this.#log.info('session renewed', { previous: old, session: this.#session });
     await handlers.onSession();
   }
 

@@ -102,6 +102,13 @@ export interface RunnerDeps {
   apduTimeoutMs: number;
   /** Longest wait for each answer of the center during a request. */
   requestTimeoutMs: number;
+  /**
+   * Longest silence of the center after a message that expects an answer
+   * (hello, request, card, result) before the kiosk opens a new session
+   * (silence-watch.ts; default: off). Below `requestTimeoutMs`, so the
+   * customer is still waiting when the recovery answers.
+   */
+  answerTimeoutMs?: number;
   /** Devices authenticated with the station's reader (a customer keypad): the kiosk is READY only when every one is. */
   devices?: readonly ReaderIdentity[];
   /** Keeps a registry that verified (DESIGN §6: the kiosk stores its signed registry); a failure is logged, never fatal. */

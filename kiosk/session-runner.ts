@@ -8,6 +8,13 @@
  * center drives, say), sends S230, and resolves when the job ends (issued,
  * failed), the center refuses, or the center stays silent for
  * `requestTimeoutMs` after the last exchange ('timeout').
+ *
+ * When the center stays silent for `answerTimeoutMs` after a message that
+ * expects an answer (a center worker died holding it), a new session is
+ * opened (silence-watch.ts): the center's hello recovery resumes a job that
+ * holds a card; a request that had no job yet is sent again in the new
+ * session, and the `failed` ('voided') for the reservation the recovery
+ * released — a job this kiosk never saw — does not end that customer's wait.
  */
 import type { DownMessage } from '../wire/messages.js';
 import { requestSchema } from '../wire/messages.js';
@@ -26,8 +33,12 @@ import { onScript } from './handlers/script.js';
 import { onWelcome } from './handlers/welcome.js';
 import type { DownDelivery } from './link.js';
 import { PendingRequest } from './pending-request.js';
+import { SilenceWatch } from './silence-watch.js';
 import type { KioskOutcome, Phase, RunnerContext, RunnerDeps, RunnerState } from './runner-context.js';
 import { StateWaiter } from './state-waiter.js';
+
+/** Up messages the center always answers: the silence watch runs after each. */
+const EXPECTS_ANSWER: ReadonlySet<string> = new Set(['hello', 'request', 'card', 'result']);
 
 export class SessionRunner {
   readonly #deps: RunnerDeps;
@@ -36,6 +47,11 @@ export class SessionRunner {
   readonly #changes: StateWaiter;
   #queue: Promise<void> = Promise.resolve();
   #pending: PendingRequest | undefined;
+  /** The pending request's body, to send it again in a new session (never logged). */
+  #requestBody: { application: string; code: string } | undefined;
+  /** The pending request during which a new session was opened for a silent center. */
+  #renewedFor: PendingRequest | undefined;
+  readonly #watch: SilenceWatch | undefined;
   #customer = false;
   /** When the handler now running started (undefined: none runs), and when anything last moved. */
   #busySince: number | undefined;
@@ -55,6 +71,10 @@ export class SessionRunner {
     // Nobody may be waiting on `ready`: a refusal must not become an unhandled rejection.
     this.ready.catch(() => undefined);
     this.#ctx = this.#context();
+    const renew = deps.link.renewSession?.bind(deps.link);
+    if (deps.answerTimeoutMs !== undefined && renew !== undefined) {
+      this.#watch = new SilenceWatch(deps.clock, deps.answerTimeoutMs, () => this.#renew(renew), this.#deps.logger);
+    }
   }
 
   state(): Phase {
@@ -83,12 +103,14 @@ export class SessionRunner {
   }
 
   linkDown(): void {
+    this.#watch?.heard();
     this.#emit({ type: 'disconnected' });
     if (this.#state.job === undefined && this.#state.phase !== 'stopped') this.#setPhase('offline');
   }
 
   /** Queues a checked down message; handlers run one at a time, in order. */
   deliver(d: DownDelivery): void {
+    this.#watch?.heard();
     this.#queue = this.#queue
       .then(() => {
         this.#busySince = this.#progressAt = this.#deps.clock.now();
@@ -120,6 +142,11 @@ export class SessionRunner {
     if (this.#state.phase === 'stopped') return;
     const m: DownMessage = d.message;
     this.#deps.logger.debug('down', { type: m.type, seq: d.seq });
+    if (m.type === 'failed' && m.body.reason === 'voided' && this.#state.job === undefined && this.#pending !== undefined && this.#renewedFor === this.#pending) {
+      // The recovery released the reservation of the request we are sending again: not this customer's outcome.
+      this.#deps.logger.info('voided reservation of a request sent again: ignored', { job: m.body.job });
+      return;
+    }
     switch (m.type) {
       case 'welcome':
         return onWelcome(this.#ctx, m.body);
@@ -173,16 +200,21 @@ export class SessionRunner {
     if (!free) return this.#end({ outcome: 'timeout', reason: this.#state.job !== undefined ? 'busy' : 'not-ready' });
     const pending = new PendingRequest(this.#deps.clock, this.#deps.requestTimeoutMs);
     this.#pending = pending;
+    this.#requestBody = body;
     this.#setPhase('requesting');
     const sent = await this.#ctx.send('request', body);
     if (!sent) {
       this.#pending = undefined;
+      this.#requestBody = undefined;
       if (this.#state.phase === 'requesting') this.#setPhase(this.#idlePhase());
       return this.#end({ outcome: 'failed', reason: 'offline' });
     }
     this.#emit({ type: 'request-sent' });
     const outcome = await pending.outcome();
-    if (this.#pending === pending) this.#pending = undefined;
+    if (this.#pending === pending) {
+      this.#pending = undefined;
+      this.#requestBody = undefined;
+    }
     // Answered without a job, or given up on before one started: back to the start.
     if (this.#state.phase === 'requesting') this.#setPhase(this.#idlePhase());
     this.#applyPendingRegistry();
@@ -255,8 +287,31 @@ export class SessionRunner {
     }
   }
 
+  /**
+   * The center went silent (silence-watch.ts): a new session, so its hello
+   * recovery resumes the job on a live worker. A customer whose request got
+   * no job yet has it sent again once the new session is ready.
+   */
+  async #renew(renew: () => Promise<void>): Promise<void> {
+    const pending = this.#pending;
+    const body = this.#requestBody;
+    const resend = pending !== undefined && body !== undefined && this.#state.job === undefined;
+    if (resend) this.#renewedFor = pending;
+    await renew();
+    if (!resend) return;
+    const ready = await this.#changes.until(
+      () => this.#state.phase === 'ready' || this.#state.job !== undefined || this.#pending !== pending || this.#blockedReason() !== undefined,
+      this.#deps.answerTimeoutMs ?? this.#deps.requestTimeoutMs,
+    );
+    if (!ready || this.#pending !== pending || this.#state.job !== undefined || this.#state.phase !== 'ready') return;
+    this.#setPhase('requesting');
+    this.#deps.logger.info('request sent again in the new session');
+    await this.#ctx.send('request', body);
+  }
+
   /** Stops serving: a waiting customer gets 'failed' ('stopped'); queued messages are dropped. */
   async stop(): Promise<void> {
+    this.#watch?.stop();
     this.#pending?.settle({ outcome: 'failed', reason: 'stopped' });
     this.#state.phase = 'stopped';
     this.#changes.notify();
@@ -274,6 +329,7 @@ export class SessionRunner {
         try {
           await deps.link.send(type, body);
           this.#pending?.touch();
+          if (EXPECTS_ANSWER.has(type)) this.#watch?.expect();
           return true;
         } catch (e) {
           if (!isKioskError(e, 'LINK_DOWN')) throw e;

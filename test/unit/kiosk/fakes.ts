@@ -178,6 +178,13 @@ export interface Sent {
 export class FakeLink implements UpLink {
   readonly sent: Sent[] = [];
   down = false;
+  /** New sessions asked for (renewSession); each calls `onRenew` (the rig: the runner's sessionOpened, as the agent does). */
+  renewals = 0;
+  onRenew: () => Promise<void> = () => Promise.resolve();
+  renewSession(): Promise<void> {
+    this.renewals++;
+    return this.onRenew();
+  }
   send<T extends UpType>(type: T, body: UpBody<T>): Promise<void> {
     if (this.down) return Promise.reject(new KioskError('LINK_DOWN', 'down'));
     this.sent.push({ type, body });
@@ -235,7 +242,7 @@ export interface Rig {
   events: KioskEvent[];
 }
 
-export function rig(opts: { respond?: (apdu: Uint8Array, i: number) => Answer; reader?: ReaderIdentity; hopper?: number; requestTimeoutMs?: number } = {}): Rig {
+export function rig(opts: { respond?: (apdu: Uint8Array, i: number) => Answer; reader?: ReaderIdentity; hopper?: number; requestTimeoutMs?: number; answerTimeoutMs?: number } = {}): Rig {
   const transport = new FakeTransport(opts.respond ?? cardAnswers());
   const station = new FakeStation(transport, opts.reader, opts.hopper);
   const link = new FakeLink();
@@ -255,7 +262,9 @@ export function rig(opts: { respond?: (apdu: Uint8Array, i: number) => Answer; r
     centerPublicKey: centerPublic,
     apduTimeoutMs: 1000,
     requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    ...(opts.answerTimeoutMs !== undefined ? { answerTimeoutMs: opts.answerTimeoutMs } : {}),
   });
+  link.onRenew = () => runner.sessionOpened();
   return { runner, link, station, transport, clock, logger, events };
 }
 

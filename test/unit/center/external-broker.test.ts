@@ -66,7 +66,7 @@ void t.test('DynsecControl: answers matched by correlation data; others ignored;
 });
 
 void t.test('parseResponses keeps only well-formed entries', (t) => {
-  t.same(parseResponses(answer([{ command: 'a', error: 5 }, { command: 'b', correlationData: 1 }, null, { command: 'c' }])), [{ command: 'c' }]);
+  t.same(parseResponses(Buffer.from(JSON.stringify({ responses: [{ command: 'a', error: 5 }, { command: 'b', correlationData: 1 }, null, { command: 'c' }] }))), [{ command: 'c' }]);
   t.same(parseResponses(Buffer.from('{"responses":{}}')), []);
   t.end();
 });

@@ -14,6 +14,10 @@
  * SUBSCRIBE and PUBLISH is denied by default, until the CRL reload refuses
  * its certificate at TLS.
  *
+ * A kiosk to turn off that is online is left to the fleet watcher
+ * (fleet/watcher.ts kickInactive → the link's disconnectKiosk): a
+ * decommissioned kiosk must be told to wipe its store before it is kicked.
+ *
  * A full pass (at the first run, then every `fullEveryMs`) reads the
  * plugin's clients (listClients) and sends only what differs. In between,
  * a pass reads the registry's statuses and acts on those that changed
@@ -54,6 +58,8 @@ export interface ReconcilerDeps {
   control: Pick<DynsecControl, 'run'>;
   /** Called for each kiosk this pass turned off (the link forgets its presence). */
   onOff?: (kiosk: string) => void;
+  /** Whether the kiosk is online (then turning it off is the watcher's kick, not this pass's). */
+  isOnline?: (kiosk: string) => boolean;
   fullEveryMs?: number;
 }
 
@@ -86,6 +92,7 @@ export class DynsecReconciler {
     const changed: [string, Want][] = [];
     const clients = full ? await this.listClients() : undefined;
     for (const [id, want] of registry) {
+      if (want === 'off' && this.applied.get(id) !== 'off' && this.d.isOnline?.(id) === true) continue;
       if (clients) {
         commands.push(...diff(id, want, clients.get(id)));
       } else if (this.applied.get(id) !== want) {

@@ -75,7 +75,7 @@ export async function startExternalBroker(o: ExternalBrokerOptions): Promise<Ext
   try {
     const control = new DynsecControl(client, { clock: o.clock, prefix: `${o.worker}-${process.pid}-${o.clock.now().toString(36)}`, ...(o.dynsecTimeoutMs ? { timeoutMs: o.dynsecTimeoutMs } : {}) });
     const presence = new KioskPresence(log, { onGone: o.onKioskGone });
-    const reconciler = new DynsecReconciler({ db: o.db, clock: o.clock, logger: o.logger, control, onOff: (id) => presence.markOffline(id) });
+    const reconciler = new DynsecReconciler({ db: o.db, clock: o.clock, logger: o.logger, control, onOff: (id) => presence.markOffline(id), isOnline: (id) => presence.has(id) });
     const link = new ExternalBrokerLink({ presence, control, reconciler, reloadCrl: crlReloader(o.pidFile, o.logger), logger: o.logger });
     client.on('message', (topic, payload) => {
       if (topic === RESPONSE_TOPIC) return control.onResponse(payload);

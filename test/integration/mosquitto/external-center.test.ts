@@ -13,9 +13,16 @@
  * serve them).
  */
 import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../../common/clock.js';
+import { sealDevKiosk } from '../../../kiosk/keystore/index.js';
+import { initDevPki } from '../../../provisioning/pki/dev-pki.js';
+import { freePort, spawnCardline } from '../../fixtures/process-rig.js';
 import { startMosquitto, type RunningMosquitto } from '../../fixtures/mosquitto.js';
 import { startPostgres } from '../../fixtures/postgres-server.js';
-import { eventually, startRig } from '../../fixtures/rig.js';
+import { eventually, random, startRig } from '../../fixtures/rig.js';
 import { happyPath } from '../e2e/happy-path.js';
 
 void t.test('one card issued end to end through an external mosquitto, on PostgreSQL', async (t) => {
@@ -45,4 +52,26 @@ void t.test('one card issued end to end through an external mosquitto, on Postgr
   t.match(started?.detail, { broker: 'external', store: 'postgres' });
   t.notOk(rig.logs.center.lines.some((l) => l.includes('unexpected topic')), 'no state or control message reached the bridge');
   await rig.stop();
+});
+
+void t.test('`cardline center --broker … --broker-pid-file … --worker …` as a process', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cardline-ext-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const pki = join(dir, 'pki');
+  await initDevPki(pki, { kiosks: ['kiosk-1'], random, clock: systemClock, sealKiosk: sealDevKiosk });
+  const pg = await startPostgres(t);
+  const mosq = await startMosquitto({ pkiDir: pki, store: { url: pg.url }, t });
+  const center = spawnCardline('center', ['center', '--pki', pki, '--database', pg.url, '--broker', mosq.url, '--broker-pid-file', mosq.pidFile, '--worker', 'w7']);
+  t.teardown(() => center.stop());
+  const line = await center.waitFor(/^center listening on /, 60_000, 'the center listening');
+  t.equal(line, `center listening on ${mosq.url}`, 'the stdout line names the external broker');
+  await mosq.waitForLog(new RegExp(`as cardline-center-w7-${center.pid} .*u'cardline-center'`), 10_000);
+  t.pass('mosquitto: the bridge connected as cardline-center-w7-<pid>, username the certificate CN');
+  t.equal((await center.stop()).code, 0, 'SIGTERM: a clean exit');
+
+  // Nothing listens there: the center does not start (exit 1, the reason on stderr).
+  const nowhere = spawnCardline('center', ['center', '--pki', pki, '--database', pg.url, '--broker', `mqtts://127.0.0.1:${await freePort()}`]);
+  const exit = await nowhere.waitExit(60_000, 'the center giving up');
+  t.equal(exit.code, 1);
+  t.match(nowhere.err.join('\n'), /the bridge could not connect to mqtts:\/\/127\.0\.0\.1:\d+/);
 });

@@ -106,7 +106,7 @@ void t.test('reconciler commands: the role is the generator\'s; off removes the 
 });
 
 /** A registry of (id, status) rows and a control that records commands and answers as scripted. */
-function reconcilerRig(rows: { id: string; status: string }[], clients: object[]): { r: DynsecReconciler; runs: DynsecCommand[][]; clock: FakeClock; off: string[]; errors: Map<string, string> } {
+function reconcilerRig(rows: { id: string; status: string }[], clients: object[], online: Set<string> = new Set()): { r: DynsecReconciler; runs: DynsecCommand[][]; clock: FakeClock; off: string[]; errors: Map<string, string> } {
   const runs: DynsecCommand[][] = [];
   const errors = new Map<string, string>();
   const db = { query: () => Promise.resolve({ rows }) } as unknown as Sql;
@@ -118,7 +118,7 @@ function reconcilerRig(rows: { id: string; status: string }[], clients: object[]
   };
   const clock = new FakeClock(0);
   const off: string[] = [];
-  return { r: new DynsecReconciler({ db, clock, logger: recordingLogger('t'), control, onOff: (k) => off.push(k), fullEveryMs: 10_000 }), runs, clock, off, errors };
+  return { r: new DynsecReconciler({ db, clock, logger: recordingLogger('t'), control, onOff: (k) => off.push(k), isOnline: (k) => online.has(k), fullEveryMs: 10_000 }), runs, clock, off, errors };
 }
 
 void t.test('reconciler passes: a full pass sends only differences; later passes act on changed statuses; unexpected errors reject', async (t) => {
@@ -151,6 +151,16 @@ void t.test('reconciler passes: a full pass sends only differences; later passes
   rows[1]!.status = 'active';
   await x.r.pass();
   t.same(x.runs[0]?.map((c) => c.command), ['listClients'], 'a full pass again after fullEveryMs');
+
+  // An online kiosk to turn off is the watcher's (a decommissioned one is told to wipe first): left until it is gone.
+  const online = new Set(['k5']);
+  const z = reconcilerRig([{ id: 'k5', status: 'decommissioned' }], [{ username: 'k5', roles: [{ rolename: 'kiosk-k5' }] }], online);
+  await z.r.pass();
+  t.same(z.runs.map((r) => r.map((c) => c.command)), [['listClients']], 'online: not turned off by the reconciler');
+  t.notOk(z.r.isOff('k5'));
+  online.delete('k5');
+  await z.r.pass();
+  t.same(z.runs.at(-1)?.map((c) => c.command), ['removeClientRole', 'disableClient'], 'once offline: turned off');
 
   const y = reconcilerRig([{ id: 'k9', status: 'active' }], []);
   y.errors.set('addClientRole', 'Internal error');

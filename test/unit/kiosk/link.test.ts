@@ -215,3 +215,25 @@ void t.test('a send waiting for its PUBACK fails LINK_DOWN when the link drops; 
   t.ok(s.client.ended);
   t.equal(s.link.session, undefined);
 });
+
+void t.test('renewSession: a new session on the same connection, seq from 1; the old session is refused; nothing while down', async (t) => {
+  const s = setup();
+  s.client.up();
+  await tick();
+  const first = s.sessions[0]!;
+  await s.link.send('hello', { agent: 'a/1', readers: [], card: { present: false } });
+  await s.link.renewSession();
+  t.equal(s.sessions.length, 2, 'the runner was handed a new session (its hello)');
+  t.not(s.sessions[1], first);
+  t.equal(s.calls.length, 1, 'no new connection');
+  await s.link.send('hello', { agent: 'a/1', readers: [], card: { present: false } });
+  const last = s.client.published.at(-1)!;
+  const env = openEnvelope(new Uint8Array(last.payload), { topic: last.topic, now: NOW, publicKeyFor: () => kioskPublic });
+  t.same([env.session, env.seq], [s.sessions[1], 1], 'seq restarts with the session');
+  s.client.emit('message', `kiosk/${KIOSK}/down`, Buffer.from(sealEnvelope(downEnvelope(first, 1), centerSecret)));
+  t.equal(s.deliveries.length, 0, 'a down message of the old session is not delivered');
+  t.same(refusals(s.logger.lines), [{ reason: 'unknown-session', type: 'issued' }]);
+  s.client.drop();
+  await s.link.renewSession();
+  t.equal(s.sessions.length, 2, 'while down: nothing (the reconnect opens the next session)');
+});

@@ -88,10 +88,11 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
 
   t = performance.now();
   const conn = await fleet.ask({ type: 'connect', brokerUrl: mosq.url, light: false }, 'connected');
-  const held = connectionsTo(mosq.port) - o.workers;
+  const tcp = connectionsTo(mosq.port, fleet.pid);
+  const held = tcp.from;
   say(`\n## Load: ${o.kiosks} kiosks, ${o.workers} workers, ${o.rate}/s offered for ${o.durationS} s\n`);
   say(`connected and ready (reader authenticated) in ${(conn.ms / 1000).toFixed(1)} s; not ready: ${conn.notReady.length}`);
-  say(`connections held at the broker (its established TCP connections, minus the ${o.workers} workers'): ${held}`);
+  say(`connections held: ${held} established TCP connections from the kiosk-fleet process to the broker; the broker holds ${tcp.server} in all (the kiosks' and the workers')`);
   const waits = await PgWaits.start(pg.url);
   const meter = new Meter(components);
   const sampler = setInterval(() => meter.sample(), 1000);
@@ -107,9 +108,9 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
   if (o.reconnectKiosks > 0) {
     t = performance.now();
     const conn2 = await fleet.ask({ type: 'connect', brokerUrl: mosq.url, light: true }, 'connected');
-    const held2 = connectionsTo(mosq.port) - o.workers;
+    const tcp2 = connectionsTo(mosq.port, fleet.pid);
     say(`\n## Broker restart: ${o.reconnectKiosks} kiosks (${o.kiosks} issuing + ${light} light), load ${o.rate}/s for ${RESTART_LOAD_S} s, restart ${RESTART_AFTER_S} s in\n`);
-    say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held at the broker: ${held2}`);
+    say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held: ${tcp2.from} from the fleet process (the broker holds ${tcp2.server} in all)`);
     const reconnected = fleet.expect('reconnected');
     await fleet.ask({ type: 'watch-reconnect', timeoutS: 900 }, 'watching');
     const loading = fleet.ask({ type: 'load', rate: o.rate, durationS: RESTART_LOAD_S }, 'loaded');

@@ -2,11 +2,11 @@
  * The bench's handle on the kiosk-fleet process (kiosk-fleet.ts, forked
  * with tsx; `--cpu-prof` when profiling): one request at a time, each
  * awaited by the reply type it expects; an `error` reply or the process's
- * exit rejects. `connectionsTo(port)` counts the broker's established TCP
- * connections in /proc/net/tcp (its own view, not the kiosks').
+ * exit rejects. `connectionsTo` counts established TCP connections to the
+ * broker in /proc/net/tcp (the broker's side and the fleet process's side).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './workers.js';
 import type { FromFleet, ToFleet } from './protocol.js';
@@ -65,10 +65,29 @@ export class FleetProcess {
   }
 }
 
-/** Established TCP connections whose local port is `port` (IPv4 and IPv6), from the kernel's tables. */
-export function connectionsTo(port: number): number {
+/**
+ * Established TCP connections to the broker at `port` (IPv4 and IPv6), from
+ * the kernel's tables: `server`, those whose local port is `port` (every
+ * client the broker holds); `from`, those whose remote port is `port` and
+ * whose socket belongs to process `pid` (found by inode among its fds).
+ */
+export function connectionsTo(port: number, pid: number): { server: number; from: number } {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // Closed meanwhile.
+      }
+    }
+  } catch {
+    // The process is gone: none of its connections count.
+  }
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let n = 0;
+  let server = 0;
+  let from = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -78,9 +97,11 @@ export function connectionsTo(port: number): number {
     }
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      // f[1] local address:port, f[3] state (01 = ESTABLISHED).
-      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '01') n++;
+      // f[1] local address:port, f[2] remote, f[3] state (01 = ESTABLISHED), f[9] inode.
+      if (f[3] !== '01') continue;
+      if (f[1]?.endsWith(`:${hexPort}`)) server++;
+      if (f[2]?.endsWith(`:${hexPort}`) && inodes.has(f[9] ?? '')) from++;
     }
   }
-  return n;
+  return { server, from };
 }

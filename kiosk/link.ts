@@ -240,9 +240,12 @@ export class KioskLink implements UpLink {
       this.#exchange({ direction: 'up', type, ...withJob(body), outcome: 'refused', reason: 'link-down' });
       throw new KioskError('LINK_DOWN', `cannot send ${type}: the link is down`);
     }
-    const seq = ++this.#seq;
+    // Numbers go 1, 2, 3 … with no gap while the session lives: the center's workers wait for a missing
+    // predecessor (center/bridge.ts), so a message that cannot be sealed (too large) takes no number.
+    const seq = this.#seq + 1;
     const env: Envelope = { v: 1, kiosk: this.#o.kioskId, from: 'kiosk', session, seq, deadline: this.#o.clock.now() + UP_DEADLINE_MS, type, body };
     const payload = Buffer.from(sealEnvelope(env, this.#o.signingKey));
+    this.#seq = seq;
     let drop: ((e: Error) => void) | undefined;
     const dropped = new Promise<never>((_, reject) => {
       drop = reject;

@@ -17,7 +17,10 @@
  *   watcher reloads the CRL (SIGHUP): TLS refuses;
  * - kiosk-2 revoked by `cardline center kiosks revoke` in another process
  *   on the same PostgreSQL: the center's watcher kicks it and reloads the
- *   CRL it re-signed.
+ *   CRL it re-signed;
+ * - kiosk-3, a real kiosk agent, decommissioned by the CLI in another
+ *   process: the center's dynsec reconciler does not kick it before the
+ *   watcher has told it to wipe and heard `wiped`.
  */
 import t, { type Test } from 'tap';
 import { copyFile } from 'node:fs/promises';
@@ -33,7 +36,7 @@ const pg = await startPostgres(t);
 let mosq!: RunningMosquitto;
 let centerPidFile = '';
 const rig: Rig = await startRig(t, {
-  kiosks: ['kiosk-1', 'kiosk-2'],
+  kiosks: ['kiosk-1', 'kiosk-2', 'kiosk-3'],
   store: { url: pg.url },
   broker: async (pkiDir) => {
     mosq = await startMosquitto({ pkiDir, store: { url: pg.url }, t });
@@ -139,4 +142,21 @@ void t.test('`cardline center kiosks revoke` in another process: the watcher kic
   const log = (await mosq.log()).slice(fromLog);
   t.match(log, /disableClient \| username=kiosk-2/, 'mosquitto log: disableClient');
   await refusedAtTls(t, 'kiosk-2', creds);
+});
+
+void t.test('`cardline center kiosks decommission` of a real kiosk agent: told to wipe before dynsec turns it off', async (t) => {
+  const kiosk = await rig.startKiosk('kiosk-3');
+  await eventually(() => rig.center.deps.fleet.link?.isConnected('kiosk-3') === true, 'the center seeing kiosk-3 online');
+  await runCardline(['center', 'kiosks', 'decommission', '--kiosk', 'kiosk-3', '--reason', 'site closed', '--pki', rig.pki.dir, '--database', pg.url]);
+  const end = await kiosk.ended;
+  t.equal(end.reason, 'decommissioned', 'the agent was told to wipe and stopped');
+  const wiped = await rig.waitForAudit((e) => e.kind === 'kiosk.wiped' && e.kiosk === 'kiosk-3', 'kiosk-3 reporting wiped');
+  // Had dynsec taken kiosk-3's role first, its wiped report would have been denied and never audited.
+  t.match(wiped.detail, { ok: true }, 'audit: the wiped report reached the center');
+  const kicked = (await rig.audit()).find((e) => e.kind === 'kiosk.kicked' && e.kiosk === 'kiosk-3');
+  if (kicked) t.ok(kicked.idx > wiped.idx, 'any kick came after the wiped report');
+  await eventually(async () => /removeClientRole \| username=kiosk-3/.test(await mosq.log()), 'kiosk-3 turned off at the broker');
+  t.pass('mosquitto log: kiosk-3 turned off in dynsec once gone');
+  t.notMatch(await mosq.log(), /Denied PUBLISH from kiosk-3/, 'mosquitto log: no publish of kiosk-3 was denied');
+  t.equal(rig.center.deps.fleet.link?.isConnected('kiosk-3'), false);
 });

@@ -93,15 +93,6 @@ export interface BridgeDeps {
   gapWaitMs?: number;
 }
 
-export interface BridgeOptions {
-  /**
-   * The filter the bridge subscribes with (default UP_WILDCARD,
-   * `kiosk/+/up`). Center workers on an external broker share one:
-   * `$share/center/kiosk/+/up` (center/broker/external/).
-   */
-  upFilter?: string;
-}
-
 export class Bridge {
   /** Work running or queued (messages and `exclusive` tasks): what idle() waits for. */
   private readonly running = new Set<Promise<unknown>>();

@@ -3,9 +3,9 @@
  * on its own pool, fed by hand as a shared subscription would): the
  * messages of one kiosk are handled one at a time across both, in the
  * kiosk's order even when they reach the workers out of order; a lost
- * message holds its successor only `gapWaitMs`; down messages go out in
- * rising order; and a kiosk's lock held by a worker that is killed (-9) is
- * released with its connection.
+ * message holds its successor only `gapWaitMs`, and never past its
+ * deadline; down messages go out in rising order; and a kiosk's lock held
+ * by a worker that is killed (-9) is released with its connection.
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
@@ -117,4 +117,21 @@ void t.test("a kiosk's lock held by a worker killed with -9 is released with its
   child.kill('SIGKILL');
   await b.idle();
   t.same(handled.map((h) => h.type), ['hello'], 'once it is killed, the lock is free and the message is handled');
+});
+
+void t.test('deadlines hold through the wait: a message that expires while it waits for its predecessor is refused as late', async (t) => {
+  const kiosk = new TestKiosk('kiosk-late');
+  await register(dbA, kiosk);
+  const handled: Handled[] = [];
+  const log = memoryLogger('a');
+  const client = new FakeClient();
+  const a = makeBridge(dbA, client, recordingDispatch('a', handled), log, { gapWaitMs: 1_000 });
+  await a.start();
+  client.deliver(kiosk.hello());
+  await a.idle();
+  kiosk.report(); // lost
+  client.deliver(kiosk.up('reader-report', { reader: 'r1', status: 'authenticated' }, 300));
+  await a.idle();
+  t.same(handled.map((h) => h.type), ['hello'], 'the late message was not handled');
+  t.ok(log.lines.some((l) => l.includes('"wire refused"') && l.includes('"reason":"late"')), 'refused as late, with the reason logged');
 });

@@ -11,8 +11,10 @@
  *   exercise). It is back after a reconnect when its reader is authenticated
  *   again (welcome, reader challenge, reader report).
  * - LightKiosk: the link and `hello` only, for the thousands of kiosks of the
- *   reconnect phase. It is back when the center's `welcome` arrives. It runs
- *   no reader authentication and issues nothing.
+ *   reconnect phase, with the runner's center-silence watchdog (a hello not
+ *   answered within 10 s is sent again in a new session). It is back when
+ *   the center's `welcome` arrives. It runs no reader authentication and
+ *   issues nothing.
  */
 import type { SecureContext } from 'node:tls';
 import { connect } from 'mqtt';
@@ -24,12 +26,15 @@ import { KioskLink } from '../../kiosk/link.js';
 import type { MqttConnect } from '../../kiosk/mqtt-client.js';
 import type { KioskOutcome } from '../../kiosk/runner-context.js';
 import { SessionRunner } from '../../kiosk/session-runner.js';
+import { SilenceWatch } from '../../kiosk/silence-watch.js';
 import type { KioskIdentity } from './identities.js';
 
 export const AGENT = 'cardline-kiosk/bench-fleet';
 /** kiosk/config.ts defaults. */
 const APDU_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The center-silence watchdog's wait (kiosk/config.ts answerTimeoutMs, kiosk/silence-watch.ts). */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 const mqttJsConnect: MqttConnect = (url, opts) => connect(url, opts);
 
@@ -102,6 +107,7 @@ export class IssuingKiosk implements FleetKiosk {
       sealingKey: identity.sealingKey,
       apduTimeoutMs: APDU_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      answerTimeoutMs: ANSWER_TIMEOUT_MS,
     });
     this.#link.start({ onSession: () => this.#runner.sessionOpened(), onDown: (x) => this.#runner.deliver(x), onDisconnect: () => this.#runner.linkDown() });
   }
@@ -130,21 +136,35 @@ export class LightKiosk implements FleetKiosk {
   readonly id: string;
   readonly #link: KioskLink;
 
+  readonly #watch: SilenceWatch;
+
   constructor(identity: KioskIdentity, readerId: string, d: KioskDeps) {
     this.id = identity.id;
     this.#link = link(identity, identity.secureContext, d);
+    // As the session runner does: a hello the center never answers (sent while no worker was subscribed) is sent again in a new session.
+    this.#watch = new SilenceWatch(d.clock, ANSWER_TIMEOUT_MS, () => this.#link.renewSession(), d.logger);
     this.#link.start({
       onSession: async () => {
-        await this.#link.send('hello', { agent: AGENT, readers: [{ id: readerId, kind: 'sim' }], card: { present: false } }).catch((e: unknown) => d.logger.warn('hello not sent', { kiosk: this.id, err: e }));
+        try {
+          await this.#link.send('hello', { agent: AGENT, readers: [{ id: readerId, kind: 'sim' }], card: { present: false } });
+          this.#watch.expect();
+        } catch (e) {
+          d.logger.warn('hello not sent', { kiosk: this.id, err: e });
+        }
       },
       onDown: (x) => {
+        this.#watch.heard();
         if (x.message.type === 'welcome') d.onBack(this.id, performance.now());
       },
-      onDisconnect: () => d.onDown(this.id, performance.now()),
+      onDisconnect: () => {
+        this.#watch.heard();
+        d.onDown(this.id, performance.now());
+      },
     });
   }
 
-  stop(): Promise<void> {
-    return this.#link.stop();
+  async stop(): Promise<void> {
+    this.#watch.stop();
+    await this.#link.stop();
   }
 }

@@ -17,8 +17,10 @@ export function brokerOption(opts: ParsedOptions): BrokerOption {
   const worker = str('worker');
   if (url === undefined) {
     if (pidFile !== undefined || worker !== undefined) throw new UsageError('--broker-pid-file and --worker go with --broker');
-    const port = Number(str('port') ?? '8883');
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+    const text = str('port') ?? '8883';
+    // Decimal digits only (as broker-config.ts): Number() would also take 0x1bb, 1e3, ' 1' and ''.
+    const port = Number(text);
+    if (!/^\d{1,5}$/.test(text) || port > 65535) throw new UsageError('--port must be 0..65535 (0: any free port)');
     return { kind: 'embedded', host: str('host') ?? '127.0.0.1', port };
   }
   if (str('host') !== undefined || str('port') !== undefined) throw new UsageError('--host and --port are for the embedded broker: not with --broker');

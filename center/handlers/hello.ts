@@ -2,8 +2,10 @@
  * S210/S220 (DESIGN §3 step 1): a kiosk opened a session. The center checks
  * its registry entry, answers with the signed reader registry, and — if the
  * kiosk had a job in progress when it (or the center) went away — starts
- * the recovery of that job: "a crash at any point resumes or voids cleanly;
- * the card itself says what it holds" (DESIGN §6). Last, a kiosk whose
+ * the recovery of that job (a reservation whose card is at the station is
+ * resumed, one without a card released, a bound card inspected again):
+ * "a crash at any point resumes or voids cleanly; the card itself says
+ * what it holds" (DESIGN §6). Last, a kiosk whose
  * certificate is due is asked to renew it (docs/provisioning.md §3).
  */
 import type { UpBody } from '../../wire/messages.js';
@@ -47,6 +49,11 @@ async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boole
     return;
   }
   const log = deps.logger.child('recovery');
+  // Bounded like every re-run (maxAttempts): a kiosk that keeps opening sessions does not resume forever.
+  if (!holdsCard(live.state) && cardPresent && live.attempt < deps.limits.maxAttempts) {
+    await resumeReservation(deps, ctx, live.id);
+    return;
+  }
   if (!holdsCard(live.state)) {
     // Reserved, no card bound: nothing was written anywhere. Release it for the customer's next try.
     await withJob(deps, live.id, ['RESERVED'], (tx, job) => moveJob(deps, tx, job, 'PENDING', { kiosk_id: null, session_id: null }, { reason: 'kiosk-reconnected' }));
@@ -77,6 +84,32 @@ async function recover(deps: CenterDeps, ctx: InboundContext, cardPresent: boole
   );
   log.info('job recovery started', { job: job.id, attempt: job.attempt });
   await sendInsertCard(deps, ctx, job, true);
+}
+
+/**
+ * Reserved, no card bound, but a card at the kiosk's station: typically the
+ * kiosk fed and read a card for this job and its `card` was lost with a
+ * center worker that died holding it (issue 6), so the kiosk opened a new
+ * session. Nothing was written to the card. Resume rather than release: a
+ * new attempt with a fresh host challenge bound to this session, and an
+ * `insert-card` with recover=false. recover=true would make the kiosk read
+ * whatever card is there without asking whether anyone waits for it, and
+ * hello does not say whether a customer is waiting (wire/messages.ts): after
+ * a kiosk restart nobody is, and a card written then would go to the gate
+ * for whoever stands there next. With recover=false the kiosk keeps that
+ * decision (kiosk/handlers/insert-card.ts): a waiting customer's kiosk reads
+ * the card it fed for this job again (no capture, no new card); one without
+ * a customer answers `no-card` and card.ts releases the reservation, as
+ * before, while `failed` sends the card to the reject bin. The card handler
+ * applies every first-attempt check to the card it reads (authentication,
+ * registered stock, not bound to another job).
+ */
+async function resumeReservation(deps: CenterDeps, ctx: InboundContext, jobId: string): Promise<void> {
+  const job = await withJob(deps, jobId, ['RESERVED'], (tx, j) =>
+    moveJob(deps, tx, j, 'RESERVED', { attempt: j.attempt + 1, session_id: ctx.session, host_challenge: deps.random(8) }, { reason: 'recovery' }, { sameStateUpdate: true }),
+  );
+  deps.logger.child('recovery').info('reservation resumed', { job: job.id, attempt: job.attempt });
+  await sendInsertCard(deps, ctx, job, false);
 }
 
 /**

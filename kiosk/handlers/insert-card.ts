@@ -6,7 +6,10 @@
  * `card`; the card stays powered for the script.
  *
  * A job the kiosk does not know is accepted: after a restart the center
- * drives the recovery of the card at the station.
+ * drives the recovery of the card at the station. A new attempt of the job
+ * whose card this process already fed and read (the center resumed its
+ * reservation after a new session) uses that card, for the same waiting
+ * customer: recover=false, so the customer check above still applies.
  */
 import { hex, toHex } from '../../card/bytes.js';
 import { isStationError } from '../../hardware/station.js';
@@ -34,13 +37,17 @@ export async function onInsertCard(ctx: RunnerContext, body: DownBody<'insert-ca
   }
   const previous = ctx.state.job;
   if (previous !== undefined && previous.id !== job) ctx.logger.info('job replaced by the center', { previous: previous.id, job });
+  // The card this process fed and read for this same job is still at the station (cardKdd is cleared by every
+  // move): a new attempt of the job's reservation after a new session (center/handlers/hello.ts, a worker died
+  // holding our `card`). It is this customer's card: read it again rather than capture it and feed another.
+  const ownCard = previous?.id === job && ctx.state.cardKdd !== undefined;
   const current: CurrentJob = { id: job, attempt, recover };
   ctx.state.job = current;
   ctx.setPhase('card');
   ctx.emit({ type: 'insert-card', job, attempt, recover });
   ctx.touch();
 
-  const placed = await placeCard(ctx, recover);
+  const placed = await placeCard(ctx, recover || ownCard);
   if (placed !== undefined) {
     await sendCard(ctx, { job, attempt, error: placed });
     return;

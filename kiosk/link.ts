@@ -13,6 +13,12 @@
  *   must be the current one ('unknown-session') and the sequence above the
  *   last accepted ('replayed'), then the body (decodeDown). Any refusal is
  *   logged with its reason (never the payload) and the message is dropped.
+ * - A session that cannot be set up on a connection (the broker refuses the
+ *   down subscription: Mosquitto's dynsec grants CONNACK 0, then SUBACK 0x80
+ *   to a kiosk whose role the reconciler has not given yet) would leave the
+ *   kiosk connected, deaf and mute: that connection is ended and a new one
+ *   made after `reconnectPeriodMs` × 2ⁿ (capped at SETUP_RETRY_MAX_MS), the
+ *   reason logged; the wait starts over once a session opens.
  * - `renewSession()`: a new session on the same connection (a new hello),
  *   when the center went silent mid-job (kiosk/silence-watch.ts).
  * - `restart(secureContext)`: after a certificate renewal, the connection
@@ -34,6 +40,8 @@ import { disableNagle, type MqttClientLike, type MqttConnect } from './mqtt-clie
 
 /** Deadline of every up message (the center refuses it after that). */
 export const UP_DEADLINE_MS = 30_000;
+/** Longest wait before connecting again after a failed session setup. */
+export const SETUP_RETRY_MAX_MS = 60_000;
 const ONLINE = Buffer.from('{"online":true}');
 const OFFLINE = Buffer.from('{"online":false}');
 
@@ -117,6 +125,10 @@ export class KioskLink implements UpLink {
   #handlers: LinkHandlers | undefined;
   #secureContext: SecureContext;
   #stopped = false;
+  /** Session setups failed in a row (the backoff's exponent); 0 once a session opens. */
+  #setupFailures = 0;
+  /** Aborts the wait before connecting again (stop, restart). */
+  #retry: AbortController | undefined;
 
   constructor(opts: KioskLinkOptions) {
     this.#o = opts;
@@ -144,9 +156,16 @@ export class KioskLink implements UpLink {
   async restart(secureContext: SecureContext): Promise<void> {
     const handlers = this.#handlers;
     const old = this.#client;
-    if (!handlers || !old) throw new RangeError('link not started');
+    if (!handlers) throw new RangeError('link not started');
     this.#secureContext = secureContext;
     this.#client = undefined;
+    // Waiting to connect again after a failed setup: connect now, with the new context.
+    this.#retry?.abort();
+    this.#retry = undefined;
+    if (old === undefined) {
+      if (!this.#stopped) this.#connect(handlers);
+      return;
+    }
     this.#dropWaiting();
     if (this.#up) {
       this.#up = false;
@@ -180,7 +199,7 @@ export class KioskLink implements UpLink {
       // algorithm each message then waits for the broker's delayed ACK, ~40 ms a message on
       // loopback (measured), which is most of a customer's wait. Messages here are few and small.
       disableNagle(client);
-      this.#openSession(client, handlers).catch((e: unknown) => this.#log.error('session setup failed', { err: e }));
+      void this.#openSession(client, handlers);
     });
     client.on('message', (topic, payload) => {
       if (current()) this.#receive(topic, payload, handlers);
@@ -204,15 +223,45 @@ export class KioskLink implements UpLink {
     this.#session = toHex(this.#o.random(16)).toLowerCase();
     this.#seq = 0;
     this.#window = new SequenceWindow({ maxSessions: 1 });
-    const granted = await client.subscribeAsync(downTopic(id), { qos: 1 });
-    // MQTT 3.1.1 §3.9.3: 0x80 in SUBACK is a refused subscription.
-    if (granted.some((g) => g.qos === 0x80)) throw new KioskError('LINK_DOWN', `subscription to ${downTopic(id)} refused by the broker`);
-    await client.publishAsync(stateTopic(id), ONLINE, { qos: 1, retain: true });
+    try {
+      const granted = await client.subscribeAsync(downTopic(id), { qos: 1 });
+      // MQTT 3.1.1 §3.9.3: 0x80 in SUBACK is a refused subscription.
+      if (granted.some((g) => g.qos === 0x80)) throw new KioskError('LINK_DOWN', `subscription to ${downTopic(id)} refused by the broker`);
+      await client.publishAsync(stateTopic(id), ONLINE, { qos: 1, retain: true });
+    } catch (e) {
+      if (this.#client === client) await this.#setupFailed(client, handlers, e);
+      return;
+    }
     // Replaced by restart() meanwhile: this session is not the link's.
     if (this.#client !== client) return;
     this.#up = true;
+    this.#setupFailures = 0;
     this.#log.info('session open', { session: this.#session });
-    await handlers.onSession();
+    await handlers.onSession().catch((e: unknown) => this.#log.error('session handler failed', { err: e }));
+  }
+
+  /**
+   * The connection is up but the session could not be set up on it: ended
+   * (mqtt.js would otherwise stay connected, or reconnect at a fixed period
+   * into the same refusal), and a new connection after the backoff.
+   */
+  async #setupFailed(client: MqttClientLike, handlers: LinkHandlers, e: unknown): Promise<void> {
+    const retryInMs = Math.min(SETUP_RETRY_MAX_MS, (this.#o.reconnectPeriodMs ?? 2000) * 2 ** this.#setupFailures);
+    this.#setupFailures++;
+    this.#log.error('session setup failed: connecting again', { err: e, retryInMs, failures: this.#setupFailures });
+    this.#client = undefined;
+    this.#dropWaiting();
+    const retry = new AbortController();
+    this.#retry = retry;
+    await client.endAsync(true).catch((err: unknown) => this.#log.warn('ending the connection failed', { err }));
+    try {
+      await this.#o.clock.sleep(retryInMs, retry.signal);
+    } catch {
+      return; // stop() or restart() took over
+    }
+    if (this.#retry !== retry || this.#stopped) return;
+    this.#retry = undefined;
+    this.#connect(handlers);
   }
 
   /**
@@ -310,6 +359,8 @@ export class KioskLink implements UpLink {
   /** Says offline (retained) when it can, then disconnects; the will is not published on a clean DISCONNECT. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#retry?.abort();
+    this.#retry = undefined;
     const client = this.#client;
     if (client === undefined) return;
     if (this.#up && client.connected) {

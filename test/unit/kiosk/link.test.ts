@@ -56,8 +56,10 @@ class FakeMqtt extends EventEmitter implements MqttClientLike {
 /** A stand-in for the OpenSSL context the agent builds (kiosk/keystore/tls-context.ts). */
 const FAKE_CONTEXT: SecureContext = { context: {} };
 
-function setup() {
+/** `fresh`: every connect gets a new client (a reconnect after a failed session setup); `client` stays the first. */
+function setup(opts: { fresh?: boolean } = {}) {
   const client = new FakeMqtt();
+  const clients: FakeMqtt[] = [client];
   const clock = new FakeClock(NOW);
   const logger = memoryLogger('link-test');
   const calls: { url: string; opts: MqttConnectOptions }[] = [];
@@ -68,9 +70,12 @@ function setup() {
     secureContext: FAKE_CONTEXT,
     signingKey: kioskSecret,
     centerPublicKey: centerPublic,
-    connect: (url, opts) => {
-      calls.push({ url, opts });
-      return client;
+    connect: (url, o) => {
+      calls.push({ url, opts: o });
+      if (!opts.fresh || calls.length === 1) return client;
+      const next = new FakeMqtt();
+      clients.push(next);
+      return next;
     },
     clock,
     logger,
@@ -87,7 +92,7 @@ function setup() {
     onDown: (d) => deliveries.push(d),
     onDisconnect: () => disconnects++,
   });
-  return { client, clock, logger, link, calls, deliveries, sessions, disconnects: () => disconnects };
+  return { client, clients, clock, logger, link, calls, deliveries, sessions, disconnects: () => disconnects };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -148,13 +153,61 @@ void t.test('each connect: new session, subscribe down QoS 1, retained online, t
   t.equal(env.seq, 1, 'seq restarts with the session');
 });
 
-void t.test('a refused subscription does not open the session', async (t) => {
-  const s = setup();
+void t.test('a refused subscription (dynsec: no role yet): the connection ends and a new one retries with backoff until the session opens', async (t) => {
+  const s = setup({ fresh: true });
   s.client.refuseSubscribe = true;
   s.client.up();
   await tick();
-  t.equal(s.sessions.length, 0);
-  t.match(s.logger.lines.join(''), /session setup failed/);
+  t.equal(s.sessions.length, 0, 'no session on a connection that cannot hear the center');
+  t.ok(s.client.ended, 'that connection is ended, not left deaf and mute');
+  const failed = s.logger.lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string }; retryInMs?: number }).filter((l) => l.msg === 'session setup failed: connecting again');
+  t.equal(failed.length, 1, 'logged once');
+  t.match(failed[0], { err: { message: /subscription to kiosk\/.+\/down refused/ }, retryInMs: 2_000 }, 'with the reason and the wait');
+  s.clock.advance(1_999);
+  await tick();
+  t.equal(s.calls.length, 1, 'not before the wait');
+  s.clock.advance(1);
+  await tick();
+  t.equal(s.calls.length, 2, 'a new connection after the wait');
+  // Refused again: the wait doubles.
+  s.clients[1]!.refuseSubscribe = true;
+  s.clients[1]!.up();
+  await tick();
+  s.clock.advance(3_999);
+  await tick();
+  t.equal(s.calls.length, 2, 'the second wait is longer');
+  s.clock.advance(1);
+  await tick();
+  t.equal(s.calls.length, 3);
+  // The reconciler gave the kiosk its role: granted, the session opens and the runner says hello.
+  const third = s.clients[2]!;
+  third.up();
+  await tick();
+  t.equal(s.sessions.length, 1, 'the link reaches its session');
+  await s.link.send('hello', { agent: 'a/1', readers: [], card: { present: false } });
+  t.ok(third.published.some((p) => p.topic === `kiosk/${KIOSK}/up`), 'hello sent on the new connection');
+  // A later failure starts from the first wait again.
+  third.drop();
+  third.refuseSubscribe = true;
+  third.up();
+  await tick();
+  s.clock.advance(2_000);
+  await tick();
+  t.equal(s.calls.length, 4, 'the backoff was reset by the session that opened');
+  await s.link.stop();
+  t.equal(s.clock.pending, 0, 'stop leaves no timer');
+});
+
+void t.test('stop during the backoff: no new connection', async (t) => {
+  const s = setup({ fresh: true });
+  s.client.refuseSubscribe = true;
+  s.client.up();
+  await tick();
+  await s.link.stop();
+  s.clock.advance(60_000);
+  await tick();
+  t.equal(s.calls.length, 1);
+  t.equal(s.clock.pending, 0);
 });
 
 void t.test('down: valid delivered once; replayed, forged, late, other session, malformed dropped with the reason', async (t) => {

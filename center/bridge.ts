@@ -187,7 +187,9 @@ export class Bridge {
       const msg = decodeUp(env);
       if (!kiosk) throw new WireError('unknown-sender', `kiosk ${kioskId} is not registered`);
       if (msg.type === 'hello') {
-        await this.deps.db.transaction((tx) => openSession(tx, kioskId, env!.session, env!.seq, new Date(this.deps.clock.now())));
+        const opened = await this.deps.db.transaction((tx) => openSession(tx, kioskId, env!.session, env!.seq, new Date(this.deps.clock.now()), env!.deadline));
+        // A hello the kiosk sealed before its current session's (delayed at another worker) never demotes it (sessions.ts).
+        if (opened === 'older') throw new WireError('replayed', `hello of session ${env.session} is older than the kiosk's current session's`);
       } else {
         const pos = await sessionPosition(this.deps.db, kioskId, env.session);
         // Its session not opened yet (hello at another worker), or a number skipped: the predecessor may still come.

@@ -8,14 +8,37 @@
 import { WireError } from '../wire/errors.js';
 import type { Sql } from './store/db.js';
 
-/** Opens `session` for `kiosk` at `seq` and makes it the kiosk's only current session. */
-export async function openSession(tx: Sql, kiosk: string, session: string, seq: number, now: Date): Promise<void> {
+/**
+ * Opens `session` for `kiosk` at `seq` and makes it the kiosk's only current
+ * session — if its hello is the newest: `helloDeadline` (the hello
+ * envelope's deadline, which the kiosk signs: its clock at sealing plus a
+ * fixed lifetime) above every earlier hello of the kiosk. With several
+ * workers, hello(S2) stuck at a slow worker may be handled after hello(S3),
+ * which the kiosk sealed later: S2 must not demote S3. An older hello's
+ * session is recorded not current (so its later messages are refused at
+ * once, not waited for) and the answer is 'older': the caller refuses it
+ * 'replayed' after commit. Sessions opened before migration 008 have no
+ * hello deadline and count as older than any hello.
+ *
+ * A kiosk whose clock steps back cannot open a session until the center's
+ * clock passes its newest hello's deadline (any hello it sends after that
+ * is newer, since the center accepts no hello past its deadline): the
+ * lockout is bounded by how far ahead the kiosk's clock was.
+ */
+export async function openSession(tx: Sql, kiosk: string, session: string, seq: number, now: Date, helloDeadline?: number): Promise<'current' | 'older'> {
+  let newest = true;
+  if (helloDeadline !== undefined) {
+    const r = await tx.query<{ older: boolean | null }>('SELECT max(hello_deadline) >= $2 AS older FROM sessions WHERE kiosk_id = $1', [kiosk, helloDeadline]);
+    newest = r.rows[0]?.older !== true;
+  }
   const ins = await tx.query(
-    `INSERT INTO sessions (id, kiosk_id, seq_in, seq_out, current, opened_at, last_seen_at) VALUES ($1, $2, $3, 0, true, $4, $4) ON CONFLICT (id) DO NOTHING`,
-    [session, kiosk, seq, now],
+    `INSERT INTO sessions (id, kiosk_id, seq_in, seq_out, current, opened_at, last_seen_at, hello_deadline) VALUES ($1, $2, $3, 0, $5, $4, $4, $6) ON CONFLICT (id) DO NOTHING`,
+    [session, kiosk, seq, now, newest, helloDeadline ?? null],
   );
   if (ins.rowCount === 0) throw new WireError('replayed', `session ${session} was opened before`);
+  if (!newest) return 'older';
   await tx.query('UPDATE sessions SET current = false WHERE kiosk_id = $1 AND id <> $2 AND current', [kiosk, session]);
+  return 'current';
 }
 
 /** Accepts `seq` in the kiosk's current `session` (heard from at `now`), or throws 'unknown-session' / 'replayed'. */

@@ -10,6 +10,7 @@ import { SEALING_KEYS_MIGRATION } from './004-sealing-keys.js';
 import { CONSOLE_MIGRATION } from './005-console.js';
 import { FLEET_MIGRATION } from './006-fleet.js';
 import { ENROL_RETRY_MIGRATION } from './007-enrol-retry.js';
+import { HELLO_DEADLINE_MIGRATION } from './008-hello-deadline.js';
 
 export interface Migration {
   /** 1, 2, 3 … without gaps. */
@@ -20,4 +21,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION, SEALING_KEYS_MIGRATION, CONSOLE_MIGRATION, FLEET_MIGRATION, ENROL_RETRY_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [CORE_MIGRATION, AUDIT_MIGRATION, READER_DESCRIPTORS_MIGRATION, SEALING_KEYS_MIGRATION, CONSOLE_MIGRATION, FLEET_MIGRATION, ENROL_RETRY_MIGRATION, HELLO_DEADLINE_MIGRATION];

@@ -39,6 +39,17 @@ import { StateWaiter } from './state-waiter.js';
 
 /** Up messages the center always answers: the silence watch runs after each. */
 const EXPECTS_ANSWER: ReadonlySet<string> = new Set(['hello', 'request', 'card', 'result']);
+/**
+ * Down messages that answer one of those (wire/messages.ts): hello → welcome
+ * or refused (and the recovery's insert-card, script, failed); request →
+ * request-refused, insert-card or failed; card → script, package or
+ * card-refused; result → the next script, issued or failed. Only these end
+ * the silence watch's wait: a registry push, and the fleet messages (renew,
+ * certificate, decommission: the agent's, kiosk/agent.ts), come whenever
+ * the center likes, and a center that pushes while the worker holding the
+ * kiosk's message is dead must not switch the watch off.
+ */
+const ANSWERS: ReadonlySet<DownMessage['type']> = new Set(['welcome', 'refused', 'request-refused', 'insert-card', 'card-refused', 'script', 'package', 'issued', 'failed']);
 
 export class SessionRunner {
   readonly #deps: RunnerDeps;
@@ -110,7 +121,7 @@ export class SessionRunner {
 
   /** Queues a checked down message; handlers run one at a time, in order. */
   deliver(d: DownDelivery): void {
-    this.#watch?.heard();
+    if (ANSWERS.has(d.message.type)) this.#watch?.heard();
     this.#queue = this.#queue
       .then(() => {
         this.#busySince = this.#progressAt = this.#deps.clock.now();

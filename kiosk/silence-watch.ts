@@ -8,7 +8,8 @@
  * center's hello recovery (center/handlers/hello.ts) resumes the job from
  * the database on a live worker.
  *
- * Any down message, or the link going down (its reconnect opens a new
+ * A down message that answers (the runner decides which: a registry push
+ * answers nothing), or the link going down (its reconnect opens a new
  * session anyway), means nothing is awaited. Timers come from the injected
  * clock; `stop` leaves none behind.
  */

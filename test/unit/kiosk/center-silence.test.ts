@@ -66,6 +66,25 @@ void t.test('silent after the request: a new session, then the request sent agai
   t.notOk(r.logger.lines.some((l) => l.includes(CODE)), 'the code is never logged');
 });
 
+void t.test('a down message that answers nothing (a registry push) does not end the wait for the answer', async (t) => {
+  const r = await readyRig({ answerTimeoutMs: 5_000, requestTimeoutMs: 30_000 });
+  void r.runner.request(APP, CODE);
+  await until(() => r.link.types().includes('request'));
+  r.runner.deliver(insertCard());
+  r.runner.deliver(script());
+  await r.runner.idle();
+  t.equal(r.link.types().at(-1), 'result');
+  await advance(r, 3_000);
+  r.runner.deliver(down('registry', registry(undefined, 2)));
+  await r.runner.idle();
+  await advance(r, 2_500);
+  await until(() => r.link.renewals === 1);
+  t.equal(r.link.types().at(-1), 'hello', 'the result is still unanswered: a new session');
+  await advance(r, 3_000);
+  t.equal(r.link.renewals, 1, 'exactly one');
+  await r.runner.stop();
+});
+
 void t.test('an answering center: no new session; no watchdog without answerTimeoutMs', async (t) => {
   const r = await readyRig({ answerTimeoutMs: 5_000 });
   const outcome = r.runner.request(APP, CODE);

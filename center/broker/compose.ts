@@ -17,13 +17,18 @@ import type { Db } from '../store/db.js';
 import { startBroker } from './broker.js';
 import { connectBridge } from './bridge-client.js';
 import { BrokerError } from './errors.js';
-import { isWorkerName, SHARED_UP_FILTER, startExternalBroker } from './external/start.js';
+import { isWorkerName, parseBrokerUrl, SHARED_UP_FILTER, startExternalBroker } from './external/start.js';
 import type { BrokerLink } from './link.js';
 
-/** CenterOptions.broker: the embedded broker (the default), or an external one the center bridges to. */
-export type BrokerOption = { kind: 'embedded'; host?: string; port?: number } | { kind: 'external'; url: string; pidFile?: string; worker?: string };
+/**
+ * CenterOptions.broker: the embedded broker (the default), or an external one the center bridges to.
+ * External: `url` is where the center connects (the site broker's center listener, docs/mosquitto.md);
+ * `kioskUrl` where kiosks connect (its kiosk listener), reported as RunningCenter.url (default `url`).
+ */
+export type BrokerOption = { kind: 'embedded'; host?: string; port?: number } | { kind: 'external'; url: string; kioskUrl?: string; pidFile?: string; worker?: string };
 
 export interface BrokerSide {
+  /** Where kiosks connect. */
   readonly url: string;
   readonly port: number;
   readonly link: BrokerLink;
@@ -59,7 +64,8 @@ export async function startBrokerSide(opt: BrokerOption, d: BrokerSideDeps): Pro
     const worker = opt.worker ?? 'main';
     if (!isWorkerName(worker)) throw new BrokerError('CONNECT', 'the worker name must be 1..32 of A-Z a-z 0-9 . _ -');
     const ext = await startExternalBroker({ url: opt.url, ...(opt.pidFile ? { pidFile: opt.pidFile } : {}), worker, tls: d.keys.bridgeTls, db: d.store, clock: d.clock, logger: d.logger, onKioskGone });
-    return { url: ext.url, port: ext.port, link: ext.link, bridgeClient: ext.bridgeClient, upFilter: SHARED_UP_FILTER, publisher: ext.publisher, startCrls: undefined, sync: () => ext.sync(), close: () => ext.close() };
+    const kioskUrl = opt.kioskUrl ?? ext.url;
+    return { url: kioskUrl, port: parseBrokerUrl(kioskUrl).port, link: ext.link, bridgeClient: ext.bridgeClient, upFilter: SHARED_UP_FILTER, publisher: ext.publisher, startCrls: undefined, sync: () => ext.sync(), close: () => ext.close() };
   }
   const host = opt.host ?? '127.0.0.1';
   const broker = await startBroker({

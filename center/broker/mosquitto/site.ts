@@ -5,15 +5,19 @@
  * fixture starts mosquitto on. Pure: paths in, texts out.
  */
 import { join, resolve } from 'node:path';
-import { DEFAULT_USER, mosquittoConf } from './conf.js';
+import { DEFAULT_CENTER_HOST, DEFAULT_USER, mosquittoConf } from './conf.js';
 import { dynsecState, type DynsecState } from './dynsec.js';
 
 export interface SiteBrokerOptions {
   pkiDir: string;
   /** Where mosquitto.conf, dynamic-security.json, the pid file and the log go. */
   outDir: string;
+  /** The kiosk listener. */
   host?: string;
   port?: number;
+  /** The center listener (default 127.0.0.1, `port` + 1). */
+  centerHost?: string;
+  centerPort?: number;
   user?: string;
   /** Default: `<outDir>/data`. */
   persistenceDir?: string;
@@ -31,6 +35,8 @@ export interface SiteBrokerFiles {
   paths: { conf: string; dynsec: string; persistenceDir: string; pidFile: string; logFile: string; keyfile: string };
   conf: string;
   dynsec: DynsecState;
+  /** Where kiosks connect, and where the center's workers connect. */
+  listeners: { kiosk: { host: string; port: number }; center: { host: string; port: number } };
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -47,9 +53,12 @@ export function siteBrokerFiles(o: SiteBrokerOptions): SiteBrokerFiles {
     logFile: join(out, 'mosquitto.log'),
     keyfile: join(pki, 'broker', 'tls.key'),
   };
+  const kiosk = { host: o.host ?? DEFAULT_HOST, port: o.port ?? DEFAULT_PORT };
+  const center = { host: o.centerHost ?? DEFAULT_CENTER_HOST, port: o.centerPort ?? kiosk.port + 1 };
   const conf = mosquittoConf({
-    host: o.host ?? DEFAULT_HOST,
-    port: o.port ?? DEFAULT_PORT,
+    ...kiosk,
+    centerHost: center.host,
+    centerPort: center.port,
     cafile: join(pki, 'ca', 'ca.crt'),
     certfile: join(pki, 'broker', 'tls.crt'),
     keyfile: paths.keyfile,
@@ -63,5 +72,5 @@ export function siteBrokerFiles(o: SiteBrokerOptions): SiteBrokerFiles {
     ...(o.autosaveIntervalS !== undefined ? { autosaveIntervalS: o.autosaveIntervalS } : {}),
     ...(o.debugLog !== undefined ? { debugLog: o.debugLog } : {}),
   });
-  return { paths, conf, dynsec: dynsecState({ centerUsername: o.centerUsername, kiosks: o.kiosks }) };
+  return { paths, conf, dynsec: dynsecState({ centerUsername: o.centerUsername, kiosks: o.kiosks }), listeners: { kiosk, center } };
 }

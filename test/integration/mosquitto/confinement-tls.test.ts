@@ -44,13 +44,14 @@ void t.test('the TLS gate: another CA, an expired certificate, a revoked one aft
   await refused({ cert: pemJoin(old.pem, issuing.chainPem), key: await exportPkcs8Pem(kp.privateKey) }, 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'an expired certificate of the right CA');
 
   // A valid kiosk gets through: mosquitto found the issuing CA's CRL, the second block of ca/crl.pem (CRL checking fails closed without it).
+  const serial = new X509Certificate(await readFile(site.pki.kiosks['kiosk-2']!.cert)).serialNumber;
+  await cardline(['pki', 'revoke', '--pki', site.pki.dir, '--serial', serial]);
+  const before = await attemptAs(m, site, await credsOf(site.pki, 'kiosk-2'), 'kiosk-2');
+  t.equal(before.connected, true, 'before SIGHUP mosquitto still has the old CRL');
+  // Connected after the probe: on the kiosk listener the probe's client ID is kiosk-2 too (use_username_as_clientid) and would replace it.
   const connected = await connectAs(t, m, site, 'kiosk-2');
   let closed = false;
   connected.on('close', () => (closed = true));
-  const serial = new X509Certificate(await readFile(site.pki.kiosks['kiosk-2']!.cert)).serialNumber;
-  await cardline(['pki', 'revoke', '--pki', site.pki.dir, '--serial', serial]);
-  const before = await attemptAs(m, site, await credsOf(site.pki, 'kiosk-2'), 'kiosk-2-probe');
-  t.equal(before.connected, true, 'before SIGHUP mosquitto still has the old CRL');
   await m.sighup();
   await refused(await credsOf(site.pki, 'kiosk-2'), 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED', 'a certificate on ca/crl.pem after SIGHUP');
   t.equal(closed, false, 'SIGHUP does not drop the revoked kiosk that is already connected (DESIGN §8): dynsec disableClient must');
@@ -62,14 +63,16 @@ void t.test('broker config: the files it writes, and mosquitto running on them',
   await cardline(['center', 'kiosks', 'revoke', '--kiosk', 'kiosk-2', '--reason', 'test', ...site.storeArgs]);
   const out = join(site.root, 'broker');
   const port = await freePort();
+  const centerPort = await freePort();
   const user = process.getuid?.() === 0 ? 'root' : (process.env.USER ?? 'root');
-  const json = JSON.parse(await cardline(['broker', 'config', ...site.storeArgs, '--out', out, '--port', String(port), '--user', user, '--json'])) as Record<string, unknown>;
+  const json = JSON.parse(await cardline(['broker', 'config', ...site.storeArgs, '--out', out, '--port', String(port), '--center-port', String(centerPort), '--user', user, '--json'])) as Record<string, unknown>;
   t.same(json.kiosks, ['kiosk-1'], 'only the active kiosk (kiosk-2 was revoked, kiosk-3 never registered)');
   t.equal(json.center, 'cardline-center', 'the CN pki init gives the center certificate');
   t.equal((await stat(join(out, 'mosquitto.conf'))).mode & 0o777, 0o644);
   t.equal((await stat(join(out, 'dynamic-security.json'))).mode & 0o777, 0o600);
   const conf = await readFile(join(out, 'mosquitto.conf'), 'utf8');
-  for (const line of [`listener ${port} 127.0.0.1`, 'require_certificate true', 'use_identity_as_username true', `cafile ${site.pki.ca.cert}`, `keyfile ${site.pki.broker.key}`, `crlfile ${site.pki.ca.crl}`, 'tls_version tlsv1.2', 'allow_anonymous false', 'per_listener_settings false', `user ${user}`]) {
+  t.same(json.listeners, { kiosk: { host: '127.0.0.1', port }, center: { host: '127.0.0.1', port: centerPort } });
+  for (const line of [`listener ${port} 127.0.0.1`, `listener ${centerPort} 127.0.0.1`, 'use_username_as_clientid true', 'require_certificate true', 'use_identity_as_username true', `cafile ${site.pki.ca.cert}`, `keyfile ${site.pki.broker.key}`, `crlfile ${site.pki.ca.crl}`, 'tls_version tlsv1.2', 'allow_anonymous false', 'per_listener_settings false', `user ${user}`]) {
     t.ok(conf.split('\n').includes(line), `mosquitto.conf has: ${line}`);
   }
   const dynsec = JSON.parse(await readFile(join(out, 'dynamic-security.json'), 'utf8')) as { clients: { username: string }[]; defaultACLAccess: Record<string, boolean> };
@@ -85,6 +88,8 @@ void t.test('broker config: the files it writes, and mosquitto running on them',
   t.equal(await subscribeCode(kiosk1, 'kiosk/kiosk-1/down'), 1, 'the active kiosk has its role');
   const kiosk3 = await connectAs(t, m, site, 'kiosk-3');
   t.equal(await subscribeCode(kiosk3, 'kiosk/kiosk-3/down'), 0x80, 'a kiosk not in the registry has none');
+  const center = await connectAs(t, { url: `mqtts://127.0.0.1:${centerPort}` }, site, 'center', 'cardline-center-w1-1');
+  t.equal(await subscribeCode(center, '$share/center/kiosk/+/up'), 1, 'the center connects to its own listener and has its role');
   const revoked = await attemptAs(m, site, await credsOf(site.pki, 'kiosk-2'), 'kiosk-2');
   t.equal(revoked.error?.code, 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED', "the revoked kiosk is refused at TLS: `center kiosks revoke` put its certificate on ca/crl.pem");
   t.match(await child.log(), TLS_REFUSED_LOG);

@@ -20,7 +20,8 @@ const REFUSED = 0x80;
 void t.test('kiosks on the site broker', async (t) => {
   const site = await makeSite(t);
   const m = await broker(t, site);
-  const center = await connectAs(t, m, site, 'center', 'cardline-center-w1-1');
+  // The center's workers connect to the center listener (no use_username_as_clientid: they share one certificate).
+  const center = await connectAs(t, { url: m.centerUrl }, site, 'center', 'cardline-center-w1-1');
   const centerGot = inbox(center);
   t.equal(await subscribeCode(center, '$share/center/kiosk/+/up'), 1, 'the center joins the shared subscription of the workers');
   t.equal(await subscribeCode(center, 'kiosk/+/state'), 1, "the center follows every kiosk's state");
@@ -97,16 +98,35 @@ void t.test('kiosks on the site broker', async (t) => {
     centerGot.length = 0;
   });
 
-  await t.test("KNOWN GAP: a kiosk can take another kiosk's client ID (and so knock it off) but keeps its own rights", async (t) => {
-    // The plugin's clientid binding is part of the password check that use_identity_as_username skips;
-    // use_username_as_clientid would close this but give every center worker (one certificate) the same client ID (docs/mosquitto.md).
+  await t.test("a kiosk cannot take another kiosk's client ID: the kiosk listener makes its CN its client ID", async (t) => {
+    // use_username_as_clientid on the kiosk listener (per listener in Mosquitto 2.0.11): whatever client ID kiosk-1 sends, it is kiosk-1.
     let kiosk2Closed = false;
     kiosk2.on('close', () => (kiosk2Closed = true));
+    const from = (await m.log()).length;
     const imposter = await attemptAs(m, site, await credsOf(site.pki, 'kiosk-1'), 'kiosk-2');
-    t.equal(imposter.connected, true, 'kiosk-1 connects with the client ID kiosk-2');
-    await waitFor(() => kiosk2Closed, 'kiosk-2 to be closed');
-    t.match(await m.log(), /Client kiosk-2 already connected, closing old connection\.\n[^\n]*New client connected from [^ ]+ as kiosk-2 \(p2, c1, k60, u'kiosk-1'\)/, "the log names the username (kiosk-1's CN) behind the client ID");
-    const again = await connectAs(t, m, site, 'kiosk-1', 'kiosk-2');
-    t.equal(await subscribeCode(again, 'kiosk/kiosk-2/down'), REFUSED, "with kiosk-2's client ID it still has only kiosk-1's rights");
+    t.equal(imposter.connected, true, 'kiosk-1 connects (asking for the client ID kiosk-2)');
+    const log = await m.waitForLog(/New client connected from [^ ]+ as kiosk-1 \(p2, c1, k60, u'kiosk-1'\)/, 5000, from);
+    t.pass("mosquitto's log: the connection got kiosk-1 as client ID, not kiosk-2");
+    t.notMatch(log, /Client kiosk-2 already connected/, 'kiosk-2 was not closed by the broker');
+    // kiosk-2 still receives its down messages on its own connection.
+    const kiosk2Got = inbox(kiosk2);
+    await center.publishAsync('kiosk/kiosk-2/down', 'still here', { qos: 1 });
+    await waitFor(() => kiosk2Got.length > 0, 'kiosk-2 to receive a down message');
+    t.same(kiosk2Got, ['kiosk/kiosk-2/down still here']);
+    t.equal(kiosk2Closed, false, 'kiosk-2 stayed connected');
+  });
+
+  await t.test('RESIDUAL RISK (docs/mosquitto.md): a kiosk certificate that can reach the center listener may take a worker\'s client ID, with its own rights only', async (t) => {
+    // Mosquitto 2.0.11 has no per-listener way to refuse a certificate by OU, and workers share one CN: the guard is that the
+    // center listener binds 127.0.0.1 (or a network kiosks cannot reach). Pinned here so a change of behaviour shows.
+    const victim = await connectAs(t, { url: m.centerUrl }, site, 'center', 'cardline-center-victim-1');
+    let victimClosed = false;
+    victim.on('close', () => (victimClosed = true));
+    const from = (await m.log()).length;
+    const imposter = await connectAs(t, { url: m.centerUrl }, site, 'kiosk-1', 'cardline-center-victim-1');
+    await waitFor(() => victimClosed, 'the worker connection to be closed');
+    t.match((await m.log()).slice(from), /as cardline-center-victim-1 \(p2, c1, k60, u'kiosk-1'\)/, "the log names the kiosk's CN behind the worker's client ID");
+    t.equal(await subscribeCode(imposter, '$share/center/kiosk/+/up'), REFUSED, "it gets no center rights (only kiosk-1's)");
+    victim.end(true);
   });
 });

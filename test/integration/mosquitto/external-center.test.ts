@@ -32,7 +32,7 @@ void t.test('one card issued end to end through an external mosquitto, on Postgr
     store: { url: pg.url },
     broker: async (pkiDir) => {
       broker = await startMosquitto({ pkiDir, store: { url: pg.url }, t });
-      return { kind: 'external', url: broker.url, pidFile: broker.pidFile, worker: 'w1' };
+      return { kind: 'external', url: broker.centerUrl, kioskUrl: broker.url, pidFile: broker.pidFile, worker: 'w1' };
     },
   });
   const mosq = broker!;
@@ -61,10 +61,10 @@ void t.test('`cardline center --broker … --broker-pid-file … --worker …` a
   await initDevPki(pki, { kiosks: ['kiosk-1'], random, clock: systemClock, sealKiosk: sealDevKiosk });
   const pg = await startPostgres(t);
   const mosq = await startMosquitto({ pkiDir: pki, store: { url: pg.url }, t });
-  const center = spawnCardline('center', ['center', '--pki', pki, '--database', pg.url, '--broker', mosq.url, '--broker-pid-file', mosq.pidFile, '--worker', 'w7']);
+  const center = spawnCardline('center', ['center', '--pki', pki, '--database', pg.url, '--broker', mosq.centerUrl, '--broker-pid-file', mosq.pidFile, '--worker', 'w7']);
   t.teardown(() => center.stop());
   const line = await center.waitFor(/^center listening on /, 60_000, 'the center listening');
-  t.equal(line, `center listening on ${mosq.url}`, 'the stdout line names the external broker');
+  t.equal(line, `center listening on ${mosq.centerUrl}`, "the stdout line names the external broker's center listener");
   await mosq.waitForLog(new RegExp(`as cardline-center-w7-${center.pid} .*u'cardline-center'`), 10_000);
   t.pass('mosquitto: the bridge connected as cardline-center-w7-<pid>, username the certificate CN');
   t.equal((await center.stop()).code, 0, 'SIGTERM: a clean exit');

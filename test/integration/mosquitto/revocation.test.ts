@@ -42,7 +42,7 @@ const rig: Rig = await startRig(t, {
     mosq = await startMosquitto({ pkiDir, store: { url: pg.url }, t });
     // The center is told of a pid file that does not exist yet (kiosk-1's case); it appears later.
     centerPidFile = join(mosq.dir, 'center-sees.pid');
-    return { kind: 'external', url: mosq.url, pidFile: centerPidFile, worker: 'rev' };
+    return { kind: 'external', url: mosq.centerUrl, kioskUrl: mosq.url, pidFile: centerPidFile, worker: 'rev' };
   },
 });
 await rig.center.syncBroker();

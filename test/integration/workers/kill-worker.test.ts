@@ -19,55 +19,23 @@
  * station.
  */
 import t from 'tap';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readBackCard } from '../../../cli/demo/read-back.js';
-import { startMosquitto } from '../../fixtures/mosquitto.js';
-import { startPostgres } from '../../fixtures/postgres-server.js';
-import { freePort, inspectStore, runCardline, sameCard, setUpSite, spawnCardline, type CardlineProcess } from '../../fixtures/process-rig.js';
+import { checkIssuedOnce, kioskIssued, LONG, messagesIn, startKillRig } from './kill-rig.js';
 import { makeApps, type TestApplication } from '../e2e/local-rig.js';
 import { personalDataIn } from './personal-data.js';
 
 const KILL_AFTER = /step 1\/\d+/;
-const LONG = 90_000;
 /** Time for the kiosk's mqtt client to write the result to the socket after it logged the script's end. */
 const RESULT_IN_FLIGHT_MS = 300;
 
-const messagesIn = (p: CardlineProcess, type: string): string[] => p.err.filter((l) => l.includes('"msg":"message in"') && l.includes(`"type":"${type}"`));
-
-async function place(stationDir: string, where: 'ic' | 'gate' | 'reject'): Promise<string[]> {
-  return (await readdir(join(stationDir, where))).filter((n) => n.endsWith('.eeprom')).map((n) => n.slice(0, -'.eeprom'.length));
-}
-
 void t.test('kill -9 of the worker holding a session mid-script: the other worker completes it, ISSUED once; the broker keeps no personal data', async (t) => {
-  const started = Date.now();
-  const lap = (what: string): void => t.comment(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const root = await mkdtemp(join(tmpdir(), 'cardline-kill-worker-'));
-  t.teardown(() => rm(root, { recursive: true, force: true }));
-  const procs: CardlineProcess[] = [];
-  t.teardown(async () => {
-    for (const p of procs) await p.stop(5_000);
-  });
-  const pg = await startPostgres(t);
-  const [app, other] = makeApps(2, 'KILLW') as [TestApplication, TestApplication];
-  const port = await freePort();
-  const site = await setUpSite(root, { cards: 3, apps: [app, other], port, database: pg.url, lap });
-  const mosq = await startMosquitto({ pkiDir: site.pki, store: { url: pg.url }, port, t });
-  lap('site, PostgreSQL and mosquitto up');
-
-  const worker = async (name: string): Promise<CardlineProcess> => {
-    const p = spawnCardline(name, ['center', ...site.storeArgs, '--broker', mosq.url, '--broker-pid-file', mosq.pidFile, '--worker', name]);
-    procs.push(p);
-    await p.waitFor(/^center listening on mqtts:/, LONG, `${name} listening`);
-    return p;
-  };
-  const workers = [await worker('w1'), await worker('w2')];
+  const rig = await startKillRig(t, 'KILLW');
+  const { site, mosq, app, other, lap } = rig;
+  const workers = [await rig.worker('w1'), await rig.worker('w2')];
   lap('two workers listening');
 
-  const kiosk = spawnCardline('kiosk', [...site.kioskArgs, '--request', app.input.id, '--once']);
-  procs.push(kiosk);
+  const kiosk = rig.kiosk();
   kiosk.write(`${app.input.code}\n`);
   kiosk.endInput();
   await kiosk.waitFor(KILL_AFTER, LONG, 'the kiosk running APDU 1 of the write script');
@@ -82,34 +50,15 @@ void t.test('kill -9 of the worker holding a session mid-script: the other worke
   t.equal(exit.signal, 'SIGKILL', `${victim.name} was killed mid-session`);
   lap(`${victim.name} killed`);
 
-  const kexit = await kiosk.waitExit(LONG, 'the kiosk ending its customer (--once)');
-  const result = kiosk.out.find((l) => /Result: /.test(l)) ?? '';
-  const renewed = kiosk.err.some((l) => l.includes('the center is silent: opening a new session'));
-  t.comment(`kiosk: ${result.trim()}; ${renewed ? 'the result was lost with the killed worker: the kiosk opened a new session and the survivor recovered the job' : `the result reached ${survivor.name} directly`}`);
-  t.match(result, /Result: issued/, 'the customer got the card: no visible failure');
-  t.equal(kexit.code, 0, 'the kiosk exits 0 (issued)');
+  const { result, renewed } = await kioskIssued(t, kiosk);
+  t.comment(`kiosk: ${result}; ${renewed ? 'the result was lost with the killed worker: the kiosk opened a new session and the survivor recovered the job' : `the result reached ${survivor.name} directly`}`);
   t.equal(messagesIn(victim, 'result').length, 0, `${victim.name} never handled the result`);
   t.ok(messagesIn(survivor, 'result').length >= 1, `${survivor.name} handled the result`);
   if (renewed) t.ok(messagesIn(survivor, 'hello').length >= 1, `${survivor.name} handled the new session's hello (its recovery)`);
   lap('kiosk done');
 
   t.equal((await survivor.stop()).code, 0, `${survivor.name} stops cleanly on SIGTERM`);
-  const report = await inspectStore(site);
-  const jobs = report.jobs.filter((j) => j.application_id === app.input.id);
-  const issued = jobs.filter((j) => j.state === 'ISSUED');
-  t.comment(`${app.input.id}: jobs ${jobs.map((j) => `${j.state}(attempt ${j.attempt}${j.reason ? `, ${j.reason}` : ''})`).join(', ')}`);
-  t.equal(issued.length, 1, 'ISSUED exactly once');
-  t.equal(report.applications.find((a) => a.id === app.input.id)?.status, 'issued', 'the application is issued');
-  t.equal(report.applications.find((a) => a.id === other.input.id)?.status, 'pending', 'the other application untouched');
-  const gate = await place(site.stationDir, 'gate');
-  t.equal(gate.length, 1, 'exactly one card at the gate');
-  t.ok(sameCard(issued[0]?.card_serial ?? null, gate[0] ?? ''), "it is the ISSUED job's card");
-  if (gate[0]) t.same(await readBackCard(join(site.stationDir, 'gate', `${gate[0]}.eeprom`), app, () => undefined), [], 'it reads back equal to the application');
-  t.same(await place(site.stationDir, 'ic'), [], 'no card left at the station');
-  t.ok(report.audit.ok, `the audit log verifies (${report.audit.entries} entries, ${report.audit.checkpoints} checkpoints)`);
-  t.same(report.audit.problems, [], 'no audit problems');
-  const verified = await runCardline(['audit', 'verify', '--database', pg.url, '--center-key', join(site.pki, 'center', 'signing.pub')]);
-  t.match(verified.out, /^verified: every leaf hash/m, 'cardline audit verify exits 0 and says so');
+  await checkIssuedOnce(t, rig);
 
   // The broker's persistence file, written when it stops: the state messages, nothing of the customer.
   await mosq.stop();

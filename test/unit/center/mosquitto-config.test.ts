@@ -84,3 +84,37 @@ void t.test('siteBrokerFiles: the PKI layout of docs/pki.md', (t) => {
   t.equal(f.paths.dynsec, '/etc/cardline-broker/dynamic-security.json');
   t.end();
 });
+
+/** The lines of one `listener` section: from its `listener` line to the next blank line. */
+function section(conf: string, listener: string): string[] {
+  const lines = conf.split('\n');
+  const from = lines.indexOf(listener);
+  if (from < 0) return [];
+  const to = lines.indexOf('', from);
+  return lines.slice(from, to < 0 ? undefined : to);
+}
+
+void t.test('two listeners: kiosks get their CN as client ID, the center listener (workers share one CN) does not', (t) => {
+  const conf = mosquittoConf({ ...base, host: '0.0.0.0', centerHost: '127.0.0.1', centerPort: 9000 });
+  const kiosk = section(conf, 'listener 8883 0.0.0.0');
+  const center = section(conf, 'listener 9000 127.0.0.1');
+  const tls = ['require_certificate true', 'use_identity_as_username true', 'cafile /pki/ca/ca.crt', 'certfile /pki/broker/tls.crt', 'keyfile /pki/broker/tls.key', 'crlfile /pki/ca/crl.pem', 'tls_version tlsv1.2'];
+  for (const l of tls) {
+    t.ok(kiosk.includes(l), `kiosk listener: ${l}`);
+    t.ok(center.includes(l), `center listener: ${l}`);
+  }
+  t.ok(kiosk.includes('use_username_as_clientid true'), 'kiosk listener: the client ID is the username (the certificate CN)');
+  t.notOk(center.some((l) => l.startsWith('use_username_as_clientid')), 'center listener: workers name their own client IDs');
+  t.equal(conf.split('\n').filter((l) => l.startsWith('listener ')).length, 2, 'exactly two listeners');
+  refuses(t, () => mosquittoConf({ ...base, centerPort: 8883 }), 'INVALID_PORT', 'the center listener on the kiosk port');
+  refuses(t, () => mosquittoConf({ ...base, centerHost: '127.0.0.1 x' }), 'INVALID_HOST', 'a space in the center host');
+  t.end();
+});
+
+void t.test('siteBrokerFiles: the center listener defaults to 127.0.0.1 and the kiosk port + 1', (t) => {
+  const f = siteBrokerFiles({ pkiDir: '/srv/pki', outDir: '/etc/b', host: '0.0.0.0', port: 8883, centerUsername: 'cardline-center', kiosks: [] });
+  t.ok(f.conf.split('\n').includes('listener 8884 127.0.0.1'));
+  t.same(f.listeners, { kiosk: { host: '0.0.0.0', port: 8883 }, center: { host: '127.0.0.1', port: 8884 } });
+  refuses(t, () => siteBrokerFiles({ pkiDir: '/srv/pki', outDir: '/etc/b', port: 65535, centerUsername: 'cardline-center', kiosks: [] }), 'INVALID_PORT', 'port 65535 leaves no default center port');
+  t.end();
+});

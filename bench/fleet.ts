@@ -76,7 +76,17 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     for (const w of workers) await w.stop();
   });
   for (let i = 1; i <= o.workers; i++) {
-    workers.push(await startWorker({ name: `w${i}`, pkiDir, databaseUrl: pg.url, brokerUrl: mosq.url, brokerPidFile: mosq.pidFile, ...(profileDir && i === 1 ? { cpuProfDir: profileDir } : {}) }));
+    const wo = { name: `w${i}`, pkiDir, databaseUrl: pg.url, brokerUrl: mosq.url, brokerPidFile: mosq.pidFile, ...(profileDir && i === 1 ? { cpuProfDir: profileDir } : {}) };
+    // A worker reads the broker's dynsec client list at start (5 s limit): with 10,000 clients on a loaded machine it can time out. Said, and tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        workers.push(await startWorker(wo));
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        say(`set-up: worker ${wo.name} did not start (attempt ${attempt}): ${(e instanceof Error ? e.message : String(e)).split('\n').slice(0, 2).join(' ')}`);
+      }
+    }
   }
   say(`set-up: mosquitto (pid ${mosq.pid}, ${mosq.url}) and ${o.workers} workers up in ${secs(t)}`);
   const components: Component[] = [
@@ -112,7 +122,7 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     say(`\n## Broker restart: ${o.reconnectKiosks} kiosks (${o.kiosks} issuing + ${light} light), load ${o.rate}/s for ${RESTART_LOAD_S} s, restart ${RESTART_AFTER_S} s in\n`);
     say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held: ${tcp2.from} from the fleet process (the broker holds ${tcp2.server} in all)`);
     const reconnected = fleet.expect('reconnected');
-    await fleet.ask({ type: 'watch-reconnect', timeoutS: 900 }, 'watching');
+    await fleet.ask({ type: 'watch-reconnect', timeoutS: 300 }, 'watching');
     const loading = fleet.ask({ type: 'load', rate: o.rate, durationS: RESTART_LOAD_S }, 'loaded');
     await new Promise((r) => setTimeout(r, RESTART_AFTER_S * 1000));
     const waits2 = await PgWaits.start(pg.url);

@@ -19,6 +19,14 @@
  * mqtt.js emits 'message' BEFORE it calls handleMessage for the same
  * packet, so the message is counted (enter) before `admit` decides on its
  * PUBACK: in flight never exceeds `max`.
+ *
+ * A held PUBACK belongs to its connection. Held longer than the keepalive,
+ * the connection may drop (mqtt.js reads no PINGRESP meanwhile); mqtt.js
+ * then reconnects, and a held callback run later would send a PUBACK with
+ * the old packet ID on the new connection, acknowledging an unrelated
+ * message. So the bridge calls `dropHeld()` on the client's 'close': the
+ * messages themselves were received and are still handled; the broker
+ * (clean session) forgets their PUBACKs with the old connection.
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
@@ -86,6 +94,13 @@ export class InFlightGate {
       this.log.warn('backpressure on: no more messages taken until one is handled', { inFlight: this.#inFlight, max: this.max });
     }
     this.#episode++;
+  }
+
+  /** The connection the held PUBACKs belong to closed: they are never sent (see above). */
+  dropHeld(): void {
+    if (this.#held.length === 0) return;
+    this.log.warn('held PUBACKs dropped: the connection closed', { dropped: this.#held.length, inFlight: this.#inFlight });
+    this.#held.length = 0;
   }
 
   /** A slot is free and no PUBACK waits for it: the episode ends (one line each way, not one per held PUBACK). */

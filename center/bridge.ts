@@ -54,6 +54,8 @@ export interface BridgePublisher {
 export interface BridgeClient extends BridgePublisher {
   subscribe(topic: string, opts: { qos: 0 | 1 }, cb: (err: Error | null, granted?: { qos: number }[]) => void): unknown;
   on(event: 'message', listener: (topic: string, payload: Buffer) => void): unknown;
+  /** The connection ended (mqtt.js reconnects on a new one): PUBACKs held on it are dropped (bridge-intake.ts). */
+  on(event: 'close', listener: () => void): unknown;
   /** mqtt.js's hook, called after 'message' for the same packet; its callback sends the PUBACK (replaced for backpressure). */
   handleMessage?: (packet: never, callback: (err?: Error) => void) => void;
 }
@@ -115,7 +117,10 @@ export class Bridge {
 
   async start(): Promise<void> {
     const gate = this.intake;
-    if (gate) this.client.handleMessage = (_packet, callback) => gate.admit(() => callback());
+    if (gate) {
+      this.client.handleMessage = (_packet, callback) => gate.admit(() => callback());
+      this.client.on('close', () => gate.dropHeld());
+    }
     this.client.on('message', (topic, payload) => this.receive(topic, payload));
     const filter = this.deps.upFilter ?? UP_WILDCARD;
     await new Promise<void>((resolve, reject) =>

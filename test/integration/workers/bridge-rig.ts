@@ -76,8 +76,8 @@ export class FakeClient implements BridgeClient {
       cb();
     }, this.pubackMs);
   }
-  on(_event: 'message', listener: (topic: string, payload: Buffer) => void): void {
-    this.#listener = listener;
+  on(event: 'message' | 'close', listener: ((topic: string, payload: Buffer) => void) | (() => void)): void {
+    if (event === 'message') this.#listener = listener;
   }
   deliver(m: { topic: string; payload: Buffer }): void {
     this.#listener?.(m.topic, m.payload);

@@ -84,10 +84,25 @@ export const kioskConfigSchema = z.strictObject({
   registryFile: z.string().min(1).optional(),
   /** An optional HID keypad for customers (hardware/hid/): `hid:VVVV:PPPP[:SERIAL]`. */
   keypad: z.string().min(1).max(200).optional(),
-  /** How long a customer waits for each answer of the center before the kiosk gives up. */
-  requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
-  /** Silence of the center, while an answer is awaited, after which the kiosk opens a new session so the job resumes on a live center worker. */
-  answerTimeoutMs: z.number().int().min(1000).max(600_000).default(10_000),
+  /**
+   * How long a customer waits for each answer of the center before the kiosk
+   * gives up. Above `answerTimeoutMs`, so the customer is still there when
+   * the new session's recovery answers (every message sent, the new hello
+   * too, starts this wait again).
+   */
+  requestTimeoutMs: z.number().int().min(1000).max(600_000).default(45_000),
+  /**
+   * Silence of the center, while an answer is awaited, after which the kiosk
+   * opens a new session so the job resumes on a live center worker
+   * (silence-watch.ts); doubled after each new session that got no answer,
+   * up to 5 min. Above what a live but slow center may take: its handler
+   * waits up to `lockWaitMs` (center/store/postgres.ts, 30 s) for the
+   * kiosk's lock, and up to `gapWaitMs` (center/deps.ts DEFAULT_LIMITS, 2 s)
+   * for a predecessor — 32 s, plus 3 s to handle and answer. A shorter wait
+   * takes a slow center for a dead one, and each new session's hello runs
+   * a recovery that counts an attempt of the job (center/handlers/hello.ts).
+   */
+  answerTimeoutMs: z.number().int().min(1000).max(600_000).default(35_000),
   /** Per-APDU timeout on the card transport. */
   apduTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** S310: exit instead of staying connected and showing the refusal. */

@@ -11,7 +11,8 @@
  *
  * When the center stays silent for `answerTimeoutMs` after a message that
  * expects an answer (a center worker died holding it), a new session is
- * opened (silence-watch.ts): the center's hello recovery resumes a job that
+ * opened (silence-watch.ts; the next wait is twice as long until the center
+ * answers): the center's hello recovery resumes a job that
  * holds a card; a request that had no job yet is sent again in the new
  * session, and the `failed` ('voided') for the reservation the recovery
  * released — a job this kiosk never saw — does not end that customer's wait.
@@ -114,7 +115,7 @@ export class SessionRunner {
   }
 
   linkDown(): void {
-    this.#watch?.heard();
+    this.#watch?.cancel();
     this.#emit({ type: 'disconnected' });
     if (this.#state.job === undefined && this.#state.phase !== 'stopped') this.#setPhase('offline');
   }

@@ -129,7 +129,7 @@ void t.test('EOF without a newline still yields the last line; abort ends the lo
 
 void t.test('config: defaults, and invalid values name their key', (t) => {
   const base = { identityDir: '/id', brokerUrl: 'mqtts://127.0.0.1:8883', station: '/st' };
-  t.same(decodeKioskConfig(base), { ...base, station: { kind: 'sim', dir: '/st' }, keyStore: { kind: 'sealed-file', machineSecretFile: '/etc/cardline/machine-secret' }, requestTimeoutMs: 30_000, answerTimeoutMs: 10_000, apduTimeoutMs: 10_000, exitOnRefused: false, logLevel: 'info' });
+  t.same(decodeKioskConfig(base), { ...base, station: { kind: 'sim', dir: '/st' }, keyStore: { kind: 'sealed-file', machineSecretFile: '/etc/cardline/machine-secret' }, requestTimeoutMs: 45_000, answerTimeoutMs: 35_000, apduTimeoutMs: 10_000, exitOnRefused: false, logLevel: 'info' });
   t.same(decodeKioskConfig({ ...base, station: 'serial:/dev/ttyUSB0@9600' }).station, { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 9600 }, 'a serial dispenser by configuration');
   t.same(decodeKioskConfig({ ...base, station: 'pcsc:Virtual PCD 00 00' }).station, { kind: 'pcsc', reader: 'Virtual PCD 00 00' }, 'a PC/SC reader by configuration');
   const bad: [object, RegExp][] = [

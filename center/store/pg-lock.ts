@@ -15,10 +15,12 @@
  *   connection per key and process at most.
  * - A wait longer than `lockWaitMs` (a frozen holder: its connection stays
  *   open) fails with StoreError LOCKED (SQLSTATE 55P03, lock_timeout).
- * - A lock connection that fails while held (server restart, network) loses
- *   the lock with it: the release then fails, which is logged and the
- *   connection discarded. Row locks in the task's transactions keep their
- *   own guarantees; this lock only orders work.
+ * - A lock connection that fails while held (server restart, network,
+ *   pg_terminate_backend, idle_session_timeout) loses the lock with it: its
+ *   'error' is caught (pg-pool listens only to idle clients), logged as a
+ *   warning, the task runs on and the connection is discarded after it.
+ *   Row locks in the task's transactions keep their own guarantees; this
+ *   lock only orders work.
  */
 import pg from 'pg';
 import type { Logger } from '../../common/log.js';
@@ -68,20 +70,30 @@ export class PgKeyLocks {
       throw err;
     }
     let broken = false;
+    // pg-pool takes its own 'error' listener off a checked-out client: without one, a session the server ends
+    // while fn runs (pg_terminate_backend, restart, idle_session_timeout) is an uncaughtException in the worker.
+    const onError = (e: Error): void => {
+      if (broken) return;
+      broken = true;
+      this.#log.warn('a lock connection failed while it held a lock', { key, error: toQueryError(e) });
+    };
+    client.on('error', onError);
     try {
       return await fn();
     } finally {
-      try {
-        const r = await client.query<{ released: boolean }>('SELECT pg_advisory_unlock($1, hashtext($2)) AS released', [KEY_LOCK_CLASS, key]);
-        if (r.rows[0]?.released !== true) {
-          broken = true;
-          this.#log.warn('a lock was no longer held at its release', { key });
-        }
-      } catch (e) {
-        broken = true;
-        this.#log.warn('a lock connection failed while it held a lock', { key, error: toQueryError(e) });
-      }
+      if (!broken) await this.#unlock(client, key, onError);
+      client.removeListener('error', onError);
       client.release(broken);
+    }
+  }
+
+  /** Releases `key` on `client`; a failure or a lock no longer held marks the connection broken (through `fail`). */
+  async #unlock(client: pg.PoolClient, key: string, fail: (e: Error) => void): Promise<void> {
+    try {
+      const r = await client.query<{ released: boolean }>('SELECT pg_advisory_unlock($1, hashtext($2)) AS released', [KEY_LOCK_CLASS, key]);
+      if (r.rows[0]?.released !== true) fail(new Error('the lock was no longer held at its release'));
+    } catch (e) {
+      fail(e instanceof Error ? e : new Error(String(e)));
     }
   }
 

@@ -1,0 +1,66 @@
+/**
+ * `Db.withLock` on PostgreSQL (center/store/pg-lock.ts) where it meets the
+ * server: a lock connection the server ends while its task runs (logged,
+ * not fatal, the key usable again). Its own private PostgreSQL server
+ * (test/fixtures).
+ */
+import t from 'tap';
+import pg from 'pg';
+import type { Db } from '../../../center/store/db.js';
+import { KEY_LOCK_CLASS } from '../../../center/store/pg-lock.js';
+import { openPostgres } from '../../../center/store/postgres.js';
+import { memoryLogger, silentLogger } from '../../../common/log.js';
+import { startPostgres } from '../../fixtures/postgres-server.js';
+
+const server = await startPostgres(t);
+
+async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Backends holding one of our key locks (pg_locks: a two-int4 advisory lock has classid = first key). */
+const lockHolders = (): Promise<{ pid: number }[]> => admin<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted", [KEY_LOCK_CLASS]);
+
+/** Fails instead of hanging (a liveness bound, not a speed claim). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
+
+async function open(t: SubTest, opts: Parameters<typeof openPostgres>[2] = {}, log = silentLogger): Promise<Db> {
+  const db = await openPostgres(server.url, log, opts);
+  t.teardown(() => db.close());
+  return db;
+}
+
+
+void t.test('a lock connection the server ends while its task runs: logged, no crash, the key works again', async (t) => {
+  const log = memoryLogger();
+  const db = await open(t, {}, log);
+  const warned = (): boolean => log.lines.some((l) => l.includes('a lock connection failed while it held a lock'));
+  const out = await db.withLock('kiosk:dropped', async () => {
+    const holders = await lockHolders();
+    t.equal(holders.length, 1, 'one backend holds the lock');
+    await admin('SELECT pg_terminate_backend($1)', [holders[0]!.pid]);
+    // The client learns of it asynchronously; without a listener this is an uncaughtException (tap fails on it).
+    for (let i = 0; i < 250 && !warned(); i++) await new Promise((r) => setTimeout(r, 20));
+    return 'done';
+  });
+  t.equal(out, 'done', "the task's own outcome is returned");
+  t.ok(warned(), 'the lost lock connection was logged as a warning');
+  const line = log.lines.find((l) => l.includes('a lock connection failed'))!;
+  t.match(line, /"level":"warn"/);
+  t.match(line, /"key":"kiosk:dropped"/, 'it names the key');
+  t.notMatch(line, /postgres:\/\/|127\.0\.0\.1/, 'and no server address');
+  t.equal(await within(db.withLock('kiosk:dropped', () => Promise.resolve('again')), 5_000, 'the key again'), 'again', 'the next holder of that key runs');
+  t.same(await lockHolders(), [], 'no lock left held');
+});

@@ -122,7 +122,7 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     say(`\n## Broker restart: ${o.reconnectKiosks} kiosks (${o.kiosks} issuing + ${light} light), load ${o.rate}/s for ${RESTART_LOAD_S} s, restart ${RESTART_AFTER_S} s in\n`);
     say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held: ${tcp2.from} from the fleet process (the broker holds ${tcp2.server} in all)`);
     const reconnected = fleet.expect('reconnected');
-    await fleet.ask({ type: 'watch-reconnect', timeoutS: 300 }, 'watching');
+    await fleet.ask({ type: 'watch-reconnect', timeoutS: o.reconnectKiosks > 1000 ? 300 : 120 }, 'watching');
     const loading = fleet.ask({ type: 'load', rate: o.rate, durationS: RESTART_LOAD_S }, 'loaded');
     await new Promise((r) => setTimeout(r, RESTART_AFTER_S * 1000));
     const waits2 = await PgWaits.start(pg.url);
@@ -187,6 +187,16 @@ async function main(): Promise<void> {
   say(`kiosks ${o.kiosks}, workers ${o.workers}, offered ${o.rate}/s for ${o.durationS} s, ${o.cardsPerKiosk} customers per kiosk, reconnect kiosks ${o.reconnectKiosks}${o.profile ? ', CPU profiles' : ''}`);
   say(`settings: scrypt logN ${LOW_SCRYPT.logN} for the one-time codes (default 15); simulated cards with no latency model; PostgreSQL with fsync off (the test server's settings)`);
   const cleanups: (() => Promise<unknown>)[] = [];
+  // Interrupted (Ctrl-C, make's SIGTERM): the bench's own servers and processes are stopped, never left behind.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    console.error(`bench/fleet.ts: ${signal}: stopping its processes`);
+    void (async () => {
+      for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await run(o, cleanups);
   } catch (e) {

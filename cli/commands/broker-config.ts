@@ -6,7 +6,7 @@
  * value, an unreadable certificate, the store), 2 usage, 3 the store is
  * busy (PGlite held by a running center) or unreachable.
  */
-import { DEFAULT_CENTER_HOST, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_USER, generateSiteBroker } from '../../center/broker/mosquitto/index.js';
+import { DEFAULT_CENTER_HOST, DEFAULT_HOST, DEFAULT_MAX_KIOSKS, DEFAULT_PORT, DEFAULT_USER, generateSiteBroker } from '../../center/broker/mosquitto/index.js';
 import { UsageError, type Command, type CommandContext, type ParsedOptions } from '../command.js';
 import { pkiDir, storeLocation, STORE_OPTIONS } from '../center/store-option.js';
 import { fleetOutput, JSON_OPTION } from './fleet-output.js';
@@ -28,7 +28,7 @@ function portOf(opts: ParsedOptions, name = 'port'): number | undefined {
 export const brokerConfigCommand: Command = {
   path: ['broker', 'config'],
   summary: "Write the site broker's mosquitto.conf and dynamic-security.json from the PKI and the registry",
-  usage: 'broker config --pki DIR (--data DIR | --database URL) --out DIR [--host 127.0.0.1] [--port 8883] [--center-host 127.0.0.1] [--center-port PORT+1] [--user mosquitto] [--persistence DIR] [--json]',
+  usage: 'broker config --pki DIR (--data DIR | --database URL) --out DIR [--host 127.0.0.1] [--port 8883] [--center-host 127.0.0.1] [--center-port PORT+1] [--max-kiosks 10000] [--user mosquitto] [--persistence DIR] [--json]',
   description: `
 Writes OUT/mosquitto.conf and OUT/dynamic-security.json for Mosquitto 2 with
 the dynamic-security plugin (docs/mosquitto.md): two mutual-TLS listeners
@@ -60,6 +60,7 @@ also keeps the plugin in step through its control topic.`,
     port: { type: 'string', arg: 'N', description: `Kiosk listener port (default ${DEFAULT_PORT})` },
     'center-host': { type: 'string', arg: 'HOST', description: `Address the center listener binds (default ${DEFAULT_CENTER_HOST})` },
     'center-port': { type: 'string', arg: 'N', description: 'Center listener port (default the kiosk port + 1)' },
+    'max-kiosks': { type: 'string', arg: 'N', description: `The most kiosks the fleet will have: sizes max_queued_messages so no backlog is dropped (default ${DEFAULT_MAX_KIOSKS})` },
     user: { type: 'string', arg: 'USER', description: `OS user mosquitto drops to when started as root (default ${DEFAULT_USER})` },
     persistence: { type: 'string', arg: 'DIR', description: 'Persistence directory (default OUT/data)' },
     ...JSON_OPTION,
@@ -75,9 +76,12 @@ also keeps the plugin in step through its control topic.`,
     const port = portOf(opts) ?? DEFAULT_PORT;
     const centerHost = optionalString(opts, 'center-host');
     const centerPort = portOf(opts, 'center-port');
+    const maxKiosksArg = optionalString(opts, 'max-kiosks');
+    if (maxKiosksArg !== undefined && !/^[1-9]\d{0,5}$/.test(maxKiosksArg)) throw new UsageError('--max-kiosks must be 1..999999');
+    const maxKiosks = maxKiosksArg === undefined ? undefined : Number(maxKiosksArg);
     return fleetOutput(ctx, 'broker config', opts.json === true, async () => {
       const f = await generateSiteBroker(
-        { pkiDir: pki, outDir: out, port, store, ...(centerHost !== undefined ? { centerHost } : {}), ...(centerPort !== undefined ? { centerPort } : {}), ...(host !== undefined ? { host } : {}), ...(user !== undefined ? { user } : {}), ...(persistence !== undefined ? { persistenceDir: persistence } : {}) },
+        { pkiDir: pki, outDir: out, port, store, ...(maxKiosks !== undefined ? { maxKiosks } : {}), ...(centerHost !== undefined ? { centerHost } : {}), ...(centerPort !== undefined ? { centerPort } : {}), ...(host !== undefined ? { host } : {}), ...(user !== undefined ? { user } : {}), ...(persistence !== undefined ? { persistenceDir: persistence } : {}) },
         ctx.logger,
       );
       const kiosks = f.dynsec.clients.length - 1;

@@ -18,8 +18,32 @@ import { MosquittoConfigError } from './errors.js';
 /** Where Debian/Ubuntu's mosquitto package puts the plugin. */
 export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 export const DEFAULT_USER = 'mosquitto';
-/** Messages queued per client beyond the inflight window before mosquitto drops QoS 1/2 ones (a slow center worker). */
-export const DEFAULT_MAX_QUEUED = 1000;
+/**
+ * The fleet size the queues are sized for when none is given (docs/mosquitto.md "Queues").
+ * Beyond `max_queued_messages` mosquitto DROPS a client's QoS 1 messages: the bound must hold
+ * the whole backlog of a stalled center worker, not just protect memory.
+ */
+export const DEFAULT_MAX_KIOSKS = 10_000;
+
+/**
+ * max_queued_messages for a fleet of `maxKiosks`: a worker whose PUBACKs the
+ * center holds (bridge-intake.ts) may be given, through the shared
+ * subscription, up to 2 up messages per kiosk (kiosks speak lockstep: one
+ * request, at most one retry or hello), and a worker's `-ctl` connection
+ * gets every kiosk's retained state at once when it subscribes: 3 per
+ * kiosk, plus 100 for dynsec answers and margin.
+ */
+export function queuedMessagesFor(maxKiosks: number): number {
+  return 3 * checkLimit('max kiosks', maxKiosks, 1_000_000) + 100;
+}
+
+/**
+ * Messages sent to a client and not yet acknowledged (mosquitto's default is
+ * 20): the center's maxInFlight (center/deps.ts DEFAULT_LIMITS), so the
+ * center's own gate (bridge-intake.ts) decides when to hold PUBACKs and the
+ * broker queues only behind it.
+ */
+export const DEFAULT_MAX_INFLIGHT = 64;
 /** Seconds between saves of the in-memory state (retained state messages; sessions are clean) to the persistence file. */
 export const DEFAULT_AUTOSAVE_S = 60;
 
@@ -54,7 +78,10 @@ export interface MosquittoConfOptions {
   user: string;
   pidFile: string;
   logFile: string;
+  /** Default: queuedMessagesFor(DEFAULT_MAX_KIOSKS). */
   maxQueuedMessages?: number;
+  /** Default: DEFAULT_MAX_INFLIGHT. */
+  maxInflightMessages?: number;
   /**
    * Also `log_type debug`: Mosquitto 2.0.11 logs a refused PUBLISH
    * ("Denied PUBLISH from <client> (…, '<topic>', … (n bytes))", never the
@@ -104,7 +131,11 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     `persistence_location ${persistence}`,
     `autosave_interval ${checkLimit('autosave_interval', o.autosaveIntervalS ?? DEFAULT_AUTOSAVE_S, 86_400)}`,
     '',
-    `max_queued_messages ${checkLimit('max_queued_messages', o.maxQueuedMessages ?? DEFAULT_MAX_QUEUED, 1_000_000)}`,
+    '# Beyond these mosquitto drops QoS 1 messages: sized for the whole backlog of a stalled center',
+    '# worker (docs/mosquitto.md "Queues"), no byte bound. The inflight window is the center\'s maxInFlight.',
+    `max_queued_messages ${checkLimit('max_queued_messages', o.maxQueuedMessages ?? queuedMessagesFor(DEFAULT_MAX_KIOSKS), 10_000_000)}`,
+    'max_queued_bytes 0',
+    `max_inflight_messages ${checkLimit('max_inflight_messages', o.maxInflightMessages ?? DEFAULT_MAX_INFLIGHT, 65_535)}`,
     'set_tcp_nodelay true',
     '',
     `log_dest file ${p('log file', o.logFile)}`,

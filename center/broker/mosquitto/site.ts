@@ -5,7 +5,7 @@
  * fixture starts mosquitto on. Pure: paths in, texts out.
  */
 import { join, resolve } from 'node:path';
-import { DEFAULT_CENTER_HOST, DEFAULT_USER, mosquittoConf } from './conf.js';
+import { DEFAULT_CENTER_HOST, DEFAULT_MAX_KIOSKS, DEFAULT_USER, mosquittoConf, queuedMessagesFor } from './conf.js';
 import { dynsecState, type DynsecState } from './dynsec.js';
 
 export interface SiteBrokerOptions {
@@ -25,6 +25,9 @@ export interface SiteBrokerOptions {
   centerUsername: string;
   /** The active kiosks' IDs. */
   kiosks: readonly string[];
+  /** The most kiosks the fleet will have (default DEFAULT_MAX_KIOSKS): sizes max_queued_messages (conf.ts queuedMessagesFor). */
+  maxKiosks?: number;
+  /** Overrides the size derived from maxKiosks. */
   maxQueuedMessages?: number;
   autosaveIntervalS?: number;
   /** log_type debug too (conf.ts). */
@@ -68,7 +71,7 @@ export function siteBrokerFiles(o: SiteBrokerOptions): SiteBrokerFiles {
     user: o.user ?? DEFAULT_USER,
     pidFile: paths.pidFile,
     logFile: paths.logFile,
-    ...(o.maxQueuedMessages !== undefined ? { maxQueuedMessages: o.maxQueuedMessages } : {}),
+    maxQueuedMessages: o.maxQueuedMessages ?? queuedMessagesFor(o.maxKiosks ?? DEFAULT_MAX_KIOSKS),
     ...(o.autosaveIntervalS !== undefined ? { autosaveIntervalS: o.autosaveIntervalS } : {}),
     ...(o.debugLog !== undefined ? { debugLog: o.debugLog } : {}),
   });

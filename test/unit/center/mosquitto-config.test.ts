@@ -1,6 +1,7 @@
 /** The site-broker generator (center/broker/mosquitto/): what it writes and every input it refuses, with its code. */
 import t, { type Test } from 'tap';
-import { dynsecState, mosquittoConf, MosquittoConfigError, siteBrokerFiles, type MosquittoConfOptions } from '../../../center/broker/mosquitto/index.js';
+import { DEFAULT_LIMITS } from '../../../center/deps.js';
+import { DEFAULT_MAX_KIOSKS, dynsecState, mosquittoConf, queuedMessagesFor, MosquittoConfigError, siteBrokerFiles, type MosquittoConfOptions } from '../../../center/broker/mosquitto/index.js';
 
 const base: MosquittoConfOptions = {
   host: '127.0.0.1',
@@ -28,7 +29,7 @@ const refuses = (t: Test, fn: () => unknown, code: string, what: string): void =
 
 void t.test('mosquitto.conf: the listener, TLS and plugin lines', (t) => {
   const lines = mosquittoConf(base).split('\n');
-  for (const l of ['listener 8883 127.0.0.1', 'require_certificate true', 'use_identity_as_username true', 'crlfile /pki/ca/crl.pem', 'tls_version tlsv1.2', 'allow_anonymous false', 'plugin_opt_config_file /etc/b/dynamic-security.json', 'persistence_location /var/lib/b', 'max_queued_messages 1000']) {
+  for (const l of ['listener 8883 127.0.0.1', 'require_certificate true', 'use_identity_as_username true', 'crlfile /pki/ca/crl.pem', 'tls_version tlsv1.2', 'allow_anonymous false', 'plugin_opt_config_file /etc/b/dynamic-security.json', 'persistence_location /var/lib/b']) {
     t.ok(lines.includes(l), l);
   }
   t.notOk(lines.includes('log_type debug'), 'no debug log unless asked');
@@ -116,5 +117,19 @@ void t.test('siteBrokerFiles: the center listener defaults to 127.0.0.1 and the 
   t.ok(f.conf.split('\n').includes('listener 8884 127.0.0.1'));
   t.same(f.listeners, { kiosk: { host: '0.0.0.0', port: 8883 }, center: { host: '127.0.0.1', port: 8884 } });
   refuses(t, () => siteBrokerFiles({ pkiDir: '/srv/pki', outDir: '/etc/b', port: 65535, centerUsername: 'cardline-center', kiosks: [] }), 'INVALID_PORT', 'port 65535 leaves no default center port');
+  t.end();
+});
+
+void t.test("queues: a stalled worker's backlog (2 up per kiosk, lockstep) and every retained state fit, so mosquitto drops nothing", (t) => {
+  const line = (conf: string, key: string): string | undefined => conf.split('\n').find((l) => l.startsWith(`${key} `));
+  const site = (o: { maxKiosks?: number; maxQueuedMessages?: number } = {}): string => siteBrokerFiles({ pkiDir: '/p', outDir: '/o', centerUsername: 'cardline-center', kiosks: [], ...o }).conf;
+  t.equal(queuedMessagesFor(100), 400, '3 per kiosk (2 up messages in lockstep, 1 retained state) + 100');
+  t.equal(line(site(), 'max_queued_messages'), `max_queued_messages ${queuedMessagesFor(DEFAULT_MAX_KIOSKS)}`, 'the default fleet size');
+  t.ok(DEFAULT_MAX_KIOSKS >= 10_000, 'a generous default');
+  t.equal(line(site({ maxKiosks: 5000 }), 'max_queued_messages'), 'max_queued_messages 15100');
+  t.equal(line(site({ maxQueuedMessages: 7 }), 'max_queued_messages'), 'max_queued_messages 7', 'an explicit bound wins');
+  t.equal(line(site(), 'max_queued_bytes'), 'max_queued_bytes 0', 'no byte bound that would drop first');
+  t.equal(line(site(), 'max_inflight_messages'), `max_inflight_messages ${DEFAULT_LIMITS.maxInFlight}`, "the broker's window is the center's maxInFlight, so the center's gate is what holds");
+  refuses(t, () => site({ maxKiosks: 0 }), 'INVALID_LIMIT', 'no kiosks');
   t.end();
 });

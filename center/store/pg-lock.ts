@@ -1,10 +1,18 @@
 /**
  * `Db.withLock` on PostgreSQL: a named lock that holds across every process
  * on the database (the center's workers, issue 6), as a session-level
- * advisory lock (PostgreSQL §13.3.5, pg_advisory_lock) taken on a
- * connection of a small pool of its own and held for as long as the task
- * runs, then released (pg_advisory_unlock) in `finally`.
+ * advisory lock (PostgreSQL §13.3.5) taken on a connection of a small pool
+ * of its own and held for as long as the task runs, then released
+ * (pg_advisory_unlock) in `finally`.
  *
+ * - A lock held elsewhere is waited for without holding a connection: each
+ *   try takes a lock connection for one pg_try_advisory_lock and gives it
+ *   back when the lock is busy, pausing 5, 10, 20 … up to 100 ms between
+ *   tries. So a peer that holds (or is frozen holding) more keys than this
+ *   process has lock connections never stops its other keys: connections
+ *   are held only by tasks that run. (A blocking pg_advisory_lock would
+ *   keep one per waiter for up to `lockWaitMs`.) Across processes the
+ *   order of waiters is not FIFO; within one it is (KeyQueue below).
  * - A worker that dies (kill -9) closes its connections with it; the server
  *   ends their sessions and every advisory lock they held is released, so
  *   another worker takes the lock over without any clean-up.
@@ -13,8 +21,9 @@
  *   pool, so holding locks cannot starve the queries that end them.
  * - In-process, the same key first goes through a KeyQueue: one lock
  *   connection per key and process at most.
- * - A wait longer than `lockWaitMs` (a frozen holder: its connection stays
- *   open) fails with StoreError LOCKED (SQLSTATE 55P03, lock_timeout).
+ * - A lock still held elsewhere, or no lock connection free, after
+ *   `lockWaitMs` (a frozen holder: its connection stays open) fails with
+ *   StoreError LOCKED; nothing stays checked out or locked.
  * - A lock connection that fails while held (server restart, network,
  *   pg_terminate_backend, idle_session_timeout) loses the lock with it: its
  *   'error' is caught (pg-pool listens only to idle clients), logged as a
@@ -23,71 +32,114 @@
  *   lock only orders work.
  */
 import pg from 'pg';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import { StoreError } from './db.js';
 import { KeyQueue } from './key-queue.js';
-import { QueryError, toQueryError } from './query-error.js';
+import { toQueryError } from './query-error.js';
 
 /** The advisory lock's first key: "CRDK" as an int4, so these locks meet neither the migration lock (one int8 key) nor another user's. */
 export const KEY_LOCK_CLASS = 0x4352444b;
 
+/** Pause after the first busy try (ms), doubled after each further one up to MAX_RETRY_MS. */
+const FIRST_RETRY_MS = 5;
+const MAX_RETRY_MS = 100;
+
 export interface PgLockOptions {
   /** Lock connections in this process (default 10): how many keys it can hold at once. */
   connections: number;
-  /** Longest wait for a lock held elsewhere (ms). */
+  /** Longest wait for a lock held elsewhere, or for a free lock connection (ms). */
   lockWaitMs: number;
+  /** Times the wait (default the system clock). */
+  clock?: Clock;
 }
 
 export class PgKeyLocks {
   readonly #queue = new KeyQueue();
   readonly #pool: pg.Pool;
   readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #waitMs: number;
 
   constructor(config: pg.PoolConfig, opts: PgLockOptions, log: Logger) {
     this.#log = log;
-    this.#pool = new pg.Pool({ ...config, max: opts.connections, lock_timeout: opts.lockWaitMs });
+    this.#clock = opts.clock ?? systemClock;
+    this.#waitMs = opts.lockWaitMs;
+    // connectionTimeoutMillis: a connect given up on (#connect) still ends, even when the server never answers.
+    this.#pool = new pg.Pool({ ...config, max: opts.connections, connectionTimeoutMillis: opts.lockWaitMs });
     this.#pool.on('error', (err) => log.error('idle lock connection failed', { error: toQueryError(err) }));
   }
 
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    return this.#queue.run(key, () => this.#held(key, fn));
+    return this.#queue.run(key, () => this.#take(key, fn));
   }
 
-  async #held<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
+  /** Tries the lock until it is ours (then runs `fn` holding it) or the wait is over. */
+  async #take<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const giveUpAt = this.#clock.now() + this.#waitMs;
+    for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
+      const client = await this.#connect(key, giveUpAt);
+      let lost: Error | undefined;
+      // pg-pool takes its own 'error' listener off a checked-out client: without one, a session the server ends
+      // while we hold it (pg_terminate_backend, restart, idle_session_timeout) is an uncaughtException in the worker.
+      const onError = (e: Error): void => {
+        if (lost) return;
+        lost = e;
+        this.#log.warn('a lock connection failed while it held a lock', { key, error: toQueryError(e) });
+      };
+      client.on('error', onError);
+      const done = (): void => {
+        client.removeListener('error', onError);
+        client.release(lost !== undefined);
+      };
+      let got: boolean;
+      try {
+        const r = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [KEY_LOCK_CLASS, key]);
+        got = r.rows[0]?.got === true;
+      } catch (e) {
+        lost ??= e instanceof Error ? e : new Error(String(e));
+        done();
+        throw toQueryError(e);
+      }
+      if (got) {
+        try {
+          return await fn();
+        } finally {
+          if (!lost) await this.#unlock(client, key, onError);
+          done();
+        }
+      }
+      done();
+      const left = giveUpAt - this.#clock.now();
+      if (left <= 0) throw new StoreError('LOCKED', `lock ${key} is held elsewhere`);
+      await this.#clock.sleep(Math.min(pause, left));
+    }
+  }
+
+  /** A lock connection, or LOCKED when none is free before `giveUpAt`; one that comes later goes back to the pool. */
+  async #connect(key: string, giveUpAt: number): Promise<pg.PoolClient> {
+    const stop = new AbortController();
+    const pending = this.#pool.connect();
+    const late = this.#clock.sleep(giveUpAt - this.#clock.now(), stop.signal).then(
+      () => 'late' as const,
+      () => 'late' as const,
+    );
     try {
-      client = await this.#pool.connect();
+      const got = await Promise.race([pending, late]);
+      if (got !== 'late') return got;
     } catch (e) {
       throw toQueryError(e);
-    }
-    try {
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [KEY_LOCK_CLASS, key]);
-    } catch (e) {
-      client.release(true);
-      const err = toQueryError(e);
-      // 55P03 lock_not_available: lock_timeout ran out while another session held it.
-      if (err instanceof QueryError && err.sqlState === '55P03') throw new StoreError('LOCKED', `lock ${key} is held elsewhere`);
-      throw err;
-    }
-    let broken = false;
-    // pg-pool takes its own 'error' listener off a checked-out client: without one, a session the server ends
-    // while fn runs (pg_terminate_backend, restart, idle_session_timeout) is an uncaughtException in the worker.
-    const onError = (e: Error): void => {
-      if (broken) return;
-      broken = true;
-      this.#log.warn('a lock connection failed while it held a lock', { key, error: toQueryError(e) });
-    };
-    client.on('error', onError);
-    try {
-      return await fn();
     } finally {
-      if (!broken) await this.#unlock(client, key, onError);
-      client.removeListener('error', onError);
-      client.release(broken);
+      stop.abort();
     }
+    void pending.then(
+      (c) => c.release(),
+      () => undefined,
+    );
+    throw new StoreError('LOCKED', `no lock connection came free for ${key}`);
   }
 
-  /** Releases `key` on `client`; a failure or a lock no longer held marks the connection broken (through `fail`). */
+  /** Releases `key` on `client`; a failure, or a lock no longer held, marks the connection broken (through `fail`). */
   async #unlock(client: pg.PoolClient, key: string, fail: (e: Error) => void): Promise<void> {
     try {
       const r = await client.query<{ released: boolean }>('SELECT pg_advisory_unlock($1, hashtext($2)) AS released', [KEY_LOCK_CLASS, key]);

@@ -1,8 +1,9 @@
 /**
  * `Db.withLock` on PostgreSQL (center/store/pg-lock.ts) where it meets the
  * server: a lock connection the server ends while its task runs (logged,
- * not fatal, the key usable again). Its own private PostgreSQL server
- * (test/fixtures).
+ * not fatal, the key usable again), and waiters that hold no connection (a peer
+ * holding more keys than this process has lock connections does not stop
+ * the other kiosks). Its own private PostgreSQL server (test/fixtures).
  */
 import t from 'tap';
 import pg from 'pg';
@@ -26,6 +27,12 @@ async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[]
 
 /** Backends holding one of our key locks (pg_locks: a two-int4 advisory lock has classid = first key). */
 const lockHolders = (): Promise<{ pid: number }[]> => admin<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted", [KEY_LOCK_CLASS]);
+
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
 
 /** Fails instead of hanging (a liveness bound, not a speed claim). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -63,4 +70,29 @@ void t.test('a lock connection the server ends while its task runs: logged, no c
   t.notMatch(line, /postgres:\/\/|127\.0\.0\.1/, 'and no server address');
   t.equal(await within(db.withLock('kiosk:dropped', () => Promise.resolve('again')), 5_000, 'the key again'), 'again', 'the next holder of that key runs');
   t.same(await lockHolders(), [], 'no lock left held');
+});
+
+void t.test('waiters hold no lock connection: a peer holding 11 keys does not stop a free one', async (t) => {
+  const peer = await open(t, { lockConnections: 11 });
+  const db = await open(t);
+  const held = latch();
+  t.teardown(held.open); // before the stores close (teardowns run last-registered first), also when an assertion throws
+  const keys = Array.from({ length: 11 }, (_, i) => `kiosk:busy-${i}`);
+  let peerIn = 0;
+  const peerRuns = keys.map((k) =>
+    peer.withLock(k, async () => {
+      peerIn++;
+      await held.promise;
+    }),
+  );
+  while (peerIn < keys.length) await new Promise((r) => setTimeout(r, 5));
+  const waiting = keys.map((k) => db.withLock(k, () => Promise.resolve(k)));
+  // Let the 11 waiters reach the server first.
+  await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  t.equal(await within(db.withLock('kiosk:free', () => Promise.resolve('free')), 1_000, 'the free key'), 'free', 'the free key ran meanwhile');
+  t.comment(`free key ran after ${Date.now() - started} ms`);
+  held.open();
+  await Promise.all(peerRuns);
+  t.same(await within(Promise.all(waiting), 10_000, 'the waiters'), keys, 'every waiter got its key once the peer let go');
 });

@@ -42,8 +42,10 @@ export interface Db extends Sql {
    * - PostgreSQL: that queue, then a session advisory lock on a connection
    *   of its own (pg-lock.ts), so it holds across every process on the
    *   database; a process that dies releases its locks with its
-   *   connections. A lock held elsewhere for longer than the store's lock
-   *   wait fails with StoreError LOCKED.
+   *   connections. A waiter holds no connection while the lock is held
+   *   elsewhere; still held (or no lock connection free) after the store's
+   *   lock wait (`lockWaitMs`), it fails with StoreError LOCK_TIMEOUT and
+   *   `fn` does not run.
    *
    * Not re-entrant: `fn` must not ask for the same key again. `fn` queries
    * through the Db (or its own transactions), not through the lock.
@@ -52,7 +54,11 @@ export interface Db extends Sql {
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'OPEN_FAILED' | 'UNREACHABLE' | 'LOCKED' | 'MIGRATION_FAILED' | 'QUERY_FAILED' | 'CLOSED';
+/**
+ * LOCKED: a PGlite data directory held by a running center (lock-file.ts);
+ * LOCK_TIMEOUT: `withLock` waited `lockWaitMs` for a key held elsewhere.
+ */
+export type StoreErrorCode = 'OPEN_FAILED' | 'UNREACHABLE' | 'LOCKED' | 'LOCK_TIMEOUT' | 'MIGRATION_FAILED' | 'QUERY_FAILED' | 'CLOSED';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

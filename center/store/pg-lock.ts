@@ -23,7 +23,7 @@
  *   connection per key and process at most.
  * - A lock still held elsewhere, or no lock connection free, after
  *   `lockWaitMs` (a frozen holder: its connection stays open) fails with
- *   StoreError LOCKED; nothing stays checked out or locked.
+ *   StoreError LOCK_TIMEOUT; nothing stays checked out or locked.
  * - A lock connection that fails while held (server restart, network,
  *   pg_terminate_backend, idle_session_timeout) loses the lock with it: its
  *   'error' is caught (pg-pool listens only to idle clients), logged as a
@@ -44,6 +44,8 @@ export const KEY_LOCK_CLASS = 0x4352444b;
 /** Pause after the first busy try (ms), doubled after each further one up to MAX_RETRY_MS. */
 const FIRST_RETRY_MS = 5;
 const MAX_RETRY_MS = 100;
+/** How much longer than the lock wait pg-pool's own connect timeout runs (ms). */
+const CONNECT_GRACE_MS = 1_000;
 
 export interface PgLockOptions {
   /** Lock connections in this process (default 10): how many keys it can hold at once. */
@@ -65,8 +67,9 @@ export class PgKeyLocks {
     this.#log = log;
     this.#clock = opts.clock ?? systemClock;
     this.#waitMs = opts.lockWaitMs;
-    // connectionTimeoutMillis: a connect given up on (#connect) still ends, even when the server never answers.
-    this.#pool = new pg.Pool({ ...config, max: opts.connections, connectionTimeoutMillis: opts.lockWaitMs });
+    // connectionTimeoutMillis: a connect given up on (#connect, at lockWaitMs) still ends, even when the server
+    // never answers; a second later than ours, so that a wait for a busy pool ends as LOCK_TIMEOUT, not as pg's timeout.
+    this.#pool = new pg.Pool({ ...config, max: opts.connections, connectionTimeoutMillis: opts.lockWaitMs + CONNECT_GRACE_MS });
     this.#pool.on('error', (err) => log.error('idle lock connection failed', { error: toQueryError(err) }));
   }
 
@@ -111,12 +114,12 @@ export class PgKeyLocks {
       }
       done();
       const left = giveUpAt - this.#clock.now();
-      if (left <= 0) throw new StoreError('LOCKED', `lock ${key} is held elsewhere`);
+      if (left <= 0) throw new StoreError('LOCK_TIMEOUT', `lock ${key} is still held elsewhere after ${this.#waitMs} ms`);
       await this.#clock.sleep(Math.min(pause, left));
     }
   }
 
-  /** A lock connection, or LOCKED when none is free before `giveUpAt`; one that comes later goes back to the pool. */
+  /** A lock connection, or LOCK_TIMEOUT when none is free before `giveUpAt`; one that comes later goes back to the pool. */
   async #connect(key: string, giveUpAt: number): Promise<pg.PoolClient> {
     const stop = new AbortController();
     const pending = this.#pool.connect();
@@ -136,7 +139,7 @@ export class PgKeyLocks {
       (c) => c.release(),
       () => undefined,
     );
-    throw new StoreError('LOCKED', `no lock connection came free for ${key}`);
+    throw new StoreError('LOCK_TIMEOUT', `no lock connection came free for ${key} within ${this.#waitMs} ms`);
   }
 
   /** Releases `key` on `client`; a failure, or a lock no longer held, marks the connection broken (through `fail`). */

@@ -19,13 +19,16 @@ export const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean'
 /**
  * Error codes that mean "retry later" (exit 3), whichever command group
  * meets them: LOCKED — the PGlite store is held by a running center;
+ * LOCK_TIMEOUT — a store lock (Db.withLock, a kiosk's) stayed held by
+ * another center worker for the store's whole lock wait (no admin command
+ * takes one today: listed so that one that does retries, not fails);
  * UNREACHABLE — no PostgreSQL server answered (center/store/postgres.ts;
  * a bad URL, a refused login or a missing database are OPEN_FAILED: exit 1,
  * retrying will not help), or no answer from the enrolment endpoint; BUSY — the CA's
  * lock stays held by another writer, or the enrolment endpoint answered 429
  * or 5xx.
  */
-export const RETRY_LATER: ReadonlySet<string> = new Set(['LOCKED', 'BUSY', 'UNREACHABLE']);
+export const RETRY_LATER: ReadonlySet<string> = new Set(['LOCKED', 'LOCK_TIMEOUT', 'BUSY', 'UNREACHABLE']);
 
 export interface FleetResult {
   /** The human summary (ends with a newline). */

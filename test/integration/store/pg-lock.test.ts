@@ -1,9 +1,10 @@
 /**
  * `Db.withLock` on PostgreSQL (center/store/pg-lock.ts) where it meets the
  * server: a lock connection the server ends while its task runs (logged,
- * not fatal, the key usable again), and waiters that hold no connection (a peer
+ * not fatal, the key usable again), waiters that hold no connection (a peer
  * holding more keys than this process has lock connections does not stop
- * the other kiosks). Its own private PostgreSQL server (test/fixtures).
+ * the other kiosks), and a wait that runs out (StoreError LOCK_TIMEOUT,
+ * nothing leaked). Its own private PostgreSQL server (test/fixtures).
  */
 import t from 'tap';
 import pg from 'pg';
@@ -95,4 +96,34 @@ void t.test('waiters hold no lock connection: a peer holding 11 keys does not st
   held.open();
   await Promise.all(peerRuns);
   t.same(await within(Promise.all(waiting), 10_000, 'the waiters'), keys, 'every waiter got its key once the peer let go');
+});
+
+void t.test('a wait longer than lockWaitMs fails LOCK_TIMEOUT and leaks nothing', async (t) => {
+  const peer = await open(t);
+  // One lock connection: a leaked one would stop every later withLock.
+  const db = await open(t, { lockConnections: 1, lockWaitMs: 200 });
+  const held = latch();
+  const busy = latch();
+  t.teardown(() => (held.open(), busy.open()));
+  let peerIn = false;
+  const peerRun = peer.withLock('kiosk:held', async () => {
+    peerIn = true;
+    await held.promise;
+  });
+  while (!peerIn) await new Promise((r) => setTimeout(r, 5));
+  for (const attempt of [1, 2]) {
+    const started = Date.now();
+    await t.rejects(db.withLock('kiosk:held', () => Promise.resolve('ran')), { name: 'StoreError', code: 'LOCK_TIMEOUT' }, `attempt ${attempt}: timed out`);
+    t.ok(Date.now() - started < 5_000, `attempt ${attempt}: within a generous bound (${Date.now() - started} ms)`);
+  }
+  t.equal(await within(db.withLock('kiosk:other', () => Promise.resolve('other')), 5_000, 'another key'), 'other', 'its one lock connection is free again');
+  // Its only lock connection busy in a running task: another key waits for it no longer than lockWaitMs.
+  const running = db.withLock('kiosk:long', () => busy.promise);
+  await t.rejects(db.withLock('kiosk:queued', () => Promise.resolve('ran')), { code: 'LOCK_TIMEOUT' }, 'no lock connection free within lockWaitMs');
+  busy.open();
+  await running;
+  held.open();
+  await peerRun;
+  t.same(await lockHolders(), [], 'no lock left held');
+  t.equal(await within(db.withLock('kiosk:held', () => Promise.resolve('at last')), 5_000, 'the released key'), 'at last');
 });

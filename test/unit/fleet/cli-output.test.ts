@@ -41,7 +41,7 @@ async function run(w: Wrapper, e: Error, json = true): Promise<{ code: number; o
 }
 
 void t.test('the retry-later codes are one documented set', (t) => {
-  t.same([...RETRY_LATER].sort(), ['BUSY', 'LOCKED', 'UNREACHABLE']);
+  t.same([...RETRY_LATER].sort(), ['BUSY', 'LOCKED', 'LOCK_TIMEOUT', 'UNREACHABLE']);
   t.end();
 });
 

@@ -15,8 +15,9 @@
  * - Inbound order: the kiosk numbers its messages 1, 2, 3 … in a session
  *   (kiosk/link.ts; hello is 1). One that arrives before its predecessor
  *   (taken by another worker, or queued behind it) is put back — the lock
- *   released — and tried again until the session's last number is just
- *   below it, for at most `gapWaitMs`; then it is handled anyway (the
+ *   released, its backpressure slot given back — and tried again until
+ *   the session's last number is just below it, until just before its own
+ *   deadline and at most `gapWaitMs`; then it is handled anyway (the
  *   predecessor is lost, or will be refused as replayed).
  * - Outbound order: a down message is sent under the kiosk's lock and the
  *   send ends with the broker's PUBACK (QoS 1), so the next one, from any
@@ -62,6 +63,8 @@ export interface BridgeClient extends BridgePublisher {
 
 /** How often a message that came before its predecessor looks again (ms). */
 const GAP_POLL_MS = 20;
+/** A message waiting for its predecessor stops waiting this long before its deadline, to be handled in time (ms). */
+const DEADLINE_MARGIN_MS = 250;
 
 export interface InboundContext {
   readonly kiosk: KioskRow;
@@ -91,7 +94,7 @@ export interface BridgeDeps {
   publisher?: BridgePublisher;
   /** Messages in flight at most, with a publisher (default limits.maxInFlight). */
   maxInFlight?: number;
-  /** Longest wait for a message's predecessor (default limits.gapWaitMs). */
+  /** Longest wait for a message's predecessor, whatever its deadline (default limits.gapWaitMs; see Bridge.waitEnd). */
   gapWaitMs?: number;
 }
 
@@ -161,26 +164,57 @@ export class Bridge {
     return run;
   }
 
-  /** One message, tried under the lock until its predecessor has been handled or `gapWaitMs` is over. */
+  /**
+   * One message, tried under the lock until its predecessor has been
+   * handled or the wait is over (see waitEnd). Between tries it gives its
+   * backpressure slot back: a message waiting for one that another worker
+   * holds (or that the broker holds behind a full worker) must not stop
+   * this worker from taking the very message it waits for, nor other
+   * kiosks'. Waiting messages are therefore not bounded by `maxInFlight`;
+   * they are bounded by time (their deadline, at most `gapWaitMs`), and a
+   * kiosk has few unanswered messages at once.
+   */
   private async take(topic: string, payload: Uint8Array): Promise<void> {
     const addr = parseKioskTopic(topic);
     if (!addr || addr.channel !== 'up') {
       this.log.warn('message on an unexpected topic dropped', { topicLength: topic.length });
       return;
     }
-    const giveUpAt = this.deps.clock.now() + this.gapWaitMs;
+    const firstSeen = this.deps.clock.now();
     let waited = false;
     for (;;) {
-      const mayWait = this.deps.clock.now() < giveUpAt;
-      const outcome = await this.exclusive(addr.kiosk, () => this.handle(addr.kiosk, topic, payload, mayWait, waited));
+      const outcome = await this.exclusive(addr.kiosk, () => this.handle(addr.kiosk, topic, payload, firstSeen, waited));
       if (outcome === 'handled') return;
       if (!waited) this.log.info('message waits for an earlier one', { kiosk: addr.kiosk, seq: outcome.seq, last: outcome.last ?? null });
       waited = true;
-      await this.deps.clock.sleep(GAP_POLL_MS);
+      this.intake?.leave();
+      try {
+        await this.deps.clock.sleep(GAP_POLL_MS);
+      } finally {
+        this.intake?.enter();
+      }
     }
   }
 
-  private async handle(kioskId: string, topic: string, payload: Uint8Array, mayWait: boolean, waited: boolean): Promise<'handled' | { seq: number; last?: number }> {
+  /**
+   * Until when a message whose predecessor has not been handled waits for
+   * it: until just before its own deadline (DEADLINE_MARGIN_MS: time left
+   * to handle it), at most `gapWaitMs` after it arrived. The predecessor
+   * was sealed earlier with the same lifetime, so past this message's
+   * deadline it would be refused 'late' anyway: waiting longer gains
+   * nothing, and giving up sooner (a fixed 2 s) lost a predecessor that was
+   * merely held in the broker behind a busy worker — it then came after its
+   * successor and was refused 'replayed'. The cap bounds a deadline far
+   * ahead (a kiosk clock ahead of ours): a truly lost predecessor (a worker
+   * killed with it in flight) holds its successor no longer than that, and
+   * the kiosk's own silence watchdog opens a new session meanwhile, whose
+   * messages do not wait for the old one's.
+   */
+  private waitEnd(firstSeen: number, deadline: number): number {
+    return Math.min(deadline - DEADLINE_MARGIN_MS, firstSeen + this.gapWaitMs);
+  }
+
+  private async handle(kioskId: string, topic: string, payload: Uint8Array, firstSeen: number, waited: boolean): Promise<'handled' | { seq: number; last?: number }> {
     let env: Envelope<unknown> | undefined;
     try {
       const kiosk = await getKiosk(this.deps.db, kioskId);
@@ -199,8 +233,9 @@ export class Bridge {
         const pos = await sessionPosition(this.deps.db, kioskId, env.session);
         // Its session not opened yet (hello at another worker), or a number skipped: the predecessor may still come.
         const gap = pos === undefined || (pos.current && pos.seqIn + 1 < env.seq);
-        if (gap && mayWait) return { seq: env.seq, ...(pos ? { last: pos.seqIn } : {}) };
-        if (gap && waited) this.log.warn('message handled without its predecessor', { kiosk: kioskId, seq: env.seq, last: pos?.seqIn ?? null, waitedMs: this.gapWaitMs });
+        const now = this.deps.clock.now();
+        if (gap && now < this.waitEnd(firstSeen, env.deadline)) return { seq: env.seq, ...(pos ? { last: pos.seqIn } : {}) };
+        if (gap) this.log.warn('message handled without its predecessor', { kiosk: kioskId, seq: env.seq, last: pos?.seqIn ?? null, waitedMs: now - firstSeen, waited });
         await advanceSession(this.deps.db, kioskId, env.session, env.seq, new Date(this.deps.clock.now()));
       }
       await this.auditWire('wire.in', kioskId, env);

@@ -48,12 +48,15 @@ export interface CenterLimits {
   maxInFlight: number;
   /**
    * Longest wait of a kiosk's message for its predecessor, which another
-   * worker may hold (center/bridge.ts "Inbound order"); then it is handled anyway.
+   * worker (or the broker, behind a busy worker) may hold; then it is handled
+   * anyway. The message's own deadline ends the wait first (center/bridge.ts
+   * `waitEnd`): this caps it for a deadline far ahead. Default 30 s, the
+   * kiosk's up-message lifetime (kiosk/link.ts UP_DEADLINE_MS).
    */
   gapWaitMs: number;
 }
 
-export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000, fleetPollMs: 250, renewBeforeDays: 30, certDays: 90, maxInFlight: 64, gapWaitMs: 2_000 };
+export const DEFAULT_LIMITS: CenterLimits = { maxAttempts: 6, maxCardsRefused: 3, scriptDeadlineMs: 20_000, packageDeadlineMs: 20_000, deadlineMs: 30_000, requestsPerMinute: 30, reservationTtlMs: 5 * 60_000, registryPollMs: 2_000, fleetPollMs: 250, renewBeforeDays: 30, certDays: 90, maxInFlight: 64, gapWaitMs: 30_000 };
 
 export interface CenterDeps {
   db: Db;

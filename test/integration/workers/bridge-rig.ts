@@ -79,8 +79,28 @@ export class FakeClient implements BridgeClient {
   on(event: 'message' | 'close', listener: ((topic: string, payload: Buffer) => void) | (() => void)): void {
     if (event === 'message') this.#listener = listener;
   }
+  /** Installed by a Bridge with backpressure: called after 'message', as mqtt.js does; its callback sends the PUBACK. */
+  handleMessage?: (packet: never, callback: (err?: Error) => void) => void;
+  #pumpHeld = false;
+  readonly #pumpQueue: { topic: string; payload: Buffer }[] = [];
+  /**
+   * One message from the broker. As mqtt.js's pump: with handleMessage
+   * installed, nothing more is read until its callback runs; later
+   * deliveries wait their turn (the broker holds them).
+   */
   deliver(m: { topic: string; payload: Buffer }): void {
+    if (this.#pumpHeld) {
+      this.#pumpQueue.push(m);
+      return;
+    }
     this.#listener?.(m.topic, m.payload);
+    if (!this.handleMessage) return;
+    this.#pumpHeld = true;
+    this.handleMessage({} as never, () => {
+      this.#pumpHeld = false;
+      const next = this.#pumpQueue.shift();
+      if (next) this.deliver(next);
+    });
   }
 }
 

@@ -9,7 +9,9 @@
  * removeClientRole (so a reconnect gets nothing: the plugin's `disabled`
  * flag is not checked at CONNECT under use_identity_as_username) and
  * disableClient (which closes the live connection at once, without its
- * will). It resolves true when this center saw the kiosk online and the
+ * will), then sets the kiosk's retained `kiosk/<id>/state` to
+ * `{"online":false}` itself (`publishOffline`), so a new subscriber does not
+ * see a stale online state. It resolves true when this center saw the kiosk online and the
  * broker still had it enabled: a kiosk another worker already turned off
  * is not counted twice.
  */
@@ -30,6 +32,8 @@ export class ExternalBrokerLink implements BrokerLink {
       control: Pick<DynsecControl, 'run'>;
       reconciler: DynsecReconciler;
       reloadCrl: () => void;
+      /** Publishes the retained `{"online":false}` on kiosk/<id>/state (start.ts, on the control connection). */
+      publishOffline?: (kioskId: string) => Promise<void> | void;
       logger: Logger;
     },
   ) {
@@ -51,10 +55,20 @@ export class ExternalBrokerLink implements BrokerLink {
     if (bad) throw new BrokerError('DYNSEC_REFUSED', `the dynamic-security plugin refused ${bad.command} for kiosk ${kioskId}: ${bad.error}`);
     this.o.reconciler.noteOff(kioskId);
     this.o.presence.markOffline(kioskId);
+    await this.publishOffline(kioskId);
     const client = before?.error === undefined ? parseClients({ clients: [(before?.data as { client?: unknown } | undefined)?.client] }).get(kioskId) : undefined;
     const wasOn = client !== undefined && !client.disabled;
     if (wasOn) this.log.warn('kiosk disabled at the broker (dynsec): its connection is closed, its role removed', { kiosk: kioskId, online: seen });
     return seen && wasOn;
+  }
+
+  /** The retained offline state after a kick; a failure is logged (the next kick or the kiosk's own state replaces it). */
+  async publishOffline(kioskId: string): Promise<void> {
+    try {
+      await this.o.publishOffline?.(kioskId);
+    } catch (e) {
+      this.log.warn('publishing the offline state of a kicked kiosk failed', { kiosk: kioskId, error: e });
+    }
   }
 
   reloadCrl(_blocks: string[]): void {

@@ -27,6 +27,8 @@ import { DynsecReconciler } from './reconciler.js';
 export const SHARED_UP_FILTER = `$share/${CENTER_SHARE_GROUP}/kiosk/+/up`;
 export const STATE_FILTER = 'kiosk/+/state';
 export const DEFAULT_RECONCILE_MS = 1_000;
+/** The retained state of a kiosk the center turned off (the kiosk's own will says the same). */
+export const OFFLINE = '{"online":false}';
 
 export interface ExternalBrokerOptions {
   /** mqtts://HOST:PORT (checked by parseBrokerUrl). */
@@ -75,8 +77,16 @@ export async function startExternalBroker(o: ExternalBrokerOptions): Promise<Ext
   try {
     const control = new DynsecControl(client, { clock: o.clock, prefix: `${o.worker}-${process.pid}-${o.clock.now().toString(36)}`, ...(o.dynsecTimeoutMs ? { timeoutMs: o.dynsecTimeoutMs } : {}) });
     const presence = new KioskPresence(log, { onGone: o.onKioskGone });
-    const reconciler = new DynsecReconciler({ db: o.db, clock: o.clock, logger: o.logger, control, onOff: (id) => presence.markOffline(id), isOnline: (id) => presence.has(id) });
-    const link = new ExternalBrokerLink({ presence, control, reconciler, reloadCrl: crlReloader(o.pidFile, o.logger), logger: o.logger });
+    const publishOffline = async (id: string): Promise<void> => {
+      await client.publishAsync(`kiosk/${id}/state`, OFFLINE, { qos: 1, retain: true });
+    };
+    // A kiosk the reconciler turns off (decommissioned, revoked by another process) was kicked without its will too.
+    const onOff = (id: string): void => {
+      presence.markOffline(id);
+      publishOffline(id).catch((e: unknown) => log.warn('publishing the offline state of a turned-off kiosk failed', { kiosk: id, error: e }));
+    };
+    const reconciler = new DynsecReconciler({ db: o.db, clock: o.clock, logger: o.logger, control, onOff, isOnline: (id) => presence.has(id) });
+    const link = new ExternalBrokerLink({ presence, control, reconciler, reloadCrl: crlReloader(o.pidFile, o.logger), publishOffline, logger: o.logger });
     client.on('message', (topic, payload) => {
       if (topic === RESPONSE_TOPIC) return control.onResponse(payload);
       if (!presence.onState(topic, payload)) log.warn('message on an unexpected topic dropped', { topicLength: topic.length });

@@ -72,6 +72,9 @@ export function centerRole(): DynsecRole {
       allow('publishClientReceive', 'kiosk/+/up'),
       allow('publishClientReceive', 'kiosk/+/state'),
       allow('publishClientSend', 'kiosk/+/down'),
+      // A kiosk kicked through dynsec gets no will: the center sets its retained state to {"online":false}
+      // (external/link.ts). The plugin cannot restrict payload or RETAIN; the center publishes nothing else there.
+      allow('publishClientSend', 'kiosk/+/state'),
       // Kicking a revoked kiosk (disableClient) and reconciling kiosks: the plugin's control topic and its responses.
       allow('publishClientSend', '$CONTROL/dynamic-security/#'),
       allow('subscribePattern', '$CONTROL/dynamic-security/#'),

@@ -60,6 +60,17 @@ async function kioskOnline(t: Test, id: string, creds: Creds): Promise<{ client:
   return { client, closed };
 }
 
+/** The retained kiosk/<id>/state a new subscriber receives (a center connection on the center listener). */
+async function retainedState(id: string): Promise<string | undefined> {
+  const client = await connectClient(t, mosq.centerUrl, rig.ca, await credsOf(rig.pki, 'center'), `cardline-center-probe-${process.pid}`);
+  const got = new Map<string, string>();
+  client.on('message', (topic, payload, packet) => packet.retain && got.set(topic, payload.toString()));
+  await client.subscribeAsync('kiosk/+/state', { qos: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  await client.endAsync(true);
+  return got.get(`kiosk/${id}/state`);
+}
+
 /** The SUBACK's return code (0x80: refused); mqtt.js rejects on 0x80 with the SUBACK packet in the error. */
 async function grantedQos(client: MqttClient, filter: string): Promise<number | undefined> {
   try {
@@ -110,6 +121,9 @@ void t.test('RunningCenter.revokeKiosk: kicked within 1 s; dynsec refuses the re
   t.match(await mosq.log(), /Client kiosk-1 been disconnected by administrative action/, 'mosquitto log: the kick');
   const audit = await rig.audit();
   t.ok(audit.some((e) => e.kind === 'kiosk.status' && e.kiosk === 'kiosk-1'), 'audit: the revocation');
+  // The plugin kicks without the will: the center publishes the retained offline state itself, so a new subscriber does not see a stale online.
+  await eventually(async () => (await retainedState('kiosk-1')) === '{"online":false}', 'the retained state of kiosk-1 to say offline', 5_000);
+  t.pass('a new subscriber to kiosk/+/state sees kiosk-1 offline after the kick');
 
   // Between the kick and the CRL reload: the handshake still passes, dynsec gives nothing.
   t.ok((await attemptConnect(mosq.url, rig.ca, creds, 'kiosk-1')).connected, 'before the CRL reload the TLS handshake still passes');

@@ -185,10 +185,12 @@ void t.test('link: disconnectKiosk kicks through dynsec, counts a kick once, for
     },
   };
   const x = reconcilerRig([], []);
-  const link = new ExternalBrokerLink({ presence, control, reconciler: x.r, reloadCrl: () => undefined, logger: log });
+  const offline: string[] = [];
+  const link = new ExternalBrokerLink({ presence, control, reconciler: x.r, reloadCrl: () => undefined, publishOffline: (id) => void offline.push(id), logger: log });
   t.same(link.connectedKiosks(), ['k1']);
   t.equal(await link.disconnectKiosk('k1'), true);
   t.same(runs[0]?.map((c) => c.command), ['getClient', 'removeClientRole', 'disableClient']);
+  t.same(offline, ['k1'], 'the kick is followed by the retained offline state (the plugin kicks without the will)');
   t.notOk(link.isKioskConnected('k1'));
   t.same(link.connectedKiosks(), []);
   presence.onState('kiosk/k1/state', Buffer.from('{"online":true}'));
@@ -196,8 +198,9 @@ void t.test('link: disconnectKiosk kicks through dynsec, counts a kick once, for
   t.equal(await link.disconnectKiosk('k1'), false, 'already off: not counted again');
   t.equal(await link.disconnectKiosk('k7'), false, 'never seen: false');
 
-  const refusing = new ExternalBrokerLink({ presence, control: { run: (c) => Promise.resolve(c.map((x) => ({ command: x.command, error: 'Internal error' }))) }, reconciler: x.r, reloadCrl: () => undefined, logger: log });
+  const refusing = new ExternalBrokerLink({ presence, control: { run: (c) => Promise.resolve(c.map((x) => ({ command: x.command, error: 'Internal error' }))) }, reconciler: x.r, reloadCrl: () => undefined, publishOffline: (id) => void offline.push(`refused ${id}`), logger: log });
   await t.rejects(refusing.disconnectKiosk('k1'), { code: 'DYNSEC_REFUSED' });
+  t.notOk(offline.some((o) => o.startsWith('refused')), 'no offline state when the kick was refused');
 });
 
 void t.test('CRL reload: SIGHUP to the pid file\'s mosquitto; a missing, bad or foreign pid is a PID_FILE error; no pid file is a warning', (t) => {

@@ -133,3 +133,9 @@ void t.test("queues: a stalled worker's backlog (2 up per kiosk, lockstep) and e
   refuses(t, () => site({ maxKiosks: 0 }), 'INVALID_LIMIT', 'no kiosks');
   t.end();
 });
+
+void t.test("dynsec: the center may publish a kicked kiosk's retained offline state", (t) => {
+  const center = dynsecState({ centerUsername: 'cardline-center', kiosks: [] }).roles.find((r) => r.rolename === 'cardline-center');
+  t.ok(center?.acls.some((a) => a.acltype === 'publishClientSend' && a.topic === 'kiosk/+/state' && a.allow));
+  t.end();
+});

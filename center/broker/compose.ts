@@ -11,12 +11,12 @@ import type { AuditLog } from '../audit/types.js';
 import type { BridgeClient, BridgePublisher } from '../bridge.js';
 import type { CenterDeps } from '../deps.js';
 import { admitKiosk } from '../fleet/admission.js';
+import { CenterError } from '../errors.js';
 import type { CenterKeys } from '../keys.js';
 import { closeSessions } from '../sessions.js';
 import type { Db } from '../store/db.js';
 import { startBroker } from './broker.js';
 import { connectBridge } from './bridge-client.js';
-import { BrokerError } from './errors.js';
 import { isWorkerName, parseBrokerUrl, SHARED_UP_FILTER, startExternalBroker } from './external/start.js';
 import type { BrokerLink } from './link.js';
 
@@ -62,7 +62,8 @@ export async function startBrokerSide(opt: BrokerOption, d: BrokerSideDeps): Pro
   };
   if (opt.kind === 'external') {
     const worker = opt.worker ?? 'main';
-    if (!isWorkerName(worker)) throw new BrokerError('CONNECT', 'the worker name must be 1..32 of A-Z a-z 0-9 . _ -');
+    // A configuration error (the CLI refuses it earlier as a usage error: cli/center/broker-option.ts), not a broker's.
+    if (!isWorkerName(worker)) throw new CenterError('CONFIG_INVALID', 'broker.worker: the worker name must be 1..32 of A-Z a-z 0-9 . _ -');
     const ext = await startExternalBroker({ url: opt.url, ...(opt.pidFile ? { pidFile: opt.pidFile } : {}), worker, tls: d.keys.bridgeTls, db: d.store, clock: d.clock, logger: d.logger, onKioskGone });
     const kioskUrl = opt.kioskUrl ?? ext.url;
     return { url: kioskUrl, port: parseBrokerUrl(kioskUrl).port, link: ext.link, bridgeClient: ext.bridgeClient, upFilter: SHARED_UP_FILTER, publisher: ext.publisher, startCrls: undefined, sync: () => ext.sync(), close: () => ext.close() };

@@ -34,7 +34,8 @@ export class CrlFollower {
 
   constructor(
     private readonly pkiDir: string,
-    private readonly reload: (crls: string[]) => void,
+    /** May return a promise (the external broker's SIGHUP): awaited, so its failure is the refresh's. */
+    private readonly reload: (crls: string[]) => unknown,
     logger: Logger,
   ) {
     this.log = logger.child('crl');
@@ -68,7 +69,7 @@ export class CrlFollower {
       this.refusedHash = hash;
       throw e;
     }
-    this.reload(blocks);
+    await this.reload(blocks);
     this.hash = hash;
     this.numbers = numbers;
     this.startBlocks = undefined;

@@ -76,7 +76,7 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     for (const w of workers) await w.stop();
   });
   for (let i = 1; i <= o.workers; i++) {
-    const wo = { name: `w${i}`, pkiDir, databaseUrl: pg.url, brokerUrl: mosq.url, brokerPidFile: mosq.pidFile, ...(profileDir && i === 1 ? { cpuProfDir: profileDir } : {}) };
+    const wo = { name: `w${i}`, pkiDir, databaseUrl: pg.url, brokerUrl: mosq.centerUrl, brokerPidFile: mosq.pidFile, ...(profileDir && i === 1 ? { cpuProfDir: profileDir } : {}) };
     // A worker reads the broker's dynsec client list at start (5 s limit): with 10,000 clients on a loaded machine it can time out. Said, and tried again.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -102,7 +102,7 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
   const held = tcp.from;
   say(`\n## Load: ${o.kiosks} kiosks, ${o.workers} workers, ${o.rate}/s offered for ${o.durationS} s\n`);
   say(`connected and ready (reader authenticated) in ${(conn.ms / 1000).toFixed(1)} s; not ready: ${conn.notReady.length}`);
-  say(`connections held: ${held} established TCP connections from the kiosk-fleet process to the broker; the broker holds ${tcp.server} in all (the kiosks' and the workers')`);
+  say(`connections held: ${held} established TCP connections from the kiosk-fleet process to the broker; the broker's kiosk listener holds ${tcp.server}`);
   const waits = await PgWaits.start(pg.url);
   const meter = new Meter(components);
   const sampler = setInterval(() => meter.sample(), 1000);
@@ -120,7 +120,7 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     const conn2 = await fleet.ask({ type: 'connect', brokerUrl: mosq.url, light: true }, 'connected');
     const tcp2 = connectionsTo(mosq.port, fleet.pid);
     say(`\n## Broker restart: ${o.reconnectKiosks} kiosks (${o.kiosks} issuing + ${light} light), load ${o.rate}/s for ${RESTART_LOAD_S} s, restart ${RESTART_AFTER_S} s in\n`);
-    say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held: ${tcp2.from} from the fleet process (the broker holds ${tcp2.server} in all)`);
+    say(`${light} light kiosks connected (welcome received) in ${(conn2.ms / 1000).toFixed(1)} s; not back: ${conn2.notReady.length}; connections held: ${tcp2.from} from the fleet process (the kiosk listener holds ${tcp2.server})`);
     const reconnected = fleet.expect('reconnected');
     await fleet.ask({ type: 'watch-reconnect', timeoutS: o.reconnectKiosks > 1000 ? 300 : 120 }, 'watching');
     const loading = fleet.ask({ type: 'load', rate: o.rate, durationS: RESTART_LOAD_S }, 'loaded');

@@ -95,10 +95,13 @@ export const kioskConfigSchema = z.strictObject({
    * Silence of the center, while an answer is awaited, after which the kiosk
    * opens a new session so the job resumes on a live center worker
    * (silence-watch.ts); doubled after each new session that got no answer,
-   * up to 5 min. Above what a live but slow center may take: its handler
+   * up to 5 min. Above what a live but slow center may take: a message
    * waits up to `lockWaitMs` (center/store/postgres.ts, 30 s) for the
-   * kiosk's lock, and up to `gapWaitMs` (center/deps.ts DEFAULT_LIMITS, 2 s)
-   * for a predecessor — 32 s, plus 3 s to handle and answer. A shorter wait
+   * kiosk's lock and up to `gapWaitMs` (center/deps.ts DEFAULT_LIMITS, 30 s
+   * since d6f7c1c) for a predecessor, but both end at the message's own
+   * deadline, UP_DEADLINE_MS (30 s, link.ts): the center refuses it 'late'
+   * after that (center/bridge.ts waitEnd, openEnvelope under the lock). So
+   * 30 s, plus 5 s to handle and answer and for clock skew. A shorter wait
    * takes a slow center for a dead one, and each new session's hello runs
    * a recovery that counts an attempt of the job (center/handlers/hello.ts).
    */

@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS, type CenterDeps, type CenterLimits } from './deps.js';
 import type { FleetCa } from './fleet/ca.js';
 import type { DecommissionOutcome } from './fleet/decommission.js';
 import { checkFleetLimits, startFleet, type FleetOps } from './fleet/start.js';
+import { fleetLeader } from './fleet/leader.js';
 import { FleetState, type RevokeOutcome } from './fleet/state.js';
 import { dispatcher } from './handlers/index.js';
 import { loadCenterKeys } from './keys.js';
@@ -118,8 +119,10 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
       scrypt: opts.scrypt ?? DEFAULT_SCRYPT,
       limits,
       requestLimiter: new RateLimiter(opts.clock, { limit: limits.requestsPerMinute, windowMs: 60_000 }),
-      fleet: new FleetState({ pkiDir: opts.pkiDir, ca: opts.fleetCa, clock: opts.clock }),
+      fleet: new FleetState({ pkiDir: opts.pkiDir, ca: opts.fleetCa, clock: opts.clock, leader: fleetLeader(opts.store, brokerOpt.kind, logger) }),
     };
+    // The lead's connection (fleet/leader.ts), also when the start fails after the broker side asked for it.
+    cleanups.unshift(() => deps.fleet.leader.close());
     const broker = await startBrokerSide(brokerOpt, { deps, store, audit, keys, clock: opts.clock, logger });
     cleanups.unshift(() => broker.close());
     const url = broker.url;
@@ -176,7 +179,9 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
         // No push, no kick after the final checkpoint.
         await stopPolling();
         await fleet.stop();
-        await bridge.idle();
+        // Stop taking messages first (the broker routes the rest to the other workers), then handle every one taken:
+        // only then the final checkpoint, and the publisher and the store closed (cleanups).
+        await bridge.drain();
         await store.transaction((tx) => audit.checkpoint(tx)).catch((e: unknown) => logger.error('final checkpoint failed', { error: e }));
         for (const c of cleanups) await c().catch((e: unknown) => logger.error('shutdown step failed', { error: e }));
         keys.dispose();

@@ -3,7 +3,7 @@
  * with status `decommissioned`, and first — when the kiosk is connected —
  * a signed `decommission` down message: the kiosk wipes its key store and
  * registry, reports `wiped` and stops. The center waits for that report or
- * the disconnect (at most `WIPE_WAIT_MS`), then revokes (status,
+ * the disconnect (at most `WIPE_WAIT_MS`; heard by any worker: wipe-wait.ts), then revokes (status,
  * certificates, CRL, kick). Audited `kiosk.decommissioned { wiped }` in the
  * same transaction as the status.
  */
@@ -13,6 +13,7 @@ import { getKiosk } from '../registry.js';
 import { currentSession } from '../sessions.js';
 import { revokeKiosk } from './revoke.js';
 import type { RevokeOutcome, WipeOutcome } from './state.js';
+import { startWipeWait } from './wipe-wait.js';
 
 export const WIPE_WAIT_MS = 10_000;
 
@@ -44,7 +45,7 @@ async function decommissionHere(deps: CenterDeps, id: string, reason: string, wa
   const session = link?.isConnected(id) ? await currentSession(deps.db, id) : undefined;
   if (link && session !== undefined) {
     // Waiting starts before the message goes, so a quick `wiped` is not missed.
-    const waiting = deps.fleet.wipes.wait(id, waitMs, deps.clock);
+    const waiting = (await startWipeWait(deps, id, waitMs)).outcome;
     try {
       await link.send(id, session, 'decommission', { reason: reason.slice(0, 200) });
       told = true;

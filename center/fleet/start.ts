@@ -65,6 +65,8 @@ export function startFleet(deps: CenterDeps, broker: BrokerLink, bridge: FleetBr
       stopWatching.abort();
       await watching;
       await watcher.drain();
+      // The lead goes with the watcher: another worker takes it at its next pass.
+      await deps.fleet.leader.close();
     },
   };
 }

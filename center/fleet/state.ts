@@ -2,7 +2,7 @@
  * The fleet side of a running center (docs/provisioning.md §3–4), as the
  * handlers and the console see it through `CenterDeps.fleet`: the PKI
  * directory and the injected issuing CA, the renewal tracker, the CSR rate
- * limit and the pending certificates issued, the decommissions waiting for `wiped`, and — once the broker and
+ * limit and the pending certificates issued, the decommissions waiting for `wiped`, the fleet's leader, and — once the broker and
  * the bridge are up — the link to them (`attach`).
  */
 import type { Clock } from '../../common/clock.js';
@@ -11,6 +11,7 @@ import { RateLimiter } from '../rate-limit.js';
 import type { Sql } from '../store/db.js';
 import type { FleetCa } from './ca.js';
 import type { CrlFollower } from './crl.js';
+import { soleLeader, type FleetLeader } from './leader.js';
 import { RenewalTracker } from './renewal.js';
 
 /** What the fleet needs of the broker and the bridge. */
@@ -109,6 +110,8 @@ export interface FleetSettings {
   pkiDir: string;
   ca: FleetCa | undefined;
   clock: Clock;
+  /** Default: soleLeader (this center acts for every kiosk it sees). */
+  leader?: FleetLeader;
 }
 
 export class FleetState {
@@ -128,12 +131,15 @@ export class FleetState {
   readonly wipes = new WipeWaiters();
   /** Kiosks this process is revoking or decommissioning right now: the watcher leaves them to it. */
   readonly inHand = new Set<string>();
+  /** Whether this worker runs the watcher's and the reconciler's passes (leader.ts). */
+  readonly leader: FleetLeader;
   private linked: FleetLink | undefined;
   private revoker: RevokeFn | undefined;
 
   constructor(s: FleetSettings) {
     this.pkiDir = s.pkiDir;
     this.ca = s.ca;
+    this.leader = s.leader ?? soleLeader();
     this.csrLimiter = new RateLimiter(s.clock, { limit: 1, windowMs: 60_000 });
   }
 

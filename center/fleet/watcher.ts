@@ -14,6 +14,11 @@
  * and asks connected kiosks whose
  * certificate is due to renew. Each step's failure is logged; the watcher
  * never stops before the center does.
+ *
+ * Only the fleet's leader (leader.ts: one worker of those sharing an
+ * external broker) makes these passes; a follower's pass only asks for the
+ * lead, and takes over when the leader's session ends. The `wiped` report
+ * may reach another worker: the wait watches the audit too (wipe-wait.ts).
  */
 import type { CenterDeps } from '../deps.js';
 import { currentSession } from '../sessions.js';
@@ -22,6 +27,7 @@ import { askRenewalIfDue } from './handlers.js';
 import { RENEW_EVERY_MS } from './renewal.js';
 import { putOnCrl, revokedEntriesOf } from './revoke.js';
 import type { FleetLink } from './state.js';
+import { startWipeWait } from './wipe-wait.js';
 
 export class FleetWatcher {
   private lastHourly: number | undefined;
@@ -52,6 +58,11 @@ export class FleetWatcher {
 
   /** One pass (what `run` does every `fleetPollMs`). */
   async pass(): Promise<void> {
+    // One worker acts for the fleet (leader.ts): the others would send each kiosk the same messages again.
+    if (!(await this.deps.fleet.leader.acquire())) {
+      this.lastHourly = undefined;
+      return;
+    }
     const log = this.deps.logger.child('fleet');
     const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
       await fn().catch((e: unknown) => log.error(`fleet watcher: ${what} failed`, { error: e }));
@@ -90,13 +101,14 @@ export class FleetWatcher {
     const session = await currentSession(this.deps.db, id);
     let wiped = false;
     if (session !== undefined) {
-      const waiting = this.deps.fleet.wipes.wait(id, WIPE_WAIT_MS, this.deps.clock);
+      const waiting = (await startWipeWait(this.deps, id, WIPE_WAIT_MS)).outcome;
       await this.link.send(id, session, 'decommission', { reason: 'decommissioned by the operator' }).catch((e: unknown) => {
         this.deps.logger.child('fleet').warn('the decommission message could not be sent', { kiosk: id, error: e });
         this.deps.fleet.wipes.notify(id, { kind: 'gone' });
       });
       const o = await waiting;
       wiped = o.kind === 'wiped' && o.ok;
+      this.deps.logger.child('fleet').info('decommission wait over', { kiosk: id, outcome: o.kind, wiped });
     }
     await this.kick(id, 'decommissioned', { wiped });
   }

@@ -57,6 +57,8 @@ export interface BridgeClient extends BridgePublisher {
   on(event: 'message', listener: (topic: string, payload: Buffer) => void): unknown;
   /** The connection ended (mqtt.js reconnects on a new one): PUBACKs held on it are dropped (bridge-intake.ts). */
   on(event: 'close', listener: () => void): unknown;
+  /** mqtt.js's UNSUBSCRIBE, resolved on the UNSUBACK (drain(): stop taking messages before a clean stop). */
+  unsubscribeAsync?: (topic: string) => Promise<unknown>;
   /** mqtt.js's hook, called after 'message' for the same packet; its callback sends the PUBACK (replaced for backpressure). */
   handleMessage?: (packet: never, callback: (err?: Error) => void) => void;
 }
@@ -65,6 +67,8 @@ export interface BridgeClient extends BridgePublisher {
 const GAP_POLL_MS = 20;
 /** A message waiting for its predecessor stops waiting this long before its deadline, to be handled in time (ms). */
 const DEADLINE_MARGIN_MS = 250;
+/** drain(): how long nothing must arrive after the unsubscription before the bridge is done (ms). */
+const DRAIN_QUIET_MS = 300;
 
 export interface InboundContext {
   readonly kiosk: KioskRow;
@@ -101,6 +105,8 @@ export interface BridgeDeps {
 export class Bridge {
   /** Work running or queued (messages and `exclusive` tasks): what idle() waits for. */
   private readonly running = new Set<Promise<unknown>>();
+  /** Messages received so far (drain() waits until none comes). */
+  private received = 0;
   private readonly log: Logger;
   private readonly publisher: BridgePublisher;
   private readonly gapWaitMs: number;
@@ -135,12 +141,35 @@ export class Bridge {
     );
   }
 
+  /**
+   * Stops taking messages, then handles every one taken (a clean stop,
+   * center.ts): unsubscribes the up filter — on a shared subscription the
+   * broker routes the rest to the other workers from the UNSUBACK on —
+   * then waits until nothing is running and nothing more has come for
+   * DRAIN_QUIET_MS (messages the broker had already queued for this
+   * connection still arrive after the UNSUBACK, as slots free). Without
+   * this, a worker waiting for idle() while still subscribed PUBACKs
+   * messages it then fails to handle on a closed store, and under steady
+   * traffic is never idle.
+   */
+  async drain(): Promise<void> {
+    const filter = this.deps.upFilter ?? UP_WILDCARD;
+    await this.client.unsubscribeAsync?.(filter).catch((e: unknown) => this.log.warn('unsubscribe failed at stop', { filter, error: e }));
+    for (;;) {
+      await this.idle();
+      const seen = this.received;
+      await this.deps.clock.sleep(DRAIN_QUIET_MS);
+      if (this.received === seen && this.running.size === 0) return;
+    }
+  }
+
   /** Resolves when every message received so far has been handled. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   private receive(topic: string, payload: Buffer): void {
+    this.received++;
     this.intake?.enter();
     const work = this.take(topic, new Uint8Array(payload))
       .catch((e: unknown) => this.log.error('handler failed', { kiosk: parseKioskTopic(topic)?.kiosk, error: e }))

@@ -5,14 +5,18 @@
  * of its own and held for as long as the task runs, then released
  * (pg_advisory_unlock) in `finally`.
  *
- * - A lock held elsewhere is waited for without holding a connection: each
- *   try takes a lock connection for one pg_try_advisory_lock and gives it
- *   back when the lock is busy, pausing 5, 10, 20 … up to 100 ms between
- *   tries. So a peer that holds (or is frozen holding) more keys than this
- *   process has lock connections never stops its other keys: connections
- *   are held only by tasks that run. (A blocking pg_advisory_lock would
- *   keep one per waiter for up to `lockWaitMs`.) Across processes the
- *   order of waiters is not FIFO; within one it is (KeyQueue below).
+ * - A lock held elsewhere is waited for in the server's own queue, but in
+ *   slices: the first try is pg_try_advisory_lock; after it, a blocking
+ *   pg_advisory_lock that the connection's lock_timeout (WAIT_SLICE_MS)
+ *   ends, after which the connection goes back to the pool and the wait
+ *   starts again. Queued in the server, a waiter is served before a later
+ *   try of the holder (a try conflicts with waiting requests too), so a
+ *   worker that releases and re-takes a kiosk's lock while it waits for a
+ *   predecessor (bridge.ts) cannot starve the worker that holds that
+ *   predecessor. And a connection is held at most one slice by a waiter:
+ *   a peer that holds (or is frozen holding) more keys than this process
+ *   has lock connections never stops its other keys for long. Within one
+ *   process the order is FIFO (KeyQueue below).
  * - A worker that dies (kill -9) closes its connections with it; the server
  *   ends their sessions and every advisory lock they held is released, so
  *   another worker takes the lock over without any clean-up.
@@ -41,9 +45,10 @@ import { toQueryError } from './query-error.js';
 /** The advisory lock's first key: "CRDK" as an int4, so these locks meet neither the migration lock (one int8 key) nor another user's. */
 export const KEY_LOCK_CLASS = 0x4352444b;
 
-/** Pause after the first busy try (ms), doubled after each further one up to MAX_RETRY_MS. */
-const FIRST_RETRY_MS = 5;
-const MAX_RETRY_MS = 100;
+/** Longest single wait in the server's lock queue (ms): the lock connections' lock_timeout. */
+const WAIT_SLICE_MS = 250;
+/** SQLSTATE lock_not_available: a slice of the wait ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
 /** How much longer than the lock wait pg-pool's own connect timeout runs (ms). */
 const CONNECT_GRACE_MS = 1_000;
 
@@ -69,7 +74,12 @@ export class PgKeyLocks {
     this.#waitMs = opts.lockWaitMs;
     // connectionTimeoutMillis: a connect given up on (#connect, at lockWaitMs) still ends, even when the server
     // never answers; a second later than ours, so that a wait for a busy pool ends as LOCK_TIMEOUT, not as pg's timeout.
-    this.#pool = new pg.Pool({ ...config, max: opts.connections, connectionTimeoutMillis: opts.lockWaitMs + CONNECT_GRACE_MS });
+    this.#pool = new pg.Pool({
+      ...config,
+      max: opts.connections,
+      connectionTimeoutMillis: opts.lockWaitMs + CONNECT_GRACE_MS,
+      lock_timeout: Math.max(1, Math.min(WAIT_SLICE_MS, opts.lockWaitMs)),
+    });
     this.#pool.on('error', (err) => log.error('idle lock connection failed', { error: toQueryError(err) }));
   }
 
@@ -80,7 +90,7 @@ export class PgKeyLocks {
   /** Tries the lock until it is ours (then runs `fn` holding it) or the wait is over. */
   async #take<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const giveUpAt = this.#clock.now() + this.#waitMs;
-    for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
+    for (let first = true; ; first = false) {
       const client = await this.#connect(key, giveUpAt);
       let lost: Error | undefined;
       // pg-pool takes its own 'error' listener off a checked-out client: without one, a session the server ends
@@ -97,8 +107,12 @@ export class PgKeyLocks {
       };
       let got: boolean;
       try {
-        const r = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [KEY_LOCK_CLASS, key]);
-        got = r.rows[0]?.got === true;
+        if (first) {
+          const r = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [KEY_LOCK_CLASS, key]);
+          got = r.rows[0]?.got === true;
+        } else {
+          got = await this.#waitSlice(client, key);
+        }
       } catch (e) {
         lost ??= e instanceof Error ? e : new Error(String(e));
         done();
@@ -113,9 +127,18 @@ export class PgKeyLocks {
         }
       }
       done();
-      const left = giveUpAt - this.#clock.now();
-      if (left <= 0) throw new StoreError('LOCK_TIMEOUT', `lock ${key} is still held elsewhere after ${this.#waitMs} ms`);
-      await this.#clock.sleep(Math.min(pause, left));
+      if (giveUpAt - this.#clock.now() <= 0) throw new StoreError('LOCK_TIMEOUT', `lock ${key} is still held elsewhere after ${this.#waitMs} ms`);
+    }
+  }
+
+  /** One slice of the wait in the server's queue: true with the lock, false when lock_timeout ended the slice. */
+  async #waitSlice(client: pg.PoolClient, key: string): Promise<boolean> {
+    try {
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [KEY_LOCK_CLASS, key]);
+      return true;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return false;
+      throw e;
     }
   }
 

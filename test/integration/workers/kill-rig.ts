@@ -59,7 +59,7 @@ export async function startKillRig(t: Test, prefix: string): Promise<KillRig> {
     procs,
     lap,
     async worker(name) {
-      const p = spawnCardline(name, ['center', ...site.storeArgs, '--broker', mosq.url, '--broker-pid-file', mosq.pidFile, '--worker', name]);
+      const p = spawnCardline(name, ['center', ...site.storeArgs, '--broker', mosq.centerUrl, '--broker-pid-file', mosq.pidFile, '--worker', name]);
       procs.push(p);
       await p.waitFor(/^center listening on mqtts:/, LONG, `${name} listening`);
       return p;

@@ -6,11 +6,10 @@
  * processes and a `cardline kiosk` serving one customer.
  *
  * Mosquitto hands the messages of the shared subscription round robin, one
- * worker after the other. Once the kiosk's hello and reader report are
- * handled, the worker that took the last of them is frozen (SIGSTOP: its
- * socket stays open, so the broker still hands it messages): the request
- * goes to the other worker, which reserves the job, and the `card` to the
- * frozen one, killed (-9) once it is in flight. The kiosk hears nothing for
+ * worker after the other. The moment one worker logs the customer's
+ * request (it reserves the job and sends insert-card), the other is frozen
+ * (SIGSTOP: its socket stays open, so the broker still hands it messages)
+ * and gets the kiosk's `card`; it is killed (-9) once that is in flight. The kiosk hears nothing for
  * answerTimeoutMs, opens a new session, and the survivor's hello recovery
  * resumes the reservation (center/handlers/hello.ts): the kiosk reads the
  * card at its station again for its waiting customer, and it is issued.
@@ -18,7 +17,6 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventually } from '../../fixtures/rig.js';
 import { checkIssuedOnce, kioskIssued, LONG, messagesIn, startKillRig } from './kill-rig.js';
 
 /** Time for the kiosk's mqtt client to write `card` to the socket after it logged the feed (a read is a few APDUs). */
@@ -33,14 +31,18 @@ void t.test('kill -9 of the worker holding the card message: the other worker re
 
   const kiosk = rig.kiosk();
   await kiosk.waitFor(/authenticated\. Ready\./, LONG, 'the kiosk ready for its customer');
-  await eventually(() => workers.some((w) => messagesIn(w, 'reader-report').length > 0), 'a worker handling the reader report', LONG);
-  const last = workers.find((w) => messagesIn(w, 'reader-report').length > 0);
-  const [victim, survivor] = last === workers[0] ? [workers[0]!, workers[1]!] : [workers[1]!, workers[0]!];
-  t.comment(`handled so far: w1 ${handled(workers[0]!.err)}, w2 ${handled(workers[1]!.err)}; ${victim.name} took the last, so the request goes to ${survivor.name} and the card to ${victim.name}`);
-  victim.freeze();
-
+  // The worker that handles the request reserves the job and sends insert-card; the broker hands the next
+  // up message (the kiosk's `card`) to the other worker, frozen the moment the request is seen.
+  const requestAt = Promise.race(
+    workers.map((w) => w.waitFor(/"msg":"message in".*"type":"request"/, LONG, `${w.name} handling the request`, { stream: 'err' }).then(() => w)),
+  );
   kiosk.write(`${app.input.code}\n`);
   kiosk.endInput();
+  const survivor = await requestAt;
+  const victim = survivor === workers[0] ? workers[1]! : workers[0]!;
+  victim.freeze();
+  t.comment(`handled so far: w1 ${handled(workers[0]!.err)}, w2 ${handled(workers[1]!.err)}; ${survivor.name} took the request, so the card goes to ${victim.name}`);
+
   await kiosk.waitFor(/"msg":"card fed"/, LONG, 'the kiosk feeding a card for the reserved job', { stream: 'err' });
   await sleep(CARD_IN_FLIGHT_MS);
   const exit = await victim.kill9();

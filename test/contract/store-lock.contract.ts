@@ -7,22 +7,9 @@
  */
 import type tap from 'tap';
 import type { Db } from '../../center/store/db.js';
+import { latch, within } from '../fixtures/latch.js';
 
 type SubTest = Parameters<Parameters<typeof tap.test>[0]>[0];
-
-/** A promise with its resolver, to hold a task inside its lock until the test lets it go. */
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-/** Fails instead of hanging when a lock that should be free is not. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 export async function lockContract(t: SubTest, getDb: () => Db, openPeer?: () => Promise<Db>): Promise<void> {
   await t.test('withLock: one holder per key, in order; other keys run meanwhile; a throwing task releases it', async (t) => {

@@ -13,6 +13,7 @@ import { KEY_LOCK_CLASS } from '../../../center/store/pg-lock.js';
 import { openPostgres } from '../../../center/store/postgres.js';
 import { memoryLogger, silentLogger } from '../../../common/log.js';
 import { startPostgres } from '../../fixtures/postgres-server.js';
+import { latch, within } from '../../fixtures/latch.js';
 
 const server = await startPostgres(t);
 
@@ -28,19 +29,6 @@ async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[]
 
 /** Backends holding one of our key locks (pg_locks: a two-int4 advisory lock has classid = first key). */
 const lockHolders = (): Promise<{ pid: number }[]> => admin<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND granted", [KEY_LOCK_CLASS]);
-
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-/** Fails instead of hanging (a liveness bound, not a speed claim). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 type SubTest = Parameters<Parameters<typeof t.test>[0]>[0];
 

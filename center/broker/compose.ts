@@ -64,7 +64,7 @@ export async function startBrokerSide(opt: BrokerOption, d: BrokerSideDeps): Pro
     const worker = opt.worker ?? 'main';
     // A configuration error (the CLI refuses it earlier as a usage error: cli/center/broker-option.ts), not a broker's.
     if (!isWorkerName(worker)) throw new CenterError('CONFIG_INVALID', 'broker.worker: the worker name must be 1..32 of A-Z a-z 0-9 . _ -');
-    const ext = await startExternalBroker({ url: opt.url, ...(opt.pidFile ? { pidFile: opt.pidFile } : {}), worker, tls: d.keys.bridgeTls, db: d.store, clock: d.clock, logger: d.logger, onKioskGone });
+    const ext = await startExternalBroker({ url: opt.url, ...(opt.pidFile ? { pidFile: opt.pidFile } : {}), worker, tls: d.keys.bridgeTls, db: d.store, clock: d.clock, logger: d.logger, onKioskGone, leads: () => d.deps.fleet.leader.acquire() });
     const kioskUrl = opt.kioskUrl ?? ext.url;
     return { url: kioskUrl, port: parseBrokerUrl(kioskUrl).port, link: ext.link, bridgeClient: ext.bridgeClient, upFilter: SHARED_UP_FILTER, publisher: ext.publisher, startCrls: undefined, sync: () => ext.sync(), close: () => ext.close() };
   }

@@ -83,6 +83,11 @@ export class DynsecReconciler {
     this.applied.set(kiosk, 'off');
   }
 
+  /** The next pass is a full one (listClients): what this reconciler applied may no longer be the plugin's state. */
+  stale(): void {
+    this.lastFull = undefined;
+  }
+
   /** One pass; rejects (BrokerError) when the plugin refuses or does not answer: the next pass retries. */
   async pass(): Promise<void> {
     const now = this.d.clock.now();
@@ -189,4 +194,37 @@ export function parseClients(data: unknown): Map<string, DynsecClientView> {
     m.set(username, { disabled: disabled === true, roles: names });
   }
   return m;
+}
+
+/**
+ * The periodic passes (start.ts): every `everyMs` until `signal`, a pass
+ * when this worker leads the fleet (`leads`, center/fleet/leader.ts; absent:
+ * always), so N workers do not each read the registry every second. A
+ * worker that takes the lead over makes its first pass a full one. A failed
+ * pass is logged and retried at the next.
+ */
+export async function reconcileWhileLeading(o: {
+  reconciler: Pick<DynsecReconciler, 'pass' | 'stale'>;
+  clock: Clock;
+  everyMs: number;
+  signal: AbortSignal;
+  log: Logger;
+  leads?: () => Promise<boolean>;
+}): Promise<void> {
+  let following = false;
+  while (!o.signal.aborted) {
+    try {
+      await o.clock.sleep(o.everyMs, o.signal);
+    } catch {
+      return;
+    }
+    const leading = o.leads ? await o.leads().catch(() => false) : true;
+    if (!leading) {
+      following = true;
+      continue;
+    }
+    if (following) o.reconciler.stale();
+    following = false;
+    await o.reconciler.pass().catch((e: unknown) => o.log.error('dynsec reconciliation failed (retried next pass)', { error: e }));
+  }
 }

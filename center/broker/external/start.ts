@@ -9,7 +9,7 @@
  *   never delays a kick or the presence.
  * At start it brings the plugin's kiosks in line with the registry once
  * (failing fast when the plugin does not answer: DYNSEC_TIMEOUT), then
- * every `reconcileMs`.
+ * every `reconcileMs` while this worker leads the fleet (`leads`).
  */
 import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../../common/clock.js';
@@ -22,7 +22,7 @@ import { crlReloader } from './crl-reload.js';
 import { DynsecControl, RESPONSE_TOPIC } from './dynsec-control.js';
 import { ExternalBrokerLink } from './link.js';
 import { KioskPresence } from './presence.js';
-import { DynsecReconciler } from './reconciler.js';
+import { DynsecReconciler, reconcileWhileLeading } from './reconciler.js';
 
 export const SHARED_UP_FILTER = `$share/${CENTER_SHARE_GROUP}/kiosk/+/up`;
 export const STATE_FILTER = 'kiosk/+/state';
@@ -44,6 +44,12 @@ export interface ExternalBrokerOptions {
   onKioskGone: (kiosk: string) => void;
   reconcileMs?: number;
   dynsecTimeoutMs?: number;
+  /**
+   * Whether this worker runs the periodic passes (center/fleet/leader.ts):
+   * with N workers only the fleet's leader reads the registry every
+   * `reconcileMs`. Absent: always. The pass at start and `sync()` run anyway.
+   */
+  leads?: () => Promise<boolean>;
 }
 
 export interface ExternalBroker {
@@ -94,16 +100,7 @@ export async function startExternalBroker(o: ExternalBrokerOptions): Promise<Ext
     await subscribeChecked(client, RESPONSE_TOPIC);
     await reconciler.pass();
     await subscribeChecked(client, STATE_FILTER);
-    looping = (async () => {
-      while (!stop.signal.aborted) {
-        try {
-          await o.clock.sleep(o.reconcileMs ?? DEFAULT_RECONCILE_MS, stop.signal);
-        } catch {
-          return;
-        }
-        await reconciler.pass().catch((e: unknown) => log.error('dynsec reconciliation failed (retried next pass)', { error: e }));
-      }
-    })();
+    looping = reconcileWhileLeading({ reconciler, clock: o.clock, everyMs: o.reconcileMs ?? DEFAULT_RECONCILE_MS, signal: stop.signal, log, ...(o.leads ? { leads: o.leads } : {}) });
     bridgeClient = await connectBridge(o.url, o.tls, o.logger, { clientId, connectTimeoutMs: 10_000 });
     const bridge = bridgeClient;
     log.info('bridged to an external broker', { url: o.url, worker: o.worker, crlReload: o.pidFile ? 'sighup' : 'none' });

@@ -126,7 +126,7 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     const broker = await startBrokerSide(brokerOpt, { deps, store, audit, keys, clock: opts.clock, logger });
     cleanups.unshift(() => broker.close());
     const url = broker.url;
-    const bridgeDeps = { db: store, audit, clock: opts.clock, logger, signingKey: keys.signingKey, auditKey: keys.auditKey, deadlineMs: limits.deadlineMs, maxInFlight: limits.maxInFlight, gapWaitMs: limits.gapWaitMs };
+    const bridgeDeps = { db: store, audit, clock: opts.clock, logger, signingKey: keys.signingKey, auditKey: keys.auditKey, deadlineMs: limits.deadlineMs, maxInFlight: limits.maxInFlight, gapWaitMs: gapWaitFor(brokerOpt.kind, limits.gapWaitMs) };
     const bridge = new Bridge(broker.bridgeClient, { ...bridgeDeps, ...(broker.upFilter ? { upFilter: broker.upFilter } : {}), ...(broker.publisher ? { publisher: broker.publisher } : {}) }, dispatcher(deps));
     await bridge.start();
     const push = new RegistryPush({
@@ -193,4 +193,16 @@ export async function startCenter(opts: CenterOptions): Promise<RunningCenter> {
     keys.dispose();
     throw e;
   }
+}
+
+/**
+ * How long a message waits for its predecessor. Only workers sharing a
+ * subscription on an external broker see a kiosk's messages out of order;
+ * the embedded broker hands them to the one bridge in order on one
+ * connection, so a gap there is a message refused (late, tampered, unknown
+ * type) or lost, which will never come: waiting for it would only stall
+ * the kiosk's next message.
+ */
+export function gapWaitFor(broker: 'embedded' | 'external', limit: number): number {
+  return broker === 'external' ? limit : 0;
 }

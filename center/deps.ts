@@ -51,7 +51,8 @@ export interface CenterLimits {
    * worker (or the broker, behind a busy worker) may hold; then it is handled
    * anyway. The message's own deadline ends the wait first (center/bridge.ts
    * `waitEnd`): this caps it for a deadline far ahead. Default 30 s, the
-   * kiosk's up-message lifetime (kiosk/link.ts UP_DEADLINE_MS).
+   * kiosk's up-message lifetime (kiosk/link.ts UP_DEADLINE_MS). With the
+   * embedded broker messages arrive in order and it is 0 (center.ts gapWaitFor).
    */
   gapWaitMs: number;
 }

@@ -88,17 +88,17 @@ export class PgKeyLocks {
   }
 
   /** Tries the lock until it is ours (then runs `fn` holding it) or the wait is over. */
-  async #take<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async #take<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const giveUpAt = this.#clock.now() + this.#waitMs;
     for (let first = true; ; first = false) {
-      const client = await this.#connect(key, giveUpAt);
+      const client = await this.#connect(name, giveUpAt);
       let lost: Error | undefined;
       // pg-pool takes its own 'error' listener off a checked-out client: without one, a session the server ends
       // while we hold it (pg_terminate_backend, restart, idle_session_timeout) is an uncaughtException in the worker.
       const onError = (e: Error): void => {
         if (lost) return;
         lost = e;
-        this.#log.warn('a lock connection failed while it held a lock', { key, error: toQueryError(e) });
+        this.#log.warn('a lock connection failed while it held a lock', { lock: name, error: toQueryError(e) });
       };
       client.on('error', onError);
       const done = (): void => {
@@ -108,10 +108,10 @@ export class PgKeyLocks {
       let got: boolean;
       try {
         if (first) {
-          const r = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [KEY_LOCK_CLASS, key]);
+          const r = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [KEY_LOCK_CLASS, name]);
           got = r.rows[0]?.got === true;
         } else {
-          got = await this.#waitSlice(client, key);
+          got = await this.#waitSlice(client, name);
         }
       } catch (e) {
         lost ??= e instanceof Error ? e : new Error(String(e));
@@ -122,12 +122,12 @@ export class PgKeyLocks {
         try {
           return await fn();
         } finally {
-          if (!lost) await this.#unlock(client, key, onError);
+          if (!lost) await this.#unlock(client, name, onError);
           done();
         }
       }
       done();
-      if (giveUpAt - this.#clock.now() <= 0) throw new StoreError('LOCK_TIMEOUT', `lock ${key} is still held elsewhere after ${this.#waitMs} ms`);
+      if (giveUpAt - this.#clock.now() <= 0) throw new StoreError('LOCK_TIMEOUT', `lock ${name} is still held elsewhere after ${this.#waitMs} ms`);
     }
   }
 

@@ -18,9 +18,11 @@ export async function lockContract(t: SubTest, getDb: () => Db, openPeer?: () =>
     let holders = 0;
     let most = 0;
     const held = latch();
+    const firstIn = latch();
     const runs = [0, 1, 2, 3, 4].map((i) =>
       db.withLock('contract:a', async () => {
         started.push(i);
+        if (i === 0) firstIn.open();
         holders++;
         most = Math.max(most, holders);
         if (i === 0) await held.promise;
@@ -30,7 +32,9 @@ export async function lockContract(t: SubTest, getDb: () => Db, openPeer?: () =>
         return i;
       }),
     );
-    // While key a is held (task 0 waits on the latch), key b is free: this would hang if keys shared one lock.
+    // Task 0 holds key a (waiting on the latch); on PostgreSQL taking it is a round trip, so wait until it has.
+    await within(firstIn.promise, 5_000, 'first holder of key a');
+    // While key a is held, key b is free: this would hang if keys shared one lock.
     t.equal(await within(db.withLock('contract:b', () => Promise.resolve('b')), 5_000, 'key b'), 'b', 'another key runs while the first is held');
     t.same(started, [0], 'only the first holder of key a has started');
     held.open();

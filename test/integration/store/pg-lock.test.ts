@@ -55,7 +55,7 @@ void t.test('a lock connection the server ends while its task runs: logged, no c
   t.ok(warned(), 'the lost lock connection was logged as a warning');
   const line = log.lines.find((l) => l.includes('a lock connection failed'))!;
   t.match(line, /"level":"warn"/);
-  t.match(line, /"key":"kiosk:dropped"/, 'it names the key');
+  t.match(line, /"lock":"kiosk:dropped"/, 'it names the key');
   t.notMatch(line, /postgres:\/\/|127\.0\.0\.1/, 'and no server address');
   t.equal(await within(db.withLock('kiosk:dropped', () => Promise.resolve('again')), 5_000, 'the key again'), 'again', 'the next holder of that key runs');
   t.same(await lockHolders(), [], 'no lock left held');

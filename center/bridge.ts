@@ -297,23 +297,20 @@ export class Bridge {
   private async refused(kiosk: string, e: WireError, env: Envelope<unknown> | undefined): Promise<void> {
     // The refusal is logged and audited with its reason; the payload never is.
     this.log.warn('wire refused', { kiosk, reason: e.reason, type: env?.type, seq: env?.seq, error: e.message });
-    await this.deps.db.transaction((tx) =>
-      this.deps.audit.append(tx, {
-        kind: 'wire.refused',
-        kiosk,
-        ...(env ? { session: env.session } : {}),
-        detail: { reason: e.reason, type: env?.type ?? null, seq: env?.seq ?? null },
-      }),
-    );
+    await this.deps.audit.record(this.deps.db, {
+      kind: 'wire.refused',
+      kiosk,
+      ...(env ? { session: env.session } : {}),
+      detail: { reason: e.reason, type: env?.type ?? null, seq: env?.seq ?? null },
+    });
   }
 
   /** One audit entry per exchange: type, position and a keyed hash of the body (no personal data in clear, DESIGN §6). */
   private async auditWire(kind: 'wire.in' | 'wire.out', kiosk: string, env: Envelope<unknown>): Promise<void> {
     const bodyMac = createHmac('sha256', this.deps.auditKey).update(JSON.stringify(withoutCode(env.body))).digest('hex');
     const job = jobOf(env.body);
-    await this.deps.db.transaction((tx) =>
-      this.deps.audit.append(tx, { kind, kiosk, session: env.session, ...(job ? { job } : {}), detail: { type: env.type, seq: env.seq, body: bodyMac } }),
-    );
+    // Group-committed with the other processes' wire entries waiting at the time (center/audit/group-commit.ts).
+    await this.deps.audit.record(this.deps.db, { kind, kiosk, session: env.session, ...(job ? { job } : {}), detail: { type: env.type, seq: env.seq, body: bodyMac } });
   }
 }
 

@@ -6,17 +6,24 @@
  *
  * Appends serialize on the head row (`SELECT … FOR UPDATE`), which gives
  * every entry a unique, gap-free index on PostgreSQL with many center
- * workers as well as on PGlite. Every CHECKPOINT_INTERVAL entries the signed
+ * workers as well as on PGlite. That lock is the site's one global point
+ * of contention (docs/performance.md "Fleet at scale"), so it is held as
+ * briefly as possible: one statement writes the entries, the checkpoints
+ * and the head, and the head is signed in OpenSSL. Appends that need no
+ * transaction of the caller's (`record`: the wire messages, refusals) are
+ * group-committed: those waiting while a batch commits go together in the
+ * next one, under one lock and one signature (group-commit.ts). Every CHECKPOINT_INTERVAL entries the signed
  * head is also kept as a checkpoint, so a later edit of the log cannot be
  * hidden by re-signing: the key signs forward only.
  */
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
-import type { Sql } from '../store/db.js';
+import type { Db, Sql } from '../store/db.js';
 import { entryText, toRecord } from './entry-text.js';
 import { AuditError } from './errors.js';
 import { emptyRoot, Frontier, leafHash } from './merkle.js';
-import { checkKey, signTreeHead, type TreeHead } from './tree-head.js';
+import { GroupCommit, MAX_BATCH } from './group-commit.js';
+import { treeHeadSigner, type TreeHead } from './tree-head.js';
 import type { AuditAppendResult, AuditEntryInput, AuditLog } from './types.js';
 
 /** Entries between automatic checkpoints. */
@@ -38,38 +45,76 @@ interface HeadRow {
 const utf8 = new TextEncoder();
 
 export class MerkleAuditLog implements AuditLog {
-  private readonly signingKey: Uint8Array;
+  private readonly signer: (head: TreeHead) => Uint8Array;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly groups = new WeakMap<Db, GroupCommit>();
 
   constructor(opts: MerkleAuditLogOptions) {
-    checkKey(opts.signingKey, 'the audit signing key');
-    // Our own copy: the caller may zeroize theirs.
-    this.signingKey = Uint8Array.from(opts.signingKey);
+    // The key goes into OpenSSL; the caller may zeroize its copy.
+    this.signer = treeHeadSigner(opts.signingKey);
     this.clock = opts.clock;
     this.logger = opts.logger.child('audit');
   }
 
   async append(tx: Sql, entry: AuditEntryInput): Promise<AuditAppendResult> {
-    const head = await this.lockHead(tx);
+    const [result] = await this.appendMany(tx, [entry]);
+    return result!;
+  }
+
+  record(db: Db, entry: AuditEntryInput): Promise<AuditAppendResult> {
+    let group = this.groups.get(db);
+    if (!group) {
+      group = new GroupCommit(db, this);
+      this.groups.set(db, group);
+    }
+    return group.add(entry);
+  }
+
+  check(entry: AuditEntryInput): void {
+    toRecord(0, this.clock.now(), entry);
+  }
+
+  /**
+   * Appends `entries` in order under one lock of the head, in one statement,
+   * and signs the head once (plus a checkpoint at each multiple of
+   * CHECKPOINT_INTERVAL the batch crosses). Every entry is validated before
+   * anything is written: one refused entry leaves the log as it was.
+   */
+  async appendMany(tx: Sql, entries: readonly AuditEntryInput[]): Promise<AuditAppendResult[]> {
+    if (entries.length === 0) return [];
+    if (entries.length > MAX_BATCH) throw new AuditError('INVALID_ENTRY', `a batch of ${entries.length} entries (at most ${MAX_BATCH})`);
     const now = this.clock.now();
-    // Validate before writing anything: a refused entry leaves the log as it was.
-    const text = entryText(toRecord(head.size, now, entry));
-    const leaf = leafHash(utf8.encode(text));
+    for (const e of entries) toRecord(0, now, e);
+    const head = await this.lockHead(tx);
     const frontier = Frontier.decode(head.frontier, head.size);
-    await tx.query('INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES ($1, $2, $3)', [head.size, text, leaf]);
-    frontier.push(leaf);
+    const params: unknown[] = [];
+    const values: string[] = [];
+    const checkpoints: string[] = [];
+    const results: AuditAppendResult[] = [];
+    const param = (v: unknown): string => `$${params.push(v)}`;
+    for (const entry of entries) {
+      const idx = frontier.size;
+      const text = entryText(toRecord(idx, now, entry));
+      const leaf = leafHash(utf8.encode(text));
+      frontier.push(leaf);
+      values.push(`(${param(idx)}::int, ${param(text)}::text, ${param(leaf)}::bytea)`);
+      results.push({ index: idx, size: frontier.size });
+      if (frontier.size % CHECKPOINT_INTERVAL === 0) {
+        const cp = this.sign({ size: frontier.size, root: frontier.root(), signedAtMs: now });
+        checkpoints.push(`(${param(cp.size)}::int, ${param(cp.root)}::bytea, ${param(cp.signature)}::bytea, ${param(new Date(now))}::timestamptz)`);
+      }
+    }
     const signed = this.sign({ size: frontier.size, root: frontier.root(), signedAtMs: now });
-    await tx.query('UPDATE audit_head SET size = $1, frontier = $2, root = $3, signature = $4, signed_at = $5 WHERE id = 1', [
-      signed.size,
-      frontier.encode(),
-      signed.root,
-      signed.signature,
-      new Date(now),
-    ]);
-    if (signed.size % CHECKPOINT_INTERVAL === 0) await this.insertCheckpoint(tx, signed);
-    this.logger.debug('audit entry appended', { index: head.size, kind: entry.kind });
-    return { index: head.size, size: signed.size };
+    const cpInsert = checkpoints.length === 0 ? '' : `, cp AS (INSERT INTO audit_checkpoints (size, root, signature, signed_at) VALUES ${checkpoints.join(', ')} ON CONFLICT (size) DO NOTHING)`;
+    // Data-modifying WITH clauses run to completion whether or not anything reads them (PostgreSQL §7.8.4): one round trip.
+    await tx.query(
+      `WITH ins AS (INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES ${values.join(', ')})${cpInsert}
+       UPDATE audit_head SET size = ${param(signed.size)}, frontier = ${param(frontier.encode())}, root = ${param(signed.root)}, signature = ${param(signed.signature)}, signed_at = ${param(new Date(now))} WHERE id = 1`,
+      params,
+    );
+    this.logger.debug('audit entries appended', { index: head.size, count: entries.length });
+    return results;
   }
 
   async checkpoint(tx: Sql): Promise<{ size: number; rootHex: string }> {
@@ -82,7 +127,7 @@ export class MerkleAuditLog implements AuditLog {
   }
 
   private sign(head: TreeHead): TreeHead & { signature: Uint8Array } {
-    return { ...head, signature: signTreeHead(head, this.signingKey) };
+    return { ...head, signature: this.signer(head) };
   }
 
   private async insertCheckpoint(tx: Sql, head: TreeHead & { signature: Uint8Array }): Promise<void> {

@@ -6,7 +6,7 @@
  * Entries never hold personal data in clear (DESIGN §6): identifiers, message
  * types, reason codes, status words, counts and keyed hashes only.
  */
-import type { Sql } from '../store/db.js';
+import type { Db, Sql } from '../store/db.js';
 
 /** Values an entry's detail may hold. No byte arrays: hash or drop them first. */
 export type AuditValue = string | number | boolean | null;
@@ -33,6 +33,14 @@ export interface AuditLog {
    * entry commit together). Serializes appends (row lock on the log head).
    */
   append(tx: Sql, entry: AuditEntryInput): Promise<AuditAppendResult>;
+  /**
+   * Appends one entry that belongs to no transaction of the caller's (a
+   * wire message, a refusal) in a transaction of its own, resolving once it
+   * is committed. Entries recorded while another batch commits wait and go
+   * together in the next (group commit): under load, one lock of the head
+   * and one signature for many entries. Order is kept within a process.
+   */
+  record(db: Db, entry: AuditEntryInput): Promise<AuditAppendResult>;
   /** Signs and stores a checkpoint of the current tree head. */
   checkpoint(tx: Sql): Promise<{ size: number; rootHex: string }>;
 }

@@ -164,11 +164,11 @@ export class Accounts {
   private async refused(username: string | null, reason: 'password' | 'disabled' | 'locked' | 'unknown-user', locked?: boolean): Promise<void> {
     const detail = { username, reason, ...(locked !== undefined ? { locked } : {}) };
     this.deps.logger?.warn('login refused', detail);
-    await this.deps.db.transaction((tx) => this.deps.audit.append(tx, { kind: 'console.login-failed', detail }));
+    await this.deps.audit.record(this.deps.db, { kind: 'console.login-failed', detail });
   }
 
   private async audit(kind: string, detail: Record<string, string | null>): Promise<void> {
-    await this.deps.db.transaction((tx) => this.deps.audit.append(tx, { kind, detail }));
+    await this.deps.audit.record(this.deps.db, { kind, detail });
   }
 
   private dummyHash(): Promise<string> {

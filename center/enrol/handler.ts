@@ -140,7 +140,7 @@ async function resend(deps: EnrolDeps, req: EnrolRequest, token: { id: string; s
     throw refused('used');
   }
   const serial = leaf.serialNumber.toLowerCase();
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.enrol-resent', kiosk: req.kiosk, detail: { token: token.id, site: token.site, serial, fingerprint: leaf.fingerprint256, source } }));
+  await deps.audit.record(deps.db, { kind: 'kiosk.enrol-resent', kiosk: req.kiosk, detail: { token: token.id, site: token.site, serial, fingerprint: leaf.fingerprint256, source } });
   const { signed } = await signedReaderRegistry(deps.db, req.kiosk, deps.keys.signingKey, deps.clock.now());
   deps.logger.info('kiosk enrolment answered again', { kiosk: req.kiosk, serial, fingerprint: leaf.fingerprint256, source });
   return {

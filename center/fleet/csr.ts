@@ -86,7 +86,7 @@ async function resendPending(deps: CenterDeps, ctx: InboundContext, key: string)
     deps.fleet.issued.delete(kiosk);
     return false;
   }
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.cert-resent', kiosk, detail: { serial: p.serial } }));
+  await deps.audit.record(deps.db, { kind: 'kiosk.cert-resent', kiosk, detail: { serial: p.serial } });
   deps.logger.child('fleet').info('pending certificate sent again for the same key', { kiosk, serial: p.serial });
   await ctx.send('certificate', { pem: p.pem, notAfter: p.notAfter.getTime() });
   return true;
@@ -129,5 +129,5 @@ async function recordRenewal(deps: CenterDeps, tx: Sql, kiosk: string, cert: Cer
 
 async function refuseCsr(deps: CenterDeps, kiosk: string, reason: string, message: string): Promise<void> {
   deps.logger.child('fleet').warn('certificate request refused', { kiosk, reason, message });
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.csr-refused', kiosk, detail: { reason, message: message.slice(0, 200) } }));
+  await deps.audit.record(deps.db, { kind: 'kiosk.csr-refused', kiosk, detail: { reason, message: message.slice(0, 200) } });
 }

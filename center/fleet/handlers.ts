@@ -16,7 +16,7 @@ import { renewalFactsOf, renewalReason } from './renewal.js';
 
 export async function onRenewFailed(deps: CenterDeps, ctx: InboundContext, body: UpBody<'renew-failed'>): Promise<void> {
   deps.logger.child('fleet').warn('kiosk could not renew its certificate', { kiosk: ctx.kiosk.id, code: body.code });
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.renew-failed', kiosk: ctx.kiosk.id, detail: { code: body.code } }));
+  await deps.audit.record(deps.db, { kind: 'kiosk.renew-failed', kiosk: ctx.kiosk.id, detail: { code: body.code } });
 }
 
 export async function onWiped(deps: CenterDeps, ctx: InboundContext, body: UpBody<'wiped'>): Promise<void> {
@@ -25,9 +25,7 @@ export async function onWiped(deps: CenterDeps, ctx: InboundContext, body: UpBod
   const fields = { kiosk: ctx.kiosk.id, ok: body.ok, failed: body.failed.length, expected };
   if (body.ok) log.info('kiosk reports its store wiped', fields);
   else log.warn('kiosk reports its store not wholly wiped', fields);
-  await deps.db.transaction((tx) =>
-    deps.audit.append(tx, { kind: 'kiosk.wiped', kiosk: ctx.kiosk.id, detail: { ok: body.ok, failed: body.failed.join(' '), expected } }),
-  );
+  await deps.audit.record(deps.db, { kind: 'kiosk.wiped', kiosk: ctx.kiosk.id, detail: { ok: body.ok, failed: body.failed.join(' '), expected } });
   deps.fleet.wipes.notify(ctx.kiosk.id, { kind: 'wiped', ok: body.ok });
 }
 

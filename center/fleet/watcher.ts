@@ -116,7 +116,7 @@ export class FleetWatcher {
   private async kick(id: string, status: string, detail: { wiped?: boolean }): Promise<void> {
     if (!(await this.link.disconnect(id))) return;
     this.deps.logger.child('fleet').warn('connected kiosk is no longer active: disconnected', { kiosk: id, status, ...detail });
-    await this.deps.db.transaction((tx) => this.deps.audit.append(tx, { kind: 'kiosk.kicked', kiosk: id, detail: { status, ...detail } }));
+    await this.deps.audit.record(this.deps.db, { kind: 'kiosk.kicked', kiosk: id, detail: { status, ...detail } });
   }
 
   /** Ends the decommissions in progress (their kiosks count as gone) and waits for them. */

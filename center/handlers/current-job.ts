@@ -25,7 +25,7 @@ export async function currentJob(deps: CenterDeps, ctx: InboundContext, id: stri
             : undefined;
   if (why === undefined) return job;
   deps.logger.child('jobs').warn('message for a job not in play dropped', { kiosk: ctx.kiosk.id, job: id, attempt, why });
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'job.stale-message', kiosk: ctx.kiosk.id, job: id, detail: { attempt, why } }));
+  await deps.audit.record(deps.db, { kind: 'job.stale-message', kiosk: ctx.kiosk.id, job: id, detail: { attempt, why } });
   // The job is not this kiosk's (released, or taken over after its reservation expired): say so, or the kiosk
   // waits for it forever. Never for a stale copy about a job this kiosk still holds or finished (duplicates).
   if (job && (why === 'other-kiosk' || job.state === 'PENDING')) await ctx.send('failed', { job: id, reason: 'voided' });

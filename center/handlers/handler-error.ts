@@ -23,9 +23,7 @@ export async function onHandlerError(deps: CenterDeps, ctx: InboundContext, msg:
     return;
   }
   log.error('handler failed', { kiosk: ctx.kiosk.id, type: msg.type, job, code: typeof code === 'string' ? code : 'unknown', error: e });
-  await deps.db.transaction((tx) =>
-    deps.audit.append(tx, { kind: 'handler.failed', kiosk: ctx.kiosk.id, ...(job ? { job } : {}), detail: { type: msg.type, code: typeof code === 'string' ? code : 'unknown' } }),
-  );
+  await deps.audit.record(deps.db, { kind: 'handler.failed', kiosk: ctx.kiosk.id, ...(job ? { job } : {}), detail: { type: msg.type, code: typeof code === 'string' ? code : 'unknown' } });
   if (job === undefined) return;
   const ended = await withJob(deps, job, ['RESERVED', 'CARD_AUTHENTICATED', 'WRITING', 'VERIFYING'], (tx, j) => {
     if (j.kiosk_id !== ctx.kiosk.id) return Promise.resolve(undefined);

@@ -137,5 +137,5 @@ function failedReason(r: string | null): (typeof FAILED_REASONS)[number] {
 }
 
 async function audit(deps: CenterDeps, kiosk: string, reason: string): Promise<void> {
-  await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.refused', kiosk, detail: { reason } }));
+  await deps.audit.record(deps.db, { kind: 'kiosk.refused', kiosk, detail: { reason } });
 }

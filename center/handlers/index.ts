@@ -28,7 +28,7 @@ function route(deps: CenterDeps): Dispatch {
     // a decommissioned one may still report its wipe (docs/provisioning.md §4).
     if (ctx.kiosk.status !== 'active' && msg.type !== 'hello' && !(msg.type === 'wiped' && ctx.kiosk.status === 'decommissioned')) {
       deps.logger.child('registry').warn('message from a revoked kiosk refused', { kiosk: ctx.kiosk.id, type: msg.type, reason: 'kiosk-revoked' });
-      await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'kiosk.refused', kiosk: ctx.kiosk.id, detail: { reason: 'kiosk-revoked', type: msg.type } }));
+      await deps.audit.record(deps.db, { kind: 'kiosk.refused', kiosk: ctx.kiosk.id, detail: { reason: 'kiosk-revoked', type: msg.type } });
       await ctx.send('refused', { reason: 'kiosk-revoked', message: 'this kiosk is revoked: issuance is not possible here' });
       return;
     }

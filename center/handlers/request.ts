@@ -24,7 +24,7 @@ export async function onRequest(deps: CenterDeps, ctx: InboundContext, body: UpB
   const log = deps.logger.child('request');
   if (!deps.requestLimiter.take(ctx.kiosk.id)) {
     log.warn('request refused', { kiosk: ctx.kiosk.id, reason: 'rate-limited' });
-    await deps.db.transaction((tx) => deps.audit.append(tx, { kind: 'request.rate-limited', kiosk: ctx.kiosk.id, detail: { application: body.application } }));
+    await deps.audit.record(deps.db, { kind: 'request.rate-limited', kiosk: ctx.kiosk.id, detail: { application: body.application } });
     await ctx.send('request-refused', { reason: 'rate-limited' });
     return;
   }

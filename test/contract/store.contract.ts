@@ -20,6 +20,7 @@ import { MIGRATIONS } from '../../center/store/migrations/index.js';
 import { isUniqueViolation } from '../../center/store/query-error.js';
 import { FakeClock } from '../../common/clock.js';
 import { silentLogger } from '../../common/log.js';
+import { auditGroupContract } from './audit-group.contract.js';
 import { lockContract } from './store-lock.contract.js';
 
 export interface StoreRig {
@@ -350,4 +351,5 @@ async function auditContract(t: SubTest, getDb: () => Db): Promise<void> {
     t.same(r, { index: 600, size: 601 });
     t.same((await verify()).problems, []);
   });
+  await auditGroupContract(t, db, audit, verify);
 }

@@ -6,7 +6,7 @@ import t from 'tap';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { entryText, parseEntryText, toRecord } from '../../../center/audit/entry-text.js';
 import { emptyRoot } from '../../../center/audit/merkle.js';
-import { signTreeHead, treeHeadBytes, verifyTreeHead } from '../../../center/audit/tree-head.js';
+import { signTreeHead, treeHeadBytes, treeHeadSigner, verifyTreeHead } from '../../../center/audit/tree-head.js';
 
 const AT = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
@@ -73,5 +73,17 @@ void t.test('tree head: exact bytes, signature verifies, any change breaks it', 
   t.notOk(verifyTreeHead({ ...head, signedAtMs: head.signedAtMs + 1 }, sig, pk), 'other time');
   t.notOk(verifyTreeHead(head, sig, ed25519.getPublicKey(ed25519.utils.randomSecretKey())), 'other key');
   t.notOk(verifyTreeHead(head, sig.subarray(0, 63), pk), 'short signature is false, not a throw');
+  t.end();
+});
+
+void t.test('tree head: the OpenSSL signer gives the very signature @noble/curves gives (RFC 8032 is deterministic)', (t) => {
+  for (let i = 0; i < 20; i++) {
+    const sk = ed25519.utils.randomSecretKey();
+    const head = { size: i * 977, root: ed25519.utils.randomSecretKey(), signedAtMs: Date.UTC(2026, 11, 7) + i };
+    const sig = treeHeadSigner(sk)(head);
+    t.same(Buffer.from(sig).toString('hex'), Buffer.from(signTreeHead(head, sk)).toString('hex'), `head ${i}`);
+    t.ok(verifyTreeHead(head, sig, ed25519.getPublicKey(sk)));
+  }
+  t.throws(() => treeHeadSigner(new Uint8Array(31)), { code: 'INVALID_KEY' });
   t.end();
 });

@@ -31,6 +31,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { decodeDown } from '../wire/codec.js';
 import { openEnvelope, sealEnvelope, type Envelope } from '../wire/envelope.js';
+import type { Ed25519Signer, Ed25519Verifier } from '../wire/keys.js';
 import { isWireError, WireError } from '../wire/errors.js';
 import { DOWN_SCHEMAS, type DownMessage, type UpBody, type UpType } from '../wire/messages.js';
 import { SequenceWindow } from '../wire/replay.js';
@@ -93,6 +94,13 @@ export interface KioskLinkOptions {
   /** The kiosk's Ed25519 secret (32 bytes); owned by the agent's unsealed secrets, zeroized there. */
   signingKey: Uint8Array;
   centerPublicKey: Uint8Array;
+  /**
+   * Another Ed25519 implementation for the envelopes, as exact and as strict
+   * (default wire/keys.ts, @noble/curves, signing from `signingKey`). Only
+   * the fleet bench passes one (common/ed25519.ts, OpenSSL): its one
+   * process stands in for a thousand kiosks, each with a CPU of its own.
+   */
+  ed25519?: { sign: Ed25519Signer; verify: Ed25519Verifier };
   connect: MqttConnect;
   clock: Clock;
   logger: Logger;
@@ -293,7 +301,7 @@ export class KioskLink implements UpLink {
     // predecessor (center/bridge.ts), so a message that cannot be sealed (too large) takes no number.
     const seq = this.#seq + 1;
     const env: Envelope = { v: 1, kiosk: this.#o.kioskId, from: 'kiosk', session, seq, deadline: this.#o.clock.now() + UP_DEADLINE_MS, type, body };
-    const payload = Buffer.from(sealEnvelope(env, this.#o.signingKey));
+    const payload = Buffer.from(sealEnvelope(env, this.#o.ed25519?.sign ?? this.#o.signingKey));
     this.#seq = seq;
     let drop: ((e: Error) => void) | undefined;
     const dropped = new Promise<never>((_, reject) => {
@@ -324,6 +332,7 @@ export class KioskLink implements UpLink {
         topic,
         now: this.#o.clock.now(),
         publicKeyFor: (from) => (from === 'center' ? this.#o.centerPublicKey : undefined),
+        ...(this.#o.ed25519 ? { verify: this.#o.ed25519.verify } : {}),
       });
       // Only the protocol's own type names are logged: anything else was chosen by the sender.
       type = Object.hasOwn(DOWN_SCHEMAS, env.type) ? env.type : undefined;

@@ -23,7 +23,7 @@
 import { z } from 'zod';
 import { decodeBase64, encodeBase64, encodeUtf8, parseJsonBytes } from './encoding.js';
 import { WireError, issueList } from './errors.js';
-import { ED25519_SIGNATURE_BYTES, ed25519Sign, ed25519Verify } from './keys.js';
+import { ED25519_SIGNATURE_BYTES, ed25519Sign, ed25519Verify, type Ed25519Signer, type Ed25519Verifier } from './keys.js';
 import { idSchema, sessionIdSchema } from './messages.js';
 import { parseKioskTopic } from './topics.js';
 
@@ -69,7 +69,7 @@ const headerSchema = z.strictObject({
  * A header that would be refused is a programming error (RangeError); a body
  * too big for one message is a WireError 'too-large' the caller can handle.
  */
-export function sealEnvelope(env: Envelope, secretKey: Uint8Array): Uint8Array {
+export function sealEnvelope(env: Envelope, secretKey: Uint8Array | Ed25519Signer): Uint8Array {
   const header = headerSchema.safeParse(env);
   if (!header.success || env.body === undefined) {
     throw new RangeError(`envelope header invalid: ${header.success ? 'body' : issueList(header.error)}`);
@@ -77,7 +77,8 @@ export function sealEnvelope(env: Envelope, secretKey: Uint8Array): Uint8Array {
   const { v, kiosk, from, session, seq, deadline, type, body } = env;
   // An explicit literal fixes the key order (and drops any extra property).
   const signed = encodeUtf8(JSON.stringify({ v, kiosk, from, session, seq, deadline, type, body }));
-  const signature = ed25519Sign(signed, secretKey);
+  const signature = typeof secretKey === 'function' ? secretKey(signed) : ed25519Sign(signed, secretKey);
+  if (signature.length !== ED25519_SIGNATURE_BYTES) throw new RangeError(`signer gave ${signature.length} bytes, not ${ED25519_SIGNATURE_BYTES}`);
   const payload = encodeUtf8(JSON.stringify({ e: encodeBase64(signed), s: encodeBase64(signature) }));
   if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new WireError('too-large', `${type} envelope is ${payload.length} bytes (max ${MAX_PAYLOAD_BYTES})`);
@@ -92,6 +93,8 @@ export interface OpenOptions {
   now: number;
   /** The sender's Ed25519 public key; undefined → 'unknown-sender'. */
   publicKeyFor(from: Sender, kiosk: string): Uint8Array | undefined;
+  /** The signature check (default `ed25519Verify`); another must be as strict. */
+  verify?: Ed25519Verifier;
 }
 
 /**
@@ -127,7 +130,7 @@ export function openEnvelope(payload: Uint8Array, opts: OpenOptions): Envelope<u
 
   const publicKey = opts.publicKeyFor(env.from, env.kiosk);
   if (publicKey === undefined) throw new WireError('unknown-sender', `no key for ${env.from} of kiosk ${env.kiosk}`);
-  if (!ed25519Verify(signature, signed, publicKey)) {
+  if (!(opts.verify ?? ed25519Verify)(signature, signed, publicKey)) {
     throw new WireError('bad-signature', `envelope from ${env.from} of kiosk ${env.kiosk}`);
   }
 

@@ -13,6 +13,14 @@ export const ED25519_SECRET_BYTES = 32;
 export const ED25519_PUBLIC_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
 
+/**
+ * A signature by a key its holder keeps elsewhere (the center's, in OpenSSL:
+ * common/ed25519.ts). Must give what `ed25519Sign` gives for that key.
+ */
+export type Ed25519Signer = (message: Uint8Array) => Uint8Array;
+/** A check as strict as `ed25519Verify` (common/ed25519.ts NativeVerifier); never throws. */
+export type Ed25519Verifier = (sig: Uint8Array, message: Uint8Array, public32: Uint8Array) => boolean;
+
 export function ed25519PublicKey(secret32: Uint8Array): Uint8Array {
   checkLength(secret32, ED25519_SECRET_BYTES, 'Ed25519 secret key');
   return ed25519.getPublicKey(secret32);

@@ -19,6 +19,7 @@
 import type { SecureContext } from 'node:tls';
 import { connect } from 'mqtt';
 import type { Clock } from '../../common/clock.js';
+import { NativeVerifier, nativeSigner } from '../../common/ed25519.js';
 import type { Logger } from '../../common/log.js';
 import type { SimStation } from '../../hardware/sim/sim-station.js';
 import type { KioskEvent } from '../../kiosk/events.js';
@@ -55,12 +56,22 @@ export interface FleetKiosk {
   stop(): Promise<void>;
 }
 
+/** One verifier (and its imported keys) for the whole simulated fleet. */
+const verifier = new NativeVerifier();
+
+/**
+ * The envelopes are signed and checked in OpenSSL (common/ed25519.ts), as the
+ * center does: in @noble/curves they cost ~6 ms of CPU per message pair here,
+ * which a real kiosk spends on its own CPU but which this one process would
+ * spend for all of them (docs/performance.md "Fleet at scale").
+ */
 function link(identity: KioskIdentity, secureContext: SecureContext, d: KioskDeps): KioskLink {
   return new KioskLink({
     kioskId: identity.id,
     brokerUrl: d.brokerUrl,
     secureContext,
     signingKey: identity.signingKey,
+    ed25519: { sign: nativeSigner(identity.signingKey), verify: verifier.verify },
     centerPublicKey: d.centerPublicKey,
     connect: mqttJsConnect,
     clock: d.clock,

@@ -9,7 +9,7 @@
  * signature_type / version prefix.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { nativeSigner } from '../../common/ed25519.js';
 import { AuditError } from './errors.js';
 import { HASH_BYTES } from './merkle.js';
 
@@ -37,28 +37,17 @@ export function signTreeHead(head: TreeHead, secretKey: Uint8Array): Uint8Array 
   return ed25519.sign(treeHeadBytes(head), secretKey);
 }
 
-/** PKCS#8 (RFC 8410) DER of an Ed25519 private key, up to the 32-byte seed that follows. */
-const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-
 /**
- * A signer for tree heads that keeps the key in OpenSSL (node:crypto), not
- * in a JavaScript array: the same deterministic signature as `signTreeHead`
- * (RFC 8032), 15–25× faster than @noble/curves here, which matters because
- * the head is signed while appends wait on its row lock. The DER copy of the
- * seed is zeroized once OpenSSL has it; the caller zeroizes its own.
+ * A signer for tree heads that keeps the key in OpenSSL (common/ed25519.ts),
+ * not in a JavaScript array: the same deterministic signature as
+ * `signTreeHead` (RFC 8032), 15–25× faster than @noble/curves here, which
+ * matters because the head is signed while appends wait on its row lock.
+ * The caller zeroizes its own copy of the seed.
  */
 export function treeHeadSigner(seed: Uint8Array): (head: TreeHead) => Uint8Array {
   checkKey(seed, 'the audit signing key');
-  const der = Buffer.alloc(PKCS8_ED25519_PREFIX.length + 32);
-  der.set(PKCS8_ED25519_PREFIX, 0);
-  der.set(seed, PKCS8_ED25519_PREFIX.length);
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } finally {
-    der.fill(0);
-  }
-  return (head) => new Uint8Array(nodeSign(null, treeHeadBytes(head), key));
+  const sign = nativeSigner(seed);
+  return (head) => sign(treeHeadBytes(head));
 }
 
 /** True only for a valid signature; malformed signatures or roots are false, not errors. */

@@ -76,7 +76,7 @@ async function run(o: FleetBenchOptions, cleanups: (() => Promise<unknown>)[]): 
     for (const w of workers) await w.stop();
   });
   for (let i = 1; i <= o.workers; i++) {
-    const wo = { name: `w${i}`, pkiDir, databaseUrl: pg.url, brokerUrl: mosq.centerUrl, brokerPidFile: mosq.pidFile, ...(profileDir && i === 1 ? { cpuProfDir: profileDir } : {}) };
+    const wo = { name: `w${i}`, pkiDir, databaseUrl: pg.url, brokerUrl: mosq.centerUrl, brokerPidFile: mosq.pidFile, dbPool: o.dbPool, dbLockConnections: o.dbLockConnections, ...(profileDir && i === 1 ? { cpuProfDir: profileDir } : {}) };
     // A worker reads the broker's dynsec client list at start (5 s limit): with 10,000 clients on a loaded machine it can time out. Said, and tried again.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   say('Fleet at scale: K kiosks (own certificate, own mutual-TLS MQTT connection) → Mosquitto 2 → W center workers → PostgreSQL, on this machine');
   say(`machine: ${machineLine()}; date ${new Date().toISOString().slice(0, 10)}; open files ${fds.soft}${fds.raised ? ' (raised by prlimit)' : ''}`);
   say(`before: ${loadLine()}`);
-  say(`kiosks ${o.kiosks}, workers ${o.workers}, offered ${o.rate}/s for ${o.durationS} s, ${o.cardsPerKiosk} customers per kiosk, reconnect kiosks ${o.reconnectKiosks}${o.profile ? ', CPU profiles' : ''}`);
+  say(`kiosks ${o.kiosks}, workers ${o.workers}, offered ${o.rate}/s for ${o.durationS} s, ${o.cardsPerKiosk} customers per kiosk, reconnect kiosks ${o.reconnectKiosks}${o.profile ? ', CPU profiles' : ''}; per worker: PostgreSQL pool ${o.dbPool || 'default (10)'}, lock connections ${o.dbLockConnections || 'default (10)'}`);
   say(`settings: scrypt logN ${LOW_SCRYPT.logN} for the one-time codes (default 15); simulated cards with no latency model; PostgreSQL with fsync off (the test server's settings)`);
   const cleanups: (() => Promise<unknown>)[] = [];
   // Interrupted (Ctrl-C, make's SIGTERM): the bench's own servers and processes are stopped, never left behind.

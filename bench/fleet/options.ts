@@ -5,7 +5,10 @@
  * `--duration=S` (FLEET_BENCH_DURATION), `--reconnect-kiosks=N`
  * (FLEET_BENCH_RECONNECT_KIOSKS), `--rate=R` (FLEET_BENCH_RATE),
  * `--cards-per-kiosk=N` (FLEET_BENCH_CARDS_PER_KIOSK), `--profile`
- * (FLEET_BENCH_PROFILE=1: node --cpu-prof of worker 1 and of the kiosk fleet).
+ * (FLEET_BENCH_PROFILE=1: node --cpu-prof of worker 1 and of the kiosk fleet),
+ * `--db-pool=N` (FLEET_BENCH_DB_POOL), `--db-lock-connections=N`
+ * (FLEET_BENCH_DB_LOCK_CONNECTIONS): the workers' `cardline center` flags
+ * (0, the default: not passed, the center's own defaults).
  */
 
 export interface FleetBenchOptions {
@@ -23,6 +26,10 @@ export interface FleetBenchOptions {
   cardsPerKiosk: number;
   /** Take CPU profiles (node --cpu-prof) of worker 1 and of the kiosk-fleet process. */
   profile: boolean;
+  /** Each worker's `--db-pool` (0: not passed). */
+  dbPool: number;
+  /** Each worker's `--db-lock-connections` (0: not passed). */
+  dbLockConnections: number;
 }
 
 export const DEFAULTS = { kiosks: 20, workers: 2, durationS: 20, reconnectKiosks: 200, rate: 20 } as const;
@@ -39,9 +46,11 @@ const LIMITS: Record<NumericKey, [min: number, max: number]> = {
   reconnectKiosks: [0, 50_000],
   rate: [1, 10_000],
   cardsPerKiosk: [1, 200],
+  dbPool: [0, 1000],
+  dbLockConnections: [0, 1000],
 };
 
-type NumericKey = 'kiosks' | 'workers' | 'durationS' | 'reconnectKiosks' | 'rate' | 'cardsPerKiosk';
+type NumericKey = 'kiosks' | 'workers' | 'durationS' | 'reconnectKiosks' | 'rate' | 'cardsPerKiosk' | 'dbPool' | 'dbLockConnections';
 
 const FLAGS: Record<string, NumericKey> = {
   '--kiosks': 'kiosks',
@@ -50,6 +59,8 @@ const FLAGS: Record<string, NumericKey> = {
   '--reconnect-kiosks': 'reconnectKiosks',
   '--rate': 'rate',
   '--cards-per-kiosk': 'cardsPerKiosk',
+  '--db-pool': 'dbPool',
+  '--db-lock-connections': 'dbLockConnections',
 };
 
 const ENV: Record<NumericKey, string> = {
@@ -59,6 +70,8 @@ const ENV: Record<NumericKey, string> = {
   reconnectKiosks: 'FLEET_BENCH_RECONNECT_KIOSKS',
   rate: 'FLEET_BENCH_RATE',
   cardsPerKiosk: 'FLEET_BENCH_CARDS_PER_KIOSK',
+  dbPool: 'FLEET_BENCH_DB_POOL',
+  dbLockConnections: 'FLEET_BENCH_DB_LOCK_CONNECTIONS',
 };
 
 export class FleetBenchUsageError extends Error {
@@ -71,7 +84,7 @@ export class FleetBenchUsageError extends Error {
   }
 }
 
-export const USAGE = 'node --import tsx bench/fleet.ts [--kiosks=N] [--workers=W] [--duration=S] [--reconnect-kiosks=N] [--rate=R] [--cards-per-kiosk=N] [--profile]';
+export const USAGE = 'node --import tsx bench/fleet.ts [--kiosks=N] [--workers=W] [--duration=S] [--reconnect-kiosks=N] [--rate=R] [--cards-per-kiosk=N] [--profile] [--db-pool=N] [--db-lock-connections=N]';
 
 export function parseFleetOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): FleetBenchOptions {
   const raw = new Map<NumericKey, { text: string; from: string }>();
@@ -106,5 +119,5 @@ export function parseFleetOptions(argv: readonly string[], env: Readonly<Record<
     throw new FleetBenchUsageError('COMBINATION_INVALID', `the reconnect phase includes the ${kiosks} issuing kiosks: --reconnect-kiosks must be 0 or at least --kiosks (${kiosks})`);
   }
   const cardsPerKiosk = num('cardsPerKiosk', Math.min(MAX_DEFAULT_CARDS, Math.ceil((rate * (durationS + (reconnectKiosks > 0 ? RESTART_LOAD_S : 0)) * 1.1) / kiosks) + 1));
-  return { kiosks, workers: num('workers', DEFAULTS.workers), durationS, reconnectKiosks, rate, cardsPerKiosk, profile };
+  return { kiosks, workers: num('workers', DEFAULTS.workers), durationS, reconnectKiosks, rate, cardsPerKiosk, profile, dbPool: num('dbPool', 0), dbLockConnections: num('dbLockConnections', 0) };
 }

@@ -31,11 +31,17 @@ export interface WorkerOptions {
   brokerPidFile?: string;
   /** Directory for node --cpu-prof (the worker's profile is written there at exit). */
   cpuProfDir?: string;
+  /** `--db-pool` and `--db-lock-connections` (0 or absent: the center's defaults). */
+  dbPool?: number;
+  dbLockConnections?: number;
 }
 
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const node = ['--import', TSX, ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
-  const args = ['center', '--pki', o.pkiDir, '--database', o.databaseUrl, '--broker', o.brokerUrl, '--worker', o.name, ...(o.brokerPidFile ? ['--broker-pid-file', o.brokerPidFile] : [])];
+  const args = ['center', '--pki', o.pkiDir, '--database', o.databaseUrl, '--broker', o.brokerUrl, '--worker', o.name, ...(o.brokerPidFile ? ['--broker-pid-file', o.brokerPidFile] : []),
+    ...(o.dbPool ? ['--db-pool', String(o.dbPool)] : []),
+    ...(o.dbLockConnections ? ['--db-lock-connections', String(o.dbLockConnections)] : []),
+  ];
   const child = spawn(process.execPath, [...node, join(REPO_ROOT, 'cli', 'main.ts'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, CARDLINE_LOG_LEVEL: 'warn' },

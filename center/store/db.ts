@@ -71,4 +71,4 @@ export class StoreError extends Error {
 }
 
 /** Where the store lives: a PGlite data directory or a PostgreSQL URL. */
-export type StoreLocation = { dataDir: string } | { url: string };
+export type StoreLocation = { dataDir: string } | { url: string; /** Pool connections (default 10). */ pool?: number; /** `withLock` connections (default 10): how many kiosks' messages one process handles at once. */ lockConnections?: number };

@@ -66,6 +66,17 @@ void t.test('a connection the server drops while idle is logged and replaced', a
   t.notMatch(log.lines.join(''), SECRET, 'no password in the logs');
 });
 
+void t.test('openStore passes the pool sizes (--db-pool, --db-lock-connections) through', async (t) => {
+  const log = memoryLogger();
+  const db = await openStore({ url: urlFor('cardline'), pool: 3, lockConnections: 2 }, log);
+  t.teardown(() => db.close());
+  const opened = log.lines.find((l) => l.includes('store opened'));
+  t.match(opened, /"max":3,"lockConnections":2/);
+  // Three queries at once are served by three connections of the pool.
+  const busy = await Promise.all([1, 2, 3].map(() => db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.1)')));
+  t.equal(new Set(busy.map((r) => r.rows[0]!.pid)).size, 3, 'three connections served three queries at once');
+});
+
 void t.test('connection failures and bad URLs never show the password', async (t) => {
   // The server's port with a database that does not exist, then a closed port.
   await t.rejects(openPostgres(urlFor('no_such_db'), silentLogger), { code: 'OPEN_FAILED', message: /cannot connect to postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db/ });

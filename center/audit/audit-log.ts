@@ -12,9 +12,11 @@
  * and the head, and the head is signed in OpenSSL. Appends that need no
  * transaction of the caller's (`record`: the wire messages, refusals) are
  * group-committed: those waiting while a batch commits go together in the
- * next one, under one lock and one signature (group-commit.ts). Every CHECKPOINT_INTERVAL entries the signed
- * head is also kept as a checkpoint, so a later edit of the log cannot be
- * hidden by re-signing: the key signs forward only.
+ * next one, under one lock and one signature (group-commit.ts).
+ *
+ * Every CHECKPOINT_INTERVAL entries the signed head is also kept as a
+ * checkpoint, so a later edit of the log cannot be hidden by re-signing:
+ * the key signs forward only.
  */
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';

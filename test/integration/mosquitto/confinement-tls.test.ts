@@ -16,13 +16,12 @@ import { issueCertificate, pemJoin } from '../../../provisioning/pki/ca.js';
 import { loadIssuingCa } from '../../../provisioning/pki/issuing.js';
 import { exportPkcs8Pem, newP256KeyPair } from '../../../provisioning/pki/tls-keys.js';
 import { freePort } from '../../fixtures/process-rig.js';
-import { mosquittoChild } from '../../fixtures/mosquitto.js';
+import { mosquittoChild, TLS_REFUSED_LOG } from '../../fixtures/mosquitto.js';
 import { credsOf, type Creds } from '../../fixtures/mqtt-clients.js';
 import { attemptAs, broker, cardline, connectAs, makeSite, subscribeCode } from './confinement-site.js';
 
 const DAY = 86_400_000;
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-const TLS_REFUSED_LOG = /OpenSSL Error\[0\]: error:0A000086:SSL routines::certificate verify failed\n[^\n]*Client <unknown> disconnected: Protocol error\./;
 
 void t.test('the TLS gate: another CA, an expired certificate, a revoked one after SIGHUP', async (t) => {
   const site = await makeSite(t);

@@ -26,6 +26,15 @@ void t.test('defaults, flags and their environment equivalents', (t) => {
   t.end();
 });
 
+void t.test('the workers\' connection counts: not passed by default, 0..1000 otherwise', (t) => {
+  t.match(parseFleetOptions([], {}), { dbPool: 0, dbLockConnections: 0 });
+  t.match(parseFleetOptions(['--db-pool=20', '--db-lock-connections=60'], {}), { dbPool: 20, dbLockConnections: 60 });
+  t.match(parseFleetOptions([], { FLEET_BENCH_DB_POOL: '15', FLEET_BENCH_DB_LOCK_CONNECTIONS: '30' }), { dbPool: 15, dbLockConnections: 30 });
+  refused(t, ['--db-pool=1001'], {}, 'VALUE_INVALID', /--db-pool must be an integer 0\.\.1000/);
+  refused(t, [], { FLEET_BENCH_DB_LOCK_CONNECTIONS: 'many' }, 'VALUE_INVALID', /FLEET_BENCH_DB_LOCK_CONNECTIONS must be an integer 0\.\.1000/);
+  t.end();
+});
+
 void t.test('bad values are refused with the flag or variable named', (t) => {
   refused(t, ['--kiosks=0'], {}, 'VALUE_INVALID', /--kiosks must be an integer 1\.\.20000/);
   refused(t, ['--workers=two'], {}, 'VALUE_INVALID', /--workers/);

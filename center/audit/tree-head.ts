@@ -33,14 +33,10 @@ export function treeHeadBytes(head: TreeHead): Uint8Array {
   return out;
 }
 
-export function signTreeHead(head: TreeHead, secretKey: Uint8Array): Uint8Array {
-  return ed25519.sign(treeHeadBytes(head), secretKey);
-}
-
 /**
  * A signer for tree heads that keeps the key in OpenSSL (common/ed25519.ts),
- * not in a JavaScript array: the same deterministic signature as
- * `signTreeHead` (RFC 8032), 15–25× faster than @noble/curves here, which
+ * not in a JavaScript array: the same deterministic signature (RFC 8032)
+ * as @noble/curves gives, 15–25× faster here, which
  * matters because the head is signed while appends wait on its row lock.
  * The caller zeroizes its own copy of the seed.
  */

@@ -27,6 +27,6 @@ function openBackend(location: StoreLocation, logger: Logger): Promise<Db> {
   const hasUrl = l.url !== undefined;
   if (hasDir === hasUrl) return Promise.reject(new StoreError('OPEN_FAILED', 'give exactly one of a data directory and a database URL'));
   if (hasDir) return openPglite(String(l.dataDir), logger);
-  const { pool, lockConnections } = location as { pool?: number; lockConnections?: number };
+  const { pool, lockConnections } = location as Extract<StoreLocation, { url: string }>;
   return openPostgres(String(l.url), logger, { ...(pool !== undefined ? { max: pool } : {}), ...(lockConnections !== undefined ? { lockConnections } : {}) });
 }
